@@ -1,0 +1,39 @@
+"""hotline: incident-response case management for a Japanese cyber-insurance hotline."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """The app factory. Configuration comes from the environment; `overrides` is for tests and tools."""
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(__name__, static_folder=str(root / "static"), static_url_path="/static")
+
+    from hotline import config
+
+    app.config.update(config.from_environment(Path(app.instance_path)))
+    app.config.update(overrides or {})
+
+    from hotline import db, errors, extensions, formatting, i18n
+
+    app.extensions["hotline.engine"] = db.make_engine(app.config["DATABASE_URL"])
+    extensions.init_app(app)
+    i18n.init_app(app)
+    formatting.init_app(app)
+    errors.init_app(app)
+
+    if app.config["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from hotline.blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from hotline.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,53 @@
+"""The JSON API under /api/v1: bearer-token authentication, body parsing and the OpenAPI document."""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel
+
+from hotline.errors import ApiError
+from hotline.extensions import get_session
+
+
+def authenticate_bearer() -> None:
+    """Every /api/v1 request needs `Authorization: Bearer <token>`; the OpenAPI document is public."""
+    if request.endpoint and request.endpoint.endswith("openapi"):
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "A valid bearer token is needed.")
+    from hotline.auth.service import user_for_token
+
+    user = user_for_token(get_session(), token.strip())
+    if user is None:
+        raise ApiError(401, "The bearer token is unknown or revoked.")
+    g.api_user = user
+
+
+def make_api_blueprint(children: list[Blueprint]) -> Blueprint:
+    """Built per app so the child blueprints can be registered on many apps (tests)."""
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.before_request(authenticate_bearer)
+    for child in children:
+        api.register_blueprint(child)
+
+    from hotline.api.openapi import document
+
+    @api.get("/openapi.json")
+    def openapi():
+        return jsonify(document())
+
+    return api
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(model: type[M]) -> M:
+    """The request's JSON object validated by a pydantic model; 422 with fields when it is not."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(422, "The body must be a JSON object.", fields={"body": "expected a JSON object"})
+    return model.model_validate(data)

@@ -1,0 +1,68 @@
+"""The OpenAPI 3.1 document served at /api/v1/openapi.json.
+
+Each domain's api module exports `OPENAPI_PATHS` (path → operations) and, where it has them,
+`OPENAPI_SCHEMAS` (pydantic models by name). They are gathered here and nowhere else.
+"""
+from __future__ import annotations
+
+import importlib
+
+from pydantic import BaseModel
+
+# Domain modules that contribute paths; add a module here when it adds endpoints.
+MODULES = [
+    "hotline.orgs.api",
+    "hotline.outbox.api",
+]
+
+ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}}},
+        "required": ["code", "message", "fields"]}},
+}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_body(name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def responses(ok_status: int, ok_schema: dict | None, *errors: int, description: str = "OK") -> dict:
+    out: dict = {str(ok_status): {"description": description}}
+    if ok_schema is not None:
+        out[str(ok_status)]["content"] = {"application/json": {"schema": ok_schema}}
+    for status in (401, *errors):
+        out[str(status)] = {"description": "Error", "content": {"application/json": {"schema": ref("Error")}}}
+    return out
+
+
+def document() -> dict:
+    paths: dict = {}
+    schemas: dict = {"Error": ERROR}
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for path, ops in getattr(module, "OPENAPI_PATHS", {}).items():
+            paths.setdefault(path, {}).update(ops)
+        for schema_name, model in getattr(module, "OPENAPI_SCHEMAS", {}).items():
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[schema_name] = schema
+            else:
+                schemas[schema_name] = model
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "hotline API", "version": "1",
+                 "description": "Incident-response case management for the cyber-insurance hotline. "
+                                "Instants are ISO 8601 with an offset (output in +09:00); money is integer yen "
+                                "in fields ending in _jpy."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
+        "paths": paths,
+    }

@@ -1,0 +1,152 @@
+"""Users, passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hotline.audit.service import record
+from hotline.auth.models import ApiToken, Role, User
+from hotline.db import utcnow
+from hotline.errors import Invalid, NotFound
+from hotline.orgs.models import Organization
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+MIN_PASSWORD = 10
+# Compared against when the e-mail is unknown, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_user_fields(*, email: str, role: str, organization_id: int | None, password: str | None,
+                         phone: str | None, session: Session) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not EMAIL.match(email):
+        errors["email"] = "not an e-mail address"
+    if role not in {r.value for r in Role}:
+        errors["role"] = "one of operator, coordinator, insured, admin"
+    elif role == Role.insured.value and organization_id is None:
+        errors["organization_id"] = "an insured user belongs to one organisation"
+    if organization_id is not None and session.get(Organization, organization_id) is None:
+        errors["organization_id"] = "no such organisation"
+    if password is not None and len(password) < MIN_PASSWORD:
+        errors["password"] = f"at least {MIN_PASSWORD} characters"
+    if phone and not E164.match(phone):
+        errors["phone"] = "a phone number in E.164 form, e.g. +819012345678"
+    return errors
+
+
+def create_user(session: Session, *, email: str, role: str, password: str, organization_id: int | None = None,
+                display_name: str = "", phone: str | None = None, hash_method: str = "scrypt",
+                actor=None) -> User:
+    email = normalise_email(email)
+    errors = validate_user_fields(email=email, role=role, organization_id=organization_id, password=password,
+                                  phone=phone, session=session)
+    if session.exec(select(User).where(User.email == email)).first():
+        errors["email"] = "a user with this e-mail already exists"
+    if errors:
+        raise Invalid(errors)
+    user = User(email=email, role=Role(role), organization_id=organization_id if role == "insured" else None,
+                display_name=display_name.strip(), phone=phone or None,
+                password_hash=generate_password_hash(password, method=hash_method))
+    session.add(user)
+    session.flush()
+    record(session, actor=actor, kind="user_created", entity="user", entity_id=user.id,
+           summary=f"User {email} created with role {role}")
+    return user
+
+
+def update_user(session: Session, user: User, *, role: str | None = None, organization_id: int | None = None,
+                display_name: str | None = None, phone: str | None = None, is_active: bool | None = None,
+                password: str | None = None, hash_method: str = "scrypt", actor=None) -> User:
+    new_role = role or user.role.value
+    new_org = organization_id if new_role == "insured" else None
+    errors = validate_user_fields(email=user.email, role=new_role, organization_id=new_org,
+                                  password=password, phone=phone, session=session)
+    if errors:
+        raise Invalid(errors)
+    changes = {"role": (user.role.value, new_role), "organization_id": (user.organization_id, new_org),
+               "is_active": (user.is_active, user.is_active if is_active is None else is_active)}
+    if display_name is not None:
+        changes["display_name"] = (user.display_name, display_name.strip())
+    if phone is not None:
+        changes["phone"] = (user.phone, phone or None)
+    for field, (old, new) in changes.items():
+        if old != new:
+            setattr(user, field, Role(new) if field == "role" else new)
+            record(session, actor=actor, kind="user_changed", entity="user", entity_id=user.id,
+                   field=field, old=old, new=new, summary=f"{user.email}: {field} changed")
+    if password:
+        user.password_hash = generate_password_hash(password, method=hash_method)
+        record(session, actor=actor, kind="password_changed", entity="user", entity_id=user.id,
+               summary=f"{user.email}: password changed")
+    if password or changes["role"][0] != new_role or changes["is_active"][0] != changes["is_active"][1]:
+        user.session_version += 1  # log out everywhere
+    session.add(user)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.is_active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def load_session_user(session: Session, user_id: str) -> User | None:
+    """Flask-Login's user loader: '<id>:<session_version>'; a bumped version ends old sessions."""
+    try:
+        uid, version = (int(p) for p in user_id.split(":", 1))
+    except ValueError:
+        return None
+    user = session.get(User, uid)
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, *, label: str = "", actor=None) -> str:
+    """Create a token and return it; only its hash is stored, so it is shown once."""
+    token = "hl_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_digest(token), prefix=token[:10], label=label)
+    session.add(row)
+    session.flush()
+    record(session, actor=actor or user, kind="token_issued", entity="api_token", entity_id=row.id,
+           summary=f"API token {row.prefix}… issued for {user.email}")
+    return token
+
+
+def revoke_token(session: Session, token_id: int, *, actor=None) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound("token")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        record(session, actor=actor, kind="token_revoked", entity="api_token", entity_id=row.id,
+               summary=f"API token {row.prefix}… revoked")
+    return row
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user

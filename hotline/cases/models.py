@@ -1,0 +1,60 @@
+"""The incident case: who called, which policy, when the insured first discovered the event, and the
+facts that drive the clocks and the coverage rules."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from hotline.db import UTCDateTime, utcnow
+
+DISCOVERY_SOURCES = ("internal", "public_body", "security_provider", "customer", "other")
+# 外部通報 (DOMAIN A.1.2): a public body, or the insured's security-operations provider.
+EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")
+ATTACK_CONFIRMED = ("unknown", "yes", "no")
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "incident_case"
+    __table_args__ = (
+        sa.CheckConstraint("attack_confirmed in ('unknown','yes','no')", name="ck_case_attack"),
+        sa.CheckConstraint("status in ('open','closed')", name="ck_case_status"),
+        sa.CheckConstraint("personal_records_affected is null or personal_records_affected >= 0",
+                           name="ck_case_records"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_type=sa.String(20), unique=True, index=True)  # CY-2026-000123
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    status: str = Field(default="open", sa_type=sa.String(10), index=True)
+    phase: str = Field(default="intake", sa_type=sa.String(30))
+
+    # Who called and who to keep informed at the insured.
+    caller_name: str = Field(default="", sa_type=sa.String(200))
+    caller_phone: str | None = Field(default=None, sa_type=sa.String(30))
+    caller_email: str | None = Field(default=None, sa_type=sa.String(254))
+    contact_name: str | None = Field(default=None, sa_type=sa.String(200))
+    contact_phone: str | None = Field(default=None, sa_type=sa.String(30))  # E.164, reminders go here
+    contact_email: str | None = Field(default=None, sa_type=sa.String(254))
+
+    # The clocks start here. Instants, stored in UTC.
+    first_discovered_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)
+    discovery_basis: str = Field(default="caller_statement", sa_type=sa.String(40))  # how it is known
+    reported_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)  # hotline contact = notice to insurer
+    discovery_source: str = Field(default="internal", sa_type=sa.String(30))
+    summary: str = Field(sa_type=sa.Text)
+
+    # Facts that drive the deadline and coverage rules.
+    personal_records_affected: int | None = Field(default=None)
+    card_data: bool = Field(default=False)
+    sensitive_data: bool = Field(default=False)
+    malicious: bool = Field(default=False)
+    eu_data_subjects: bool = Field(default=False)
+    attack_confirmed: str = Field(default="unknown", sa_type=sa.String(10))
+    publication_made_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    coordinator_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,115 @@
+"""Command-line set-up: `flask --app hotline <command>`."""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import click
+from flask import Flask, current_app
+
+from hotline.db import session_scope, upgrade_schema
+
+
+def _engine():
+    return current_app.extensions["hotline.engine"]
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create the schema, or upgrade it to the newest revision. Safe to run twice."""
+        upgrade_schema(current_app.config["DATABASE_URL"])
+        click.echo("Schema is up to date.")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", required=True, type=click.Choice(["operator", "coordinator", "insured", "admin"]))
+    @click.option("--org", "org_id", type=int, help="Organisation id; required for insured users.")
+    @click.option("--password", required=True)
+    @click.option("--name", default="", help="Display name.")
+    @click.option("--phone", default=None, help="E.164 phone number for SMS reminders.")
+    def create_user(email, role, org_id, password, name, phone):
+        """Create a user with a role."""
+        from hotline.auth.service import create_user as create
+        from hotline.errors import Invalid
+
+        try:
+            with session_scope(_engine()) as session:
+                user = create(session, email=email, role=role, password=password, organization_id=org_id,
+                              display_name=name, phone=phone, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                              actor="cli")
+        except Invalid as exc:
+            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items())) from None
+        click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+    @app.cli.command("issue-token")
+    @click.argument("email")
+    @click.option("--label", default="", help="What the token is for.")
+    def issue_token(email, label):
+        """Print a new API token for a user as the last line."""
+        from sqlmodel import select
+
+        from hotline.auth.models import User
+        from hotline.auth.service import issue_token as issue
+        from hotline.auth.service import normalise_email
+
+        with session_scope(_engine()) as session:
+            user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+            if user is None:
+                raise click.ClickException(f"no user {email}")
+            token = issue(session, user, label=label, actor="cli")
+        click.echo(f"Token for {user.email} (shown once, store it safely):")
+        click.echo(token)
+
+    @app.cli.command("clock")
+    def clock():
+        """Run the clock process (reminders, escalations) until stopped."""
+        from hotline import clock as clock_module
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        clock_module.run(current_app._get_current_object())
+
+    @app.cli.command("load-demo")
+    def load_demo():
+        """Add demo organisations, policies, users and cases (idempotent) and print the logins."""
+        from hotline.demo import load
+
+        upgrade_schema(current_app.config["DATABASE_URL"])
+        with session_scope(_engine()) as session:
+            logins = load(session, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        _print_logins(logins)
+
+    @app.cli.command("demo")
+    @click.option("--port", default=8000, show_default=True)
+    def demo(port):
+        """Set up the embedded default with demo data, then run the web app and the clock together."""
+        from hotline.demo import load
+
+        upgrade_schema(current_app.config["DATABASE_URL"])
+        with session_scope(_engine()) as session:
+            logins = load(session, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        _print_logins(logins)
+        env = {**os.environ, "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0"),
+               "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://localhost:{port}")}
+        bindir = os.path.dirname(sys.executable)
+        web = subprocess.Popen([os.path.join(bindir, "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                                "--access-logfile", "-", "hotline:create_app()"], env=env)
+        clock_proc = subprocess.Popen([os.path.join(bindir, "flask"), "--app", "hotline", "clock"], env=env)
+        click.echo(f"\nhotline is running at http://localhost:{port}/ (Ctrl-C stops the web app and the clock)")
+        try:
+            web.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for proc in (web, clock_proc):
+                proc.terminate()
+            for proc in (web, clock_proc):
+                proc.wait(timeout=15)
+
+
+def _print_logins(logins: list[tuple[str, str, str]]) -> None:
+    click.echo("\nDemo logins (e-mail / password / role):")
+    for email, password, role in logins:
+        click.echo(f"  {email:34} {password:22} {role}")

@@ -1,0 +1,78 @@
+"""The clock process: the one place where time-driven work runs (reminders, escalations).
+
+APScheduler is only a ticker here. Each tick runs every job in `JOBS`; a job claims its due rows
+from the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and records what it did in the same
+transaction, so a restart or a second clock process neither loses nor repeats work. No job is
+pickled into a job store: the database rows are the schedule.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+
+log = logging.getLogger("hotline.clock")
+
+# "module:function" references; each is called as job(app) inside an app context, returns a count.
+JOBS: list[str] = []
+
+
+def resolve(ref: str) -> Callable[[Flask], int]:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def tick(app: Flask) -> dict[str, int]:
+    """Run every job once. A failing job is logged and does not stop the others."""
+    done: dict[str, int] = {}
+    for ref in JOBS:
+        try:
+            with app.app_context():
+                done[ref] = resolve(ref)(app) or 0
+        except Exception:
+            log.exception("clock job %s failed; it will run again at the next tick", ref)
+    if any(done.values()):
+        log.info("tick: %s", done)
+    return done
+
+
+def make_scheduler(app: Flask, *, blocking: bool):
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(executors={"default": ThreadPoolExecutor(max_workers=1)},
+                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+                    timezone="Asia/Tokyo")
+    scheduler.add_job(tick, "interval", args=[app], seconds=app.config["CLOCK_TICK_SECONDS"],
+                      id="tick", next_run_time=_now())
+    return scheduler
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def run(app: Flask) -> None:
+    """Run until SIGTERM or SIGINT, then finish the tick under way and stop."""
+    scheduler = make_scheduler(app, blocking=False)
+    stop = threading.Event()
+
+    def _stop(signum, _frame):
+        log.info("clock: signal %s received, stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("clock: started, tick every %ss, jobs: %s", app.config["CLOCK_TICK_SECONDS"], ", ".join(JOBS) or "none")
+    scheduler.start()
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    log.info("clock: stopped cleanly")

@@ -1,0 +1,57 @@
+"""Configuration from the environment, with safe defaults for the embedded SQLite set-up."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_urlsafe(48))
+        tmp.chmod(0o600)
+        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance: Path) -> dict:
+    instance.mkdir(parents=True, exist_ok=True)
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'hotline.sqlite'}",
+        "SECRET_KEY": _secret_key(instance),
+        "DISPLAY_TIMEZONE": "Asia/Tokyo",
+        # Public address used in links sent by SMS and in Twilio webhook signatures.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000"),
+        # Cookies: secure by default; the embedded demo on plain http turns it off explicitly.
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": None,  # a form left open through a long night call must still submit
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        "TRUST_PROXY": _flag("TRUST_PROXY", False),
+        # Twilio is used when all three are set; otherwise messages stay in the outbox.
+        "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN"),
+        "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER"),
+        "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL"),  # only for a local fake API
+        "CLOCK_TICK_SECONDS": float(os.environ.get("CLOCK_TICK_SECONDS", "5")),
+        # A reminder found late by the clock is still sent if it is at most this late.
+        "REMINDER_GRACE": dt.timedelta(hours=float(os.environ.get("REMINDER_GRACE_HOURS", "24"))),
+        "REMINDER_OFFSETS": os.environ.get("REMINDER_OFFSETS", "7d,3d,1d,4h"),
+    }

@@ -1,0 +1,63 @@
+"""How instants and yen are shown: Asia/Tokyo for people, ISO 8601 +09:00 for the API."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def to_tokyo(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else value.astimezone(TOKYO)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """API output: an ISO 8601 instant in Tokyo time, e.g. 2026-04-10T23:30:00+09:00."""
+    return None if value is None else value.astimezone(TOKYO).isoformat()
+
+
+def jst(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if value is None else value.astimezone(TOKYO).strftime(fmt)
+
+
+def yen(amount: int | None) -> str:
+    return "" if amount is None else f"¥{amount:,}"
+
+
+def yen_short(amount: int | None) -> str:
+    """Japanese reading of a large amount: 1億2,000万円, 300万円, 5,000円."""
+    if amount is None:
+        return ""
+    sign, n = ("-" if amount < 0 else ""), abs(amount)
+    oku, rest = divmod(n, 100_000_000)
+    man, en = divmod(rest, 10_000)
+    parts = []
+    if oku:
+        parts.append(f"{oku:,}億")
+    if man:
+        parts.append(f"{man:,}万")
+    if en or not parts:
+        parts.append(f"{en:,}")
+    return sign + "".join(parts) + "円"
+
+
+def duration(delta: dt.timedelta | None) -> str:
+    """Short, signed time left: '3d 4h', '45m', '-2h 10m' when overdue."""
+    if delta is None:
+        return ""
+    sign = "-" if delta.total_seconds() < 0 else ""
+    secs = int(abs(delta.total_seconds()))
+    days, secs = divmod(secs, 86400)
+    hours, secs = divmod(secs, 3600)
+    minutes = secs // 60
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minutes}m"
+    return f"{sign}{minutes}m"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(jst=jst, yen=yen, yen_short=yen_short, iso=iso, duration=duration)

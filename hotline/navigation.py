@@ -1,0 +1,34 @@
+"""The top navigation: one entry per page a role may open. Domains add their entry here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+from flask_babel import lazy_gettext as _l
+
+from hotline.auth.permissions import can, current_principal
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy string, translated when shown
+    permission: str | None  # None: every logged-in user
+
+
+NAV: list[NavItem] = [
+    NavItem("dashboard.index", _l("Dashboard"), None),
+    NavItem("outbox.index", _l("Outbox"), "outbox.read"),
+    NavItem("auth.users", _l("Users"), "user.manage"),
+]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _nav():
+        def nav_items():
+            user = current_principal()
+            return [{"url": url_for(i.endpoint), "label": i.label} for i in NAV
+                    if user is not None and (i.permission is None or can(user, i.permission))]
+
+        return {"nav_items": nav_items}

@@ -1,0 +1,51 @@
+"""GET /api/v1/outbox: every message sent or queued, newest first."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from sqlmodel import select
+
+from hotline.api.openapi import ref, responses
+from hotline.auth.permissions import require
+from hotline.cases.models import Case
+from hotline.errors import NotFound
+from hotline.extensions import get_session
+from hotline.formatting import iso
+from hotline.outbox.models import OutboxMessage
+from hotline.outbox.service import list_messages
+
+bp = Blueprint("outbox_api", __name__)
+
+
+def message_json(m: OutboxMessage, reference: str | None) -> dict:
+    return {"id": m.id, "channel": m.channel, "to": m.to, "body": m.body, "status": m.status,
+            "adapter": m.adapter, "provider_id": m.provider_id, "error": m.error, "source": m.source,
+            "created_at": iso(m.created_at), "case_reference": reference}
+
+
+@bp.get("/outbox")
+@require("outbox.read")
+def outbox():
+    session = get_session()
+    case_id = None
+    if request.args.get("case"):
+        case = session.exec(select(Case).where(Case.reference == request.args["case"])).first()
+        if case is None:
+            raise NotFound("case")
+        case_id = case.id
+    limit = request.args.get("limit", "200")
+    messages = list_messages(session, case_id=case_id, limit=min(int(limit), 1000) if limit.isdigit() else 200)
+    ids = {m.case_id for m in messages if m.case_id}
+    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids)))) if ids else {}
+    return jsonify([message_json(m, refs.get(m.case_id)) for m in messages])
+
+
+_MESSAGE = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "channel": {"enum": ["sms", "voice", "email"]}, "to": {"type": "string"},
+    "body": {"type": "string"}, "status": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+    "case_reference": {"type": ["string", "null"]}}}
+OPENAPI_SCHEMAS = {"OutboxMessage": _MESSAGE}
+OPENAPI_PATHS = {"/outbox": {"get": {
+    "summary": "Messages sent or queued, newest first (coordinator, admin)",
+    "parameters": [{"name": "case", "in": "query", "schema": {"type": "string"}},
+                   {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}],
+    "responses": responses(200, {"type": "array", "items": ref("OutboxMessage")}, 403, 404)}}}
