@@ -85,3 +85,23 @@ def upgrade_schema(url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), "heads")
+
+
+def lock_due(query):
+    """Add FOR UPDATE SKIP LOCKED (PostgreSQL) so two clock processes pick different due rows.
+
+    SQLite ignores it; there `claim` below is what keeps two processes from taking the same row.
+    """
+    return query.with_for_update(skip_locked=True)
+
+
+def claim(session: Session, model, row_id: int, *, column: str, value) -> bool:
+    """Atomically set `column` on one row if it is still NULL; True if this caller won the row.
+
+    The conditional UPDATE is the exactly-once guard: on PostgreSQL a second process blocks on the row
+    lock and then sees the column set; on SQLite the writer lock serialises it the same way.
+    """
+    table = model.__table__
+    result = session.execute(sa.update(table).where(table.c.id == row_id, table.c[column].is_(None))
+                             .values({column: value}))
+    return result.rowcount == 1

@@ -230,3 +230,59 @@ def fake_twilio():
     fake, server = serve()
     yield fake
     server.shutdown()
+
+
+# --- Browser tests: Playwright driving Debian's Chromium against a live server on 127.0.0.1 -------------
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture
+def live_app(sqlite_template, tmp_path):
+    """An app on its own SQLite copy (browser tests run on SQLite only: they test pages, not SQL)."""
+    path = tmp_path / "live.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test-secret",
+                      "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
+                      "PASSWORD_HASH_METHOD": FAST_HASH, "TWILIO_ACCOUNT_SID": None})
+    yield app
+    app.extensions["hotline.engine"].dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """Serves live_app on 127.0.0.1:<free port>; yields the base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    live_app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield live_app.config["PUBLIC_BASE_URL"]
+    server.shutdown()
+
+
+@pytest.fixture
+def live_factory(live_app):
+    with Session(live_app.extensions["hotline.engine"], expire_on_commit=False) as session:
+        yield Factory(session)
+
+
+def browser_login(page, base_url: str, user, password: str = PASSWORD):
+    page.goto(f"{base_url}/login")
+    page.fill("#email", user.email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/dashboard")

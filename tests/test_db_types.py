@@ -53,3 +53,18 @@ def test_audit_log_is_append_only_in_the_database(db, factory):
         db.execute(sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": event.id})
         db.flush()
     db.rollback()
+
+
+def test_claim_wins_once(db, factory):
+    from hotline.db import claim, utcnow
+    from hotline.outbox.models import OutboxMessage
+
+    row = OutboxMessage(channel="sms", to="+819012345678", body="x")
+    db.add(row)
+    db.commit()
+    assert claim(db, OutboxMessage, row.id, column="provider_id", value="first") is True
+    assert claim(db, OutboxMessage, row.id, column="provider_id", value="second") is False
+    db.commit()
+    db.expire_all()
+    assert db.get(OutboxMessage, row.id).provider_id == "first"
+    assert utcnow().tzinfo is not None
