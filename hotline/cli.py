@@ -69,6 +69,7 @@ def register_cli(app: Flask) -> None:
         from hotline import clock as clock_module
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
         clock_module.run(current_app._get_current_object())
 
     @app.cli.command("load-demo")
