@@ -18,6 +18,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("dashboard.index", _l("Dashboard"), None),
+    NavItem("orgs.index", _l("Policies"), "organization.read"),
     NavItem("outbox.index", _l("Outbox"), "outbox.read"),
     NavItem("auth.users", _l("Users"), "user.manage"),
 ]
