@@ -8,13 +8,33 @@ def register_blueprints(app: Flask) -> None:
     from hotline import navigation
     from hotline.api import make_api_blueprint
     from hotline.auth.views import bp as auth_pages
+    from hotline.cases.api import bp as cases_api
+    from hotline.cases.views import bp as cases_pages
     from hotline.dashboard.views import bp as dashboard_pages
     from hotline.orgs.api import bp as orgs_api
     from hotline.orgs.views import bp as orgs_pages
     from hotline.outbox.api import bp as outbox_api
     from hotline.outbox.views import bp as outbox_pages
+    from hotline.phases.api import bp as phases_api
+    from hotline.phases.views import bp as phases_pages
+    from hotline.timeline.api import bp as timeline_api
+    from hotline.timeline.views import bp as timeline_pages
 
     for pages in (auth_pages, dashboard_pages, outbox_pages, orgs_pages):
         app.register_blueprint(pages)
-    app.register_blueprint(make_api_blueprint([orgs_api, outbox_api]))
+    app.register_blueprint(cases_pages)  # intake, the case page (issue 3)
+    for pages in (phases_pages, timeline_pages):  # the response workflow (issue 5)
+        app.register_blueprint(pages)
+    from hotline.dispatch.api import bp as dispatch_api  # vendors and dispatch (issue 6)
+    from hotline.dispatch.twilio_hooks import bp as dispatch_twilio
+    from hotline.dispatch.views import bp as dispatch_pages
+
+    app.register_blueprint(dispatch_pages)
+    app.register_blueprint(dispatch_twilio)
+    from hotline.costs.api import bp as costs_api  # cost ledger and coverage (issue 4)
+    from hotline.costs.views import bp as costs_pages
+
+    app.register_blueprint(costs_pages)
+    app.register_blueprint(make_api_blueprint([orgs_api, outbox_api, cases_api, phases_api, timeline_api, dispatch_api,
+                                               costs_api]))
     navigation.init_app(app)

@@ -18,7 +18,12 @@ from flask import Flask
 log = logging.getLogger("hotline.clock")
 
 # "module:function" references; each is called as job(app) inside an app context, returns a count.
-JOBS: list[str] = []
+JOBS: list[str] = [
+    "hotline.deadlines.jobs:mark_missed",
+    "hotline.deadlines.jobs:send_reminders",
+    "hotline.phases.jobs:remind_overdue_tasks",
+    "hotline.dispatch.jobs:escalate_dispatches",
+]
 
 
 def resolve(ref: str) -> Callable[[Flask], int]:

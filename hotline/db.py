@@ -84,7 +84,7 @@ def upgrade_schema(url: str) -> None:
     """Create or upgrade the schema to the newest revision; safe to run twice."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "heads")
+    command.upgrade(alembic_config(url), "head")
 
 
 def lock_due(query):

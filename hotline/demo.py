@@ -34,7 +34,12 @@ USERS = [  # e-mail, role, display name, index of the organisation for insureds
     ("insured@minato-seimitsu.example", "insured", "みなと精密 総務部", 1),
 ]
 # Further demo steps of other domains, "module:function", each called as fn(session, orgs, users).
-STEPS: list[str] = []
+STEPS: list[str] = [
+    "hotline.cases.demo:load",
+    "hotline.phases.demo:load",
+    "hotline.dispatch.demo:load",
+    "hotline.costs.demo:load",
+]
 
 
 def _passwords(path: Path) -> dict[str, str]:

@@ -29,11 +29,13 @@ def _catalogues() -> list[Path]:
 
 
 def compile_catalogues(target: Path) -> list[str]:
-    """Compile every .po into target/<n>/<lang>/LC_MESSAGES/messages.mo; returns the directories."""
+    """Compile every .po into target/<its folder>/<lang>/LC_MESSAGES/messages.mo; returns the directories."""
     dirs = []
-    for n, po in enumerate(_catalogues()):
+    for po in _catalogues():
         lang = po.parent.parent.name
-        out_dir = target / str(n)
+        # Keyed by the catalogue's folder, not its position: a catalogue added later must not be served
+        # another domain's older .mo that happens to sit at the same index.
+        out_dir = target / po.parents[3].relative_to(ROOT).as_posix().replace("/", "_")
         mo = out_dir / lang / "LC_MESSAGES" / "messages.mo"
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             mo.parent.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,11 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("dashboard.index", _l("Dashboard"), None),
+    NavItem("cases.new_case", _l("New case"), "case.create"),
     NavItem("orgs.index", _l("Policies"), "organization.read"),
+    NavItem("vendors.index", _l("Vendors"), "vendor.read"),
     NavItem("outbox.index", _l("Outbox"), "outbox.read"),
+    NavItem("timeline.metrics", _l("Metrics"), "metrics.read"),
     NavItem("auth.users", _l("Users"), "user.manage"),
 ]
 

@@ -70,8 +70,13 @@ def _count(app):
 def test_clock_process_starts_logs_and_stops_cleanly(cli_env):
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", "clock"],
                             env={**cli_env, "CLOCK_TICK_SECONDS": "0.2"}, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 30
+    started = ""
+    while "clock: started" not in started and time.monotonic() < deadline:
+        started += proc.stderr.readline()
+    assert "clock: started" in started, started
+    time.sleep(0.5)  # a few ticks
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert "clock: started" in err and "stopped cleanly" in err
+    assert proc.returncode == 0, started + err
+    assert "stopped cleanly" in err

@@ -85,3 +85,39 @@ def notifier_from_config(config) -> Notifier:
     if sid and token and sender:
         return TwilioNotifier(sid, token, sender, api_base_url=config.get("TWILIO_API_BASE_URL"))
     return OutboxNotifier()
+
+
+# --- Voice: what a dispatch call needs (kept here so nothing else imports `twilio`) ---------------------
+def twilio_signature_valid(auth_token: str | None, urls: list[str], params: dict, signature: str) -> bool:
+    """Whether X-Twilio-Signature matches one of the URLs the request may have been signed for (the public
+    URL behind a proxy, or the URL as this app sees it)."""
+    from twilio.request_validator import RequestValidator
+
+    if not auth_token or not signature:
+        return False
+    validator = RequestValidator(auth_token)
+    return any(validator.validate(url, params, signature) for url in urls)
+
+
+def gather_twiml(script: str, *, action: str, prompt: str, no_input: str, redirect: str) -> str:
+    """TwiML that reads `script` in Japanese, then gathers one digit posted to `action`."""
+    from twilio.twiml.voice_response import Gather, VoiceResponse
+
+    vr = VoiceResponse()
+    gather = Gather(action=action, method="POST", num_digits=1, timeout=10, input="dtmf")
+    if script:
+        gather.say(script, language="ja-JP", voice="Polly.Mizuki")
+    gather.say(prompt, language="ja-JP", voice="Polly.Mizuki")
+    vr.append(gather)
+    vr.say(no_input, language="ja-JP", voice="Polly.Mizuki")
+    vr.redirect(redirect, method="POST")
+    return str(vr)
+
+
+def say_twiml(text: str) -> str:
+    from twilio.twiml.voice_response import VoiceResponse
+
+    vr = VoiceResponse()
+    vr.say(text, language="ja-JP", voice="Polly.Mizuki")
+    vr.hangup()
+    return str(vr)

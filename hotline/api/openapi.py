@@ -12,7 +12,12 @@ from pydantic import BaseModel
 # Domain modules that contribute paths; add a module here when it adds endpoints.
 MODULES = [
     "hotline.orgs.api",
+    "hotline.cases.api",
     "hotline.outbox.api",
+    "hotline.phases.api",
+    "hotline.timeline.api",
+    "hotline.dispatch.api",
+    "hotline.costs.api",
 ]
 
 ERROR = {

@@ -22,6 +22,7 @@ class Case(SQLModel, table=True):
         sa.CheckConstraint("status in ('open','closed')", name="ck_case_status"),
         sa.CheckConstraint("personal_records_affected is null or personal_records_affected >= 0",
                            name="ck_case_records"),
+        sa.Index("ix_case_status_next_due", "status", "next_due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -53,8 +54,25 @@ class Case(SQLModel, table=True):
     eu_data_subjects: bool = Field(default=False)
     attack_confirmed: str = Field(default="unknown", sa_type=sa.String(10))
     publication_made_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pmark_holder: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+    # DOMAIN C.7: the regulators' clocks start at their own moments; NULL means "same as first discovery".
+    appi_known_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # APPI: the business knew
+    gdpr_aware_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # GDPR: awareness
+    card_known_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # card brands: knowledge
+    pmark_discovered_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # P-mark: 発覚日
+    # The nearest unmet deadline (open or missed), kept by the deadline service so dashboards sort by index.
+    next_due_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     coordinator_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CaseReferenceCounter(SQLModel, table=True):
+    """The last reference number used per year: one row per year, incremented atomically at intake."""
+    __tablename__ = "case_reference_counter"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = Field(default=0)

@@ -35,7 +35,7 @@ def outbox():
     limit = request.args.get("limit", "200")
     messages = list_messages(session, case_id=case_id, limit=min(int(limit), 1000) if limit.isdigit() else 200)
     ids = {m.case_id for m in messages if m.case_id}
-    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids)))) if ids else {}
+    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
     return jsonify([message_json(m, refs.get(m.case_id)) for m in messages])
 
 

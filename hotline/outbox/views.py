@@ -21,5 +21,5 @@ def index():
         case = session.exec(select(Case).where(Case.reference == request.args["case"])).first()
     messages = list_messages(session, case_id=case.id if case else None)
     ids = {m.case_id for m in messages if m.case_id}
-    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids)))) if ids else {}
+    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
     return render_template("outbox/index.html", messages=messages, refs=refs, case=case)

@@ -1,38 +1,147 @@
 """The product catalogue: insurance products as data files, validated when loaded.
 
-Adding a product is adding a file to `data/`; no code changes.
+Adding a product is adding a file to `data/`; no code changes. The coverage engine reads limits, ratios,
+consent flags and time rules from here (hotline/coverage/engine.py).
 """
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PrivateAttr, model_validator
 
 DATA = Path(__file__).resolve().parent / "data"
 
 
-class Plan(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Plan(Strict):
+    name_ja: str
+    name_en: str
+    # None when the product's amounts are not known (amounts_known: false).
+    liability_per_claim_jpy: NonNegativeInt | None = None
+    liability_per_period_jpy: NonNegativeInt | None = None  # also the global cap (DOMAIN 0.1)
+    cost_overall_jpy: NonNegativeInt | None = None  # per incident and per policy period (I-6)
+    groups: dict[str, NonNegativeInt] = {}
+
+
+class SubItem(Strict):
+    key: str
     name_ja: str
     name_en: str
 
 
-class Product(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Category(Strict):
+    code: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)?$")
+    number: str  # ①, ⑥カ …, as the brochure numbers it
+    name_ja: str
+    name_en: str
+    explain_en: str = ""
+    explain_ja: str = ""
+    section: Literal["costs", "liability"] = "costs"
+    coinsurance_pct: int = Field(default=100, ge=1, le=100)
+    own_limit_jpy: NonNegativeInt | None = None  # per incident and per period, every plan
+    group: str | None = None
+    per_head_jpy: NonNegativeInt | None = None
+    per_head_unit: Literal["victim", "company", "person"] | None = None
+    consent_required: bool = False
+    false_alarm: Literal["emergency", "external_only", "liability", "none"] = "none"
+    thirty_day_rule: bool = False
+    needs_publication: bool = False
+    response_period: bool = True  # the 事故対応期間 applies (I-4)
+    discovery_trigger: bool = True  # discovered within the policy period (C.2)
+    decisions: list[str] = []
+    sub_items: list[SubItem] = []
+
+    @property
+    def label_en(self) -> str:
+        return f"{self.number} {self.name_en}"
+
+    @property
+    def label_ja(self) -> str:
+        return f"{self.number} {self.name_ja}"
+
+    @model_validator(mode="after")
+    def _per_head(self):
+        if (self.per_head_jpy is None) != (self.per_head_unit is None):
+            raise ValueError(f"{self.code}: per_head_jpy and per_head_unit go together")
+        return self
+
+
+class Group(Strict):
+    name_ja: str
+    name_en: str
+    label: str
+
+
+class Decision(Strict):
+    en: str
+    ja: str
+
+
+class ResponsePeriod(Strict):
+    years: int = Field(ge=1)
+    decision: str
+
+
+class ThirtyDayRule(Strict):
+    window_first_day: int = Field(ge=0)
+    window_last_day: int = Field(ge=1)
+    decision: str
+
+
+class Product(Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     insurer_ja: str
     insurer_en: str
     name_ja: str
     name_en: str
+    amounts_known: bool = True
     plans: dict[str, Plan]
+    groups: dict[str, Group] = {}
+    response_period: ResponsePeriod | None = None
+    thirty_day_rule: ThirtyDayRule | None = None
+    decisions: dict[str, Decision] = {}
+    categories: list[Category] = []
 
     @model_validator(mode="after")
-    def _has_plans(self):
+    def _consistent(self):
         if not self.plans:
             raise ValueError(f"product {self.code} has no plans")
+        codes = [c.code for c in self.categories]
+        if len(codes) != len(set(codes)):
+            raise ValueError("duplicate category code")
+        for c in self.categories:
+            if c.group is not None and c.group not in self.groups:
+                raise ValueError(f"{c.code}: unknown group {c.group}")
+            for d in c.decisions:
+                if d not in self.decisions:
+                    raise ValueError(f"{c.code}: unknown decision {d}")
+            if c.thirty_day_rule and self.thirty_day_rule is None:
+                raise ValueError(f"{c.code}: thirty_day_rule needs the product's thirty_day_rule")
+        if self.amounts_known:
+            for key, plan in self.plans.items():
+                missing = [f for f in ("liability_per_claim_jpy", "liability_per_period_jpy", "cost_overall_jpy")
+                           if getattr(plan, f) is None]
+                missing += [g for g in self.groups if g not in plan.groups]
+                if missing:
+                    raise ValueError(f"plan {key}: missing {', '.join(missing)}")
+            if self.response_period is None:
+                raise ValueError("amounts_known products need a response_period")
         return self
+
+    _index: dict[str, Category] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, __context) -> None:
+        self._index.update({c.code: c for c in self.categories})
+
+    def category(self, code: str) -> Category | None:
+        """The category with that code, or None (the vendor-dispatch and cost pages use it)."""
+        return self._index.get(code)
 
 
 class CatalogueError(ValueError):

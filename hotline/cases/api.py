@@ -1,0 +1,199 @@
+"""/api/v1/cases: intake, the case, fact changes, deadlines and recording that a report was made."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from hotline.api import parse_body
+from hotline.api.openapi import json_body, ref, responses
+from hotline.auth.permissions import current_principal, organization_scope, require
+from hotline.cases import service
+from hotline.cases.models import Case
+from hotline.cases.schemas import CaseIn, CasePatch, DeadlineMetIn
+from hotline.deadlines import service as deadlines
+from hotline.deadlines.models import Deadline
+from hotline.errors import Invalid
+from hotline.extensions import get_session
+from hotline.formatting import iso
+from hotline.orgs.models import Organization, Policy
+
+bp = Blueprint("cases_api", __name__)
+
+FACT_FIELDS = ("caller_name", "caller_phone", "caller_email", "contact_name", "contact_phone", "contact_email",
+               "discovery_basis", "discovery_source", "summary", "personal_records_affected", "card_data",
+               "sensitive_data", "malicious", "eu_data_subjects", "attack_confirmed", "pmark_holder",
+               "coordinator_id")
+INSTANT_FIELDS = ("first_discovered_at", "reported_at", "publication_made_at", "appi_known_at", "gdpr_aware_at",
+                  "card_known_at", "pmark_discovered_at", "created_at", "closed_at", "next_due_at")
+
+
+def offsets() -> list:
+    return deadlines.parse_offsets(current_app.config["REMINDER_OFFSETS"])
+
+
+def deadline_json(d: Deadline) -> dict:
+    return {"kind": d.kind, "due_at": iso(d.due_at), "last_day": d.last_day.isoformat() if d.last_day else None,
+            "status": d.status, "met_at": iso(d.met_at), "rule": d.rule, "starts_at": iso(d.starts_at)}
+
+
+def case_json(case: Case, policy: Policy, *, deadline_rows: list[Deadline] | None = None,
+              organization: Organization | None = None) -> dict:
+    """The case as the API shows it. `deadline_rows` None leaves deadlines out (lists)."""
+    out = {"reference": case.reference, "id": case.id, "policy_id": case.policy_id,
+           "policy_number": policy.policy_number, "organization_id": policy.organization_id,
+           "status": case.status, "phase": case.phase,
+           "outside_policy_period": not policy.covers(case.first_discovered_at)}
+    if organization is not None:
+        out["organization_name"] = organization.name
+    out.update({f: getattr(case, f) for f in FACT_FIELDS})
+    out.update({f: iso(getattr(case, f)) for f in INSTANT_FIELDS})
+    # The instant each regulator's clock starts from (DOMAIN C.7): recorded, or first discovery.
+    out["clock_starts"] = {"insurer": iso(case.first_discovered_at),
+                           "appi": iso(case.appi_known_at or case.first_discovered_at),
+                           "gdpr": iso(case.gdpr_aware_at or case.first_discovered_at),
+                           "card": iso(case.card_known_at or case.first_discovered_at),
+                           "pmark": iso(case.pmark_discovered_at or case.first_discovered_at)}
+    if deadline_rows is not None:
+        out["deadlines"] = [deadline_json(d) for d in deadline_rows]
+    return out
+
+
+def _full(session, case: Case, policy: Policy) -> dict:
+    return case_json(case, policy, deadline_rows=deadlines.ensure_deadlines(session, case, offsets=offsets()))
+
+
+@bp.post("/cases")
+@require("case.create")
+def create_case():
+    data = parse_body(CaseIn)
+    session = get_session()
+    case = service.create_case(session, data, actor=current_principal(), offsets=offsets())
+    return jsonify(_full(session, case, session.get(Policy, case.policy_id))), 201
+
+
+@bp.get("/cases")
+@require("case.read")
+def list_cases():
+    args = request.args
+    errors = {}
+
+    def _int(name, default=None, maximum=None):
+        raw = args.get(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isdigit():
+            errors[name] = "must be a non-negative integer"
+            return default
+        return min(int(raw), maximum) if maximum else int(raw)
+
+    status = args.get("status") or None
+    if status not in (None, "open", "closed"):
+        errors["status"] = "one of open, closed"
+    limit, offset_ = _int("limit", 100, 1000), _int("offset", 0)
+    policy_id, org_id = _int("policy_id"), _int("organization_id")
+    if errors:
+        raise Invalid(errors)
+    rows = service.list_cases(get_session(), organization_scope=organization_scope(current_principal()),
+                              status=status, policy_id=policy_id, organization_id=org_id, q=args.get("q", ""),
+                              limit=limit, offset=offset_)
+    return jsonify([case_json(c, p, organization=o) for c, p, o in rows])
+
+
+@bp.get("/cases/<reference>")
+@require("case.read")
+def get_case(reference: str):
+    session = get_session()
+    case, policy = service.get_visible_case(session, current_principal(), reference)
+    return jsonify(_full(session, case, policy))
+
+
+@bp.patch("/cases/<reference>")
+@require("case.update")
+def patch_case(reference: str):
+    data = parse_body(CasePatch)
+    session = get_session()
+    case, _ = service.get_visible_case(session, current_principal(), reference)
+    deadlines.ensure_deadlines(session, case, offsets=offsets())
+    service.update_case(session, case, data, actor=current_principal(), offsets=offsets())
+    return jsonify(_full(session, case, session.get(Policy, case.policy_id)))
+
+
+@bp.get("/cases/<reference>/deadlines")
+@require("case.read")
+def get_deadlines(reference: str):
+    session = get_session()
+    case, _ = service.get_visible_case(session, current_principal(), reference)
+    return jsonify([deadline_json(d) for d in deadlines.ensure_deadlines(session, case, offsets=offsets())])
+
+
+@bp.post("/cases/<reference>/deadlines/<kind>/met")
+@require("case.update")
+def deadline_met(reference: str, kind: str):
+    data = parse_body(DeadlineMetIn)
+    session = get_session()
+    case, _ = service.get_visible_case(session, current_principal(), reference)
+    row = deadlines.record_met(session, case, kind, data.met_at, actor=current_principal(), offsets=offsets())
+    session.commit()
+    return jsonify(deadline_json(row))
+
+
+_INSTANT = {"type": ["string", "null"], "format": "date-time"}
+_DEADLINE = {"type": "object", "required": ["kind", "due_at", "last_day", "status", "met_at", "rule"], "properties": {
+    "kind": {"enum": ["insurer_emergency_notice", "appi_preliminary", "appi_final", "gdpr_authority",
+                      "card_brand_report", "pmark_report"]},
+    "due_at": {**_INSTANT, "description": "The first late instant; for day-based rules 00:00 JST after last_day. "
+                                          "null when not applicable."},
+    "last_day": {"type": ["string", "null"], "format": "date", "description": "Last JST calendar day"},
+    "status": {"enum": ["open", "met", "missed", "not_applicable"]},
+    "met_at": {**_INSTANT, "description": "When the report was made (the insurer notice: reported_at). A report "
+                                          "made at or after due_at leaves the status missed."},
+    "rule": {"type": "string", "description": "The rule in words, with its source and the dates it used"},
+    "starts_at": {**_INSTANT, "description": "The instant this clock started from"}}}
+_CASE = {"type": "object", "properties": {
+    "reference": {"type": "string", "example": "CY-2026-000123"}, "id": {"type": "integer"},
+    "policy_id": {"type": "integer"}, "policy_number": {"type": "string"}, "organization_id": {"type": "integer"},
+    "status": {"enum": ["open", "closed"]}, "phase": {"type": "string"},
+    "outside_policy_period": {"type": "boolean", "description": "first_discovered_at is outside the policy "
+                                                                "period: accepted, but flagged"},
+    **{f: _INSTANT for f in INSTANT_FIELDS},
+    "clock_starts": {"type": "object", "description": "The instant each clock starts from (DOMAIN C.7): "
+                                                      "appi_known_at, gdpr_aware_at, card_known_at, "
+                                                      "pmark_discovered_at, each defaulting to first_discovered_at"},
+    "deadlines": {"type": "array", "items": ref("Deadline")}}}
+_REF = [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+OPENAPI_SCHEMAS = {"CaseIn": CaseIn, "CasePatch": CasePatch, "DeadlineMetIn": DeadlineMetIn, "Case": _CASE,
+                   "Deadline": _DEADLINE}
+OPENAPI_PATHS = {
+    "/cases": {
+        "post": {"summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
+                            "future, after reported_at, or without an offset: 422. Outside the policy period: "
+                            "accepted, flagged with outside_policy_period.",
+                 "requestBody": json_body("CaseIn"), "responses": responses(201, ref("Case"), 403, 422)},
+        "get": {"summary": "List cases, nearest unmet deadline first (insureds: their organisation's only)",
+                "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
+                    ("status", {"enum": ["open", "closed"]}), ("policy_id", {"type": "integer"}),
+                    ("organization_id", {"type": "integer"}), ("q", {"type": "string"}),
+                    ("limit", {"type": "integer", "maximum": 1000}), ("offset", {"type": "integer"}))],
+                "responses": responses(200, {"type": "array", "items": ref("Case")}, 403, 422)},
+    },
+    "/cases/{reference}": {
+        "parameters": _REF,
+        "get": {"summary": "One case with its deadlines", "responses": responses(200, ref("Case"), 403, 404)},
+        "patch": {"summary": "Change facts (operator, coordinator); deadlines are recomputed and every change is on "
+                             "the timeline (fact_changed, deadline_changed old → new)",
+                  "requestBody": json_body("CasePatch"), "responses": responses(200, ref("Case"), 403, 404, 422)},
+    },
+    "/cases/{reference}/deadlines": {
+        "parameters": _REF,
+        "get": {"summary": "The case's deadlines", "responses": responses(
+            200, {"type": "array", "items": ref("Deadline")}, 403, 404)},
+    },
+    "/cases/{reference}/deadlines/{kind}/met": {
+        "parameters": _REF + [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "post": {"summary": "Record that the report of this kind was made at met_at (operator, coordinator). "
+                            "In time: status met; late: status stays missed with met_at. The insurer notice is "
+                            "met by reported_at (422 here); a deadline that does not apply: 422.",
+                 "requestBody": json_body("DeadlineMetIn"),
+                 "responses": responses(200, ref("Deadline"), 403, 404, 422)},
+    },
+}

@@ -1,0 +1,243 @@
+"""Pages: the operator's intake form, the case page (deadlines, facts), and the dashboards' case panels."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from sqlmodel import select
+
+from hotline.auth.models import Role, User
+from hotline.auth.permissions import can, current_principal, organization_scope, require
+from hotline.cases import service
+from hotline.cases.schemas import CaseIn, CasePatch, DeadlineMetIn
+from hotline.cases.sections import render_sections
+from hotline.db import utcnow
+from hotline.deadlines import service as deadlines
+from hotline.deadlines.models import Deadline
+from hotline.errors import ApiError, Invalid, fields_from_validation
+from hotline.extensions import get_session
+from hotline.formatting import TOKYO
+from hotline.orgs.models import Organization, Policy
+from hotline.orgs.service import search_policies
+from workflows.deadlines import LABELS, RECORDABLE, compute
+
+bp = Blueprint("cases", __name__)
+
+BOOLS = ("card_data", "sensitive_data", "malicious", "eu_data_subjects", "pmark_holder")
+INSTANTS = ("first_discovered_at", "reported_at", "publication_made_at", "appi_known_at", "gdpr_aware_at",
+            "card_known_at", "pmark_discovered_at")
+TEXTS = ("caller_name", "caller_phone", "caller_email", "contact_name", "contact_phone", "contact_email",
+         "discovery_basis", "discovery_source", "attack_confirmed", "summary")
+
+
+def _offsets():
+    return deadlines.parse_offsets(current_app.config["REMINDER_OFFSETS"])
+
+
+def local_input(value: dt.datetime | None) -> str:
+    """An instant as a datetime-local value in JST (the page says the times are JST)."""
+    return "" if value is None else value.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
+
+
+def _instant(raw: str):
+    """A datetime-local value typed on a JST page → an aware instant; the text itself if unparsable
+    (pydantic then answers with the field's reason)."""
+    try:
+        return dt.datetime.fromisoformat(raw).replace(tzinfo=TOKYO)
+    except ValueError:
+        return raw
+
+
+def _resolve_policy(session, text: str, errors: dict) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        errors["policy_id"] = _("Choose a policy: type its number or the company name.")
+        return None
+    exact = session.exec(select(Policy).where(Policy.policy_number == text)).first()
+    if exact:
+        return exact.id
+    found = search_policies(session, text, limit=2)
+    if len(found) == 1:
+        return found[0][0].id
+    errors["policy_id"] = (_("No policy matches this.") if not found else
+                           _("Several policies match; pick one from the list."))
+    return None
+
+
+def form_to_payload(form, session, *, partial: bool) -> tuple[dict, dict]:
+    """The form's fields as the API payload (same schema, same validation). Returns (payload, errors)."""
+    errors: dict[str, str] = {}
+    payload: dict = {}
+    if not partial or form.get("policy"):
+        pid = _resolve_policy(session, form.get("policy", ""), errors)
+        if pid is not None:
+            payload["policy_id"] = pid
+    for name in TEXTS:
+        if name in form:
+            value = form.get(name, "").strip()
+            if value or not partial:
+                payload[name] = value or None
+            elif name not in ("summary", "caller_name", "discovery_basis", "discovery_source",
+                              "attack_confirmed"):
+                payload[name] = None  # cleared on the page
+    for name in INSTANTS:
+        if name in form:
+            raw = form.get(name, "").strip()
+            if raw:
+                payload[name] = _instant(raw)
+            elif partial and name not in ("first_discovered_at", "reported_at"):
+                payload[name] = None
+    raw = form.get("personal_records_affected", "").strip()
+    if raw:
+        payload["personal_records_affected"] = int(raw) if raw.isdigit() else raw
+    elif partial and "personal_records_affected" in form:
+        payload["personal_records_affected"] = None
+    for name in BOOLS:
+        payload[name] = form.get(name) == "on"
+    if form.get("coordinator_id", "").isdigit():
+        payload["coordinator_id"] = int(form["coordinator_id"])
+    elif partial and "coordinator_id" in form:
+        payload["coordinator_id"] = None
+    if not partial:
+        payload = {k: v for k, v in payload.items() if v is not None}
+    return payload, errors
+
+
+def _coordinators(session):
+    return list(session.exec(select(User).where(User.role == Role.coordinator, User.is_active.is_(True))
+                             .order_by(User.display_name)))
+
+
+@bp.get("/cases/policy-lookup")
+@require("case.create")
+def policy_lookup():
+    """Intake's policy search (number or company name) for the form's datalist."""
+    rows = search_policies(get_session(), request.args.get("q", ""), limit=20)
+    return jsonify([{"id": p.id, "policy_number": p.policy_number, "organization": o.name, "plan": p.plan}
+                    for p, o in rows])
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@require("case.create")
+def new_case():
+    session = get_session()
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        payload, errors = form_to_payload(form, session, partial=False)
+        try:
+            data = CaseIn.model_validate(payload)
+            if not errors:
+                case = service.create_case(session, data, actor=current_principal(), offsets=_offsets())
+                flash(_("Case %(ref)s opened.", ref=case.reference))
+                return redirect(url_for("cases.show", reference=case.reference))
+        except ValidationError as exc:
+            errors = {**fields_from_validation(exc), **errors}  # our words for the policy field win
+        except Invalid as exc:
+            session.rollback()
+            errors.update(exc.fields)
+    policies = search_policies(session, "", limit=200)
+    return render_template("cases/new.html", form=form, errors=errors, policies=policies,
+                           coordinators=_coordinators(session), now_local=local_input(utcnow())), \
+        (422 if errors else 200)
+
+
+def _case_page(reference: str, *, errors=None, form=None, status=200):
+    session = get_session()
+    user = current_principal()
+    case, policy = service.get_visible_case(session, user, reference)
+    rows = deadlines.ensure_deadlines(session, case, offsets=_offsets())
+    organization = session.get(Organization, policy.organization_id)
+    coordinator = session.get(User, case.coordinator_id) if case.coordinator_id else None
+    values = form or {**{n: getattr(case, n) or "" for n in TEXTS},
+                      **{n: local_input(getattr(case, n)) for n in INSTANTS},
+                      **{n: getattr(case, n) for n in BOOLS},
+                      "personal_records_affected": "" if case.personal_records_affected is None
+                      else case.personal_records_affected, "coordinator_id": case.coordinator_id or ""}
+    return render_template(
+        "cases/show.html", case=case, policy=policy, organization=organization, deadlines=rows, now=utcnow(),
+        labels=LABELS, recordable=RECORDABLE, coordinator=coordinator, values=values, errors=errors or {},
+        can_edit=can(user, "case.update"), coordinators=_coordinators(session) if can(user, "case.update") else [],
+        outside=not policy.covers(case.first_discovered_at), now_local=local_input(utcnow()),
+        rules_ja={c.kind: c.rule_ja for c in compute(deadlines.facts_of(case))},
+        sections=render_sections(session=session, case=case, policy=policy, user=user)), status
+
+
+@bp.get("/cases/<reference>")
+@require("case.read")
+def show(reference: str):
+    return _case_page(reference)
+
+
+@bp.post("/cases/<reference>/facts")
+@require("case.update")
+def update_facts(reference: str):
+    session = get_session()
+    case, _policy = service.get_visible_case(session, current_principal(), reference)
+    payload, errors = form_to_payload(request.form, session, partial=True)
+    try:
+        data = CasePatch.model_validate(payload)
+        if not errors:
+            deadlines.ensure_deadlines(session, case, offsets=_offsets())
+            changes = service.update_case(session, case, data, actor=current_principal(), offsets=_offsets())
+            if changes:
+                flash(_("Facts saved. Deadlines moved: %(kinds)s.",
+                        kinds=", ".join(_(LABELS[k]) for k, *_rest in changes)))
+            else:
+                flash(_("Facts saved. No deadline moved."))
+            return redirect(url_for("cases.show", reference=reference))
+    except ValidationError as exc:
+        errors = {**fields_from_validation(exc), **errors}
+    except Invalid as exc:
+        session.rollback()
+        errors.update(exc.fields)
+    return _case_page(reference, errors=errors, form=request.form, status=422)
+
+
+@bp.post("/cases/<reference>/deadlines/<kind>/met")
+@require("case.update")
+def deadline_met(reference: str, kind: str):
+    session = get_session()
+    case, _policy = service.get_visible_case(session, current_principal(), reference)
+    raw = request.form.get("met_at", "").strip()
+    try:
+        data = DeadlineMetIn.model_validate({"met_at": _instant(raw) if raw else utcnow()})
+        deadlines.record_met(session, case, kind, data.met_at, actor=current_principal(), offsets=_offsets())
+        session.commit()
+        flash(_("Recorded: %(what)s.", what=_(LABELS.get(kind, kind))))
+    except ValidationError as exc:
+        flash("; ".join(f"{k}: {v}" for k, v in fields_from_validation(exc).items()), "error")
+    except ApiError as exc:
+        session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message, "error")
+    return redirect(url_for("cases.show", reference=reference))
+
+
+# --- Dashboard panels ----------------------------------------------------------------------------------
+
+def dashboard_cases(user, *, limit: int = 50) -> dict:
+    """Open cases nearest unmet deadline first (overdue first), with that deadline, for a dashboard."""
+    session = get_session()
+    rows = service.list_cases(session, organization_scope=organization_scope(user), status="open", limit=limit)
+    ids = [c.id for c, _p, _o in rows]
+    nearest: dict[int, Deadline] = {}
+    if ids:
+        for d in session.exec(select(Deadline).where(Deadline.case_id.in_(ids),
+                                                     Deadline.status.in_(("open", "missed")),
+                                                     Deadline.met_at.is_(None))):
+            if d.due_at is not None and (d.case_id not in nearest or d.due_at < nearest[d.case_id].due_at):
+                nearest[d.case_id] = d
+    closed = []
+    if user.role is Role.insured:
+        closed = service.list_cases(session, organization_scope=organization_scope(user), status="closed",
+                                    limit=20)
+    return {"rows": rows, "nearest": nearest, "now": utcnow(), "labels": LABELS, "closed": closed}
+
+
+@bp.app_context_processor
+def _dashboard_helpers():
+    return {"case_dashboard": dashboard_cases}

@@ -1,0 +1,468 @@
+"""The coverage engine: a pure function from (product, plan, the policy's cases and cost lines) to what the
+policy pays per line, per category, per case and per policy period. No Flask, no database.
+
+Section I of shared/DOMAIN.md, in its stated order (I-6): lines are allocated in order of the date they arose,
+then of entry; each line is first checked for eligibility (I-9 false alarm, I-4 事故対応期間, I-5 30-day rule,
+I-3 公表等の措置, I-8 consent), then × coinsurance (rounded down) → per-head cap → the category's own limit
+(per incident, per period) → the shared group limit → the overall cost limit (per incident, per period) →
+the global cap. Liability lines (I-7): damages per claim → liability per period → global cap.
+Everything is integer yen. Every amount removed carries a reason naming the rule and the amount.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from operator import attrgetter
+from zoneinfo import ZoneInfo
+
+from hotline.products.catalogue import Category, Product
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")  # 外部通報, as in hotline/cases/models.py
+
+_PLURAL = {"victim": "victims", "company": "companies", "person": "persons"}
+PAYABLE, REDUCED = "payable", "reduced"
+PENDING_CONSENT, PENDING_DETERMINATION, NOT_COVERED = "pending_consent", "pending_determination", "not_covered"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    id: int
+    first_discovered_at: dt.datetime  # aware
+    reported_at: dt.datetime  # the notice to the insurer (the hotline call counts, C.3)
+    discovery_source: str = "internal"
+    attack_confirmed: str = "unknown"  # unknown | yes | no
+    publication_made_at: dt.datetime | None = None  # 公表等の措置 (I-3)
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class CostItem:
+    id: int
+    case_id: int
+    category: str
+    amount_jpy: int
+    arose_on: dt.date  # JST date the cost arose
+    victims: int | None = None  # victims / companies / persons for per-head caps
+    consent_ref: str | None = None
+    ordered_at: dt.datetime | None = None  # when a ① cost was ordered (I-5 compares it with the notice)
+
+
+def yen(n: int) -> str:
+    return f"¥{n:,}"
+
+
+def tokyo_date(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(TOKYO).date()
+
+
+def tokyo_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=TOKYO)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class LineResult:
+    """One line's result. Reasons are kept as small closures and rendered when read, so a period of
+    50,000 lines does not format 50,000 sentences nobody asked for."""
+    __slots__ = ("id", "case_id", "category", "claimed_jpy", "payable_jpy", "status", "_reasons", "decisions")
+
+    def __init__(self, id: int, case_id: int, category: str, claimed_jpy: int):
+        self.id, self.case_id, self.category, self.claimed_jpy = id, case_id, category, claimed_jpy
+        self.payable_jpy, self.status = 0, PAYABLE
+        self._reasons: list = []
+        self.decisions: list[str] = []
+
+    @property
+    def reasons(self) -> list[str]:
+        return [r if isinstance(r, str) else r() for r in self._reasons]
+
+    def __repr__(self) -> str:
+        return (f"LineResult(id={self.id}, category={self.category!r}, claimed={self.claimed_jpy}, "
+                f"payable={self.payable_jpy}, status={self.status!r}, reasons={self.reasons!r})")
+
+
+@dataclass
+class Totals:
+    claimed_jpy: int = 0
+    payable_jpy: int = 0
+    categories: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, line: LineResult) -> None:
+        self.claimed_jpy += line.claimed_jpy
+        self.payable_jpy += line.payable_jpy
+        cat = self.categories.setdefault(line.category, {"claimed_jpy": 0, "payable_jpy": 0})
+        cat["claimed_jpy"] += line.claimed_jpy
+        cat["payable_jpy"] += line.payable_jpy
+
+
+@dataclass
+class ThirtyDay:
+    """The 30-day rule of one case (C.3, I-5)."""
+    discovery_date: dt.date
+    window_first: dt.date
+    window_last: dt.date
+    notice_at: dt.datetime
+    notice_in_time: bool
+    status: str  # valid | broken | undecided
+    explanation: str
+
+
+@dataclass
+class CaseResult(Totals):
+    case_id: int = 0
+    lines: list[LineResult] = field(default_factory=list)
+    limits: list[dict] = field(default_factory=list)
+    thirty_day: ThirtyDay | None = None
+    response_period: tuple[dt.date, dt.date] | None = None
+
+
+@dataclass
+class PeriodResult(Totals):
+    product: str = ""
+    plan: str = ""
+    cases: dict[int, CaseResult] = field(default_factory=dict)
+    lines: dict[int, LineResult] = field(default_factory=dict)
+    limits: list[dict] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+
+
+def thirty_day_rule(product: Product, case: CaseFacts, emergency_lines: list[CostItem]) -> ThirtyDay:
+    rule = product.thirty_day_rule
+    d0 = tokyo_date(case.first_discovered_at)
+    first, last = d0 + dt.timedelta(days=rule.window_first_day), d0 + dt.timedelta(days=rule.window_last_day)
+    in_time = case.reported_at < tokyo_midnight(last + dt.timedelta(days=1))
+    notice_day = tokyo_date(case.reported_at)
+    before, undecided = None, None
+    for line in emergency_lines:
+        if line.ordered_at is not None:
+            if line.ordered_at <= case.reported_at:
+                before = before or line
+        elif line.arose_on < notice_day:
+            before = before or line
+        elif line.arose_on == notice_day:
+            undecided = undecided or line
+    notice = case.reported_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+    window = f"{first.isoformat()} to {last.isoformat()}"
+    if not in_time:
+        return ThirtyDay(d0, first, last, case.reported_at, False, "broken",
+                         f"the insurer was told on {notice} JST, after the last day {last.isoformat()} of the "
+                         f"30-day window (decision I-5)")
+    if before is not None:
+        when = (before.ordered_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") + " JST"
+                if before.ordered_at else f"on {before.arose_on.isoformat()}")
+        return ThirtyDay(d0, first, last, case.reported_at, True, "broken",
+                         f"a ① cost (line {before.id}) was ordered {when}, before the notice of {notice} JST "
+                         f"(decision I-5)")
+    if undecided is not None:
+        return ThirtyDay(d0, first, last, case.reported_at, True, "undecided",
+                         f"a ① cost (line {undecided.id}) arose on the notice date {notice_day.isoformat()} "
+                         f"without an order time: record when it was ordered to decide the 30-day rule "
+                         f"(decision I-5)")
+    return ThirtyDay(d0, first, last, case.reported_at, True, "valid",
+                     f"notice on {notice} JST, inside the window {window} and before any ① order (decision I-5)")
+
+
+class _Limits:
+    """Budgets keyed by tuples; each limit has a label used in reasons and on the limit bars."""
+
+    def __init__(self, product: Product, plan_key: str):
+        self.product, self.plan_key = product, plan_key
+        self.plan = product.plans[plan_key]
+        self.used: dict[tuple, int] = {}
+        # case id (None: the policy period) → key → (limit, label, scope)
+        self.defs: dict[int | None, dict[tuple, tuple[int, str, str]]] = {}
+        self._paths: dict[tuple[str, int], list[tuple[tuple, int, str]]] = {}
+
+    def _def(self, key: tuple, limit: int, label: str, scope: str) -> tuple[tuple, int, str]:
+        scope_words = {"incident": "per incident", "claim": "per claim", "period": "per policy period, "
+                       "summed over every case of the policy"}[scope]
+        text = f"{label} of {yen(limit)} for plan {self.plan_key} ({scope_words})"
+        owner = None if scope == "period" else key[-1]
+        self.defs.setdefault(owner, {}).setdefault(key, (limit, label, scope))
+        return key, limit, text
+
+    def path(self, cat: Category, case_id: int) -> list[tuple[tuple, int, str]]:
+        """The limits a line of this category and case draws on, in the order of I-6 / I-7."""
+        cached = self._paths.get((cat.code, case_id))
+        if cached is not None:
+            return cached
+        plan, out = self.plan, []
+        if cat.section == "costs":
+            if cat.own_limit_jpy is not None:
+                label = f"own limit of {cat.number} {cat.name_ja}"
+                scope = "claim" if cat.code == "litigation_support" else "incident"
+                out.append(self._def(("own", cat.code, case_id), cat.own_limit_jpy, label, scope))
+                out.append(self._def(("own", cat.code), cat.own_limit_jpy, label, "period"))
+            if cat.group is not None:
+                label = f"shared {self.product.groups[cat.group].label} limit"
+                out.append(self._def(("group", cat.group, case_id), plan.groups[cat.group], label, "incident"))
+                out.append(self._def(("group", cat.group), plan.groups[cat.group], label, "period"))
+            out.append(self._def(("overall", case_id), plan.cost_overall_jpy, "overall cost limit", "incident"))
+            out.append(self._def(("overall",), plan.cost_overall_jpy, "overall cost limit", "period"))
+        else:
+            if cat.code == "liability.damages":
+                out.append(self._def(("claim", case_id), plan.liability_per_claim_jpy,
+                                     "liability limit for damages (decision I-7)", "claim"))
+            out.append(self._def(("liability",), plan.liability_per_period_jpy,
+                                 "liability per-period limit (decision I-7)", "period"))
+        out.append(self._def(("global",), plan.liability_per_period_jpy,
+                             "global cap (the liability per-period limit, on everything paid)", "period"))
+        self._paths[(cat.code, case_id)] = out
+        return out
+
+    def usage(self, case_id: int | None) -> list[dict]:
+        rows = []
+        for key, (limit, label, scope) in self.defs.get(case_id, {}).items():
+            used = self.used.get(key, 0)
+            rows.append({"key": ":".join(str(k) for k in key), "label": label, "scope": scope,
+                         "limit_jpy": limit, "used_jpy": used, "remaining_jpy": limit - used})
+        return rows
+
+
+class _Rule:
+    """A category's fields copied into slots: read once per line, 50,000 times a period."""
+    __slots__ = ("code", "number", "name_ja", "section", "coinsurance_pct", "own_limit_jpy", "group", "per_head_jpy",
+                 "per_head_unit", "consent_required", "false_alarm", "thirty_day_rule", "needs_publication",
+                 "response_period", "discovery_trigger", "decisions", "name", "extra_decisions")
+
+    def __init__(self, cat: Category):
+        for f in self.__slots__[:-2]:
+            setattr(self, f, getattr(cat, f))
+        self.decisions = list(cat.decisions)
+        self.name = f"{cat.number} {cat.name_ja}"
+        # Decisions named on every payable line; the rule-specific ones are added where the rule applies.
+        self.extra_decisions = [d for d in cat.decisions if d not in ("I-3", "I-5", "I-8", "I-9")]
+
+
+@dataclass
+class _CaseCtx:
+    """Per-case facts the rules read, computed once per case rather than once per line."""
+    facts: CaseFacts
+    result: CaseResult
+    in_period: bool
+    external: bool
+    published: bool
+
+
+def compute(product: Product, plan: str, cases: list[CaseFacts], lines: list[CostItem], *,
+            period: tuple[dt.datetime, dt.datetime] | None = None) -> PeriodResult:
+    """Coverage of one policy period. Deterministic: the same ledger gives the same result."""
+    ordered = sorted(lines, key=attrgetter("arose_on", "id"))
+    run = _Run(product, plan, cases, ordered, period)
+    for x in ordered:
+        run.allocate(x)
+    return run.finish()
+
+
+def extend(previous: PeriodResult, new_lines: list[CostItem]) -> PeriodResult | None:
+    """The result of previous's ledger plus new lines, allocating only the new ones, or None when that would
+    not equal a full computation: a new line must sort after every earlier one (I-6 order), belong to a known
+    case, and not be a ① line (a ① order can change the 30-day rule of its whole case, I-5)."""
+    run: _Run | None = getattr(previous, "_run", None)
+    if run is None or not new_lines:
+        return None
+    ordered = sorted(new_lines, key=attrgetter("arose_on", "id"))
+    if run.last is not None and (ordered[0].arose_on, ordered[0].id) <= run.last:
+        return None
+    if any(x.case_id not in run.ctx or x.category in run.emergency for x in ordered):
+        return None
+    run = run.copy()
+    for x in ordered:
+        run.allocate(x)
+    return run.finish()
+
+
+class _Run:
+    """One allocation pass; kept on its result so lines entered later can be appended (extend)."""
+
+    def __init__(self, product: Product, plan: str, cases: list[CaseFacts], ordered: list[CostItem],
+                 period: tuple[dt.datetime, dt.datetime] | None):
+        self.product = product
+        self.result = PeriodResult(product=product.code, plan=plan)
+        self.cats = {c.code: _Rule(c) for c in product.categories}
+        self.limits = _Limits(product, plan) if product.amounts_known else None
+        self.emergency = {c.code for c in product.categories if c.thirty_day_rule}
+        self.decisions: set[str] = set()
+        self.last: tuple[dt.date, int] | None = None
+        by_case_emergency: dict[int, list[CostItem]] = {}
+        for x in ordered:
+            if x.category in self.emergency:
+                by_case_emergency.setdefault(x.case_id, []).append(x)
+        self.ctx: dict[int, _CaseCtx] = {}
+        for c in cases:
+            cr = self.result.cases[c.id] = CaseResult(case_id=c.id)
+            if product.response_period is not None:  # 事故対応期間 (I-4)
+                d0 = tokyo_date(c.first_discovered_at)
+                cr.response_period = (d0, add_years(d0, product.response_period.years))
+            if product.thirty_day_rule is not None:  # I-5
+                cr.thirty_day = thirty_day_rule(product, c, by_case_emergency.get(c.id, []))
+            self.ctx[c.id] = _CaseCtx(c, cr, period is None or period[0] <= c.first_discovered_at < period[1],
+                                      c.discovery_source in EXTERNAL_NOTIFICATION_SOURCES,
+                                      c.publication_made_at is not None)
+            if self.limits is not None:  # register every limit so the bars show unused ones too
+                for cat in self.cats.values():
+                    self.limits.path(cat, c.id)
+
+    def allocate(self, x: CostItem) -> None:
+        cc = self.ctx[x.case_id]
+        line = LineResult(x.id, x.case_id, x.category, x.amount_jpy)
+        cat = self.cats.get(x.category)
+        if cat is None:
+            line.status = NOT_COVERED
+            line._reasons.append(f"{x.category} is not a category of {self.product.code}")
+        elif self.limits is None:
+            line.status = PENDING_DETERMINATION
+            line._reasons.append("limits not known: refer to the adjuster")
+            line.decisions = list(cat.decisions)
+        else:
+            _allocate(line, x, cat, cc, self.limits)
+        if line.payable_jpy < line.claimed_jpy and not line._reasons:  # the contract: never a silent cut
+            line._reasons.append(f"{yen(line.claimed_jpy - line.payable_jpy)} not paid")
+        self.decisions.update(line.decisions)
+        self.result.lines[x.id] = line
+        cc.result.lines.append(line)
+        cc.result.add(line)
+        self.result.add(line)
+        self.last = (x.arose_on, x.id)
+
+    def finish(self) -> PeriodResult:
+        result = self.result
+        if self.limits is not None:
+            result.limits = self.limits.usage(None)
+            for cid, cr in result.cases.items():
+                cr.limits = self.limits.usage(cid)
+        result.decisions = sorted(self.decisions, key=lambda d: (d[0], int(d.split("-")[1])))
+        result._run = self
+        return result
+
+    def copy(self) -> _Run:
+        """A run to continue from, sharing the line results (never changed once made) but not the totals."""
+        other = object.__new__(_Run)
+        other.product, other.cats, other.emergency, other.last = self.product, self.cats, self.emergency, self.last
+        other.decisions = set(self.decisions)
+        old = self.result
+        other.result = PeriodResult(product=old.product, plan=old.plan, claimed_jpy=old.claimed_jpy,
+                                    payable_jpy=old.payable_jpy,
+                                    categories={k: dict(v) for k, v in old.categories.items()},
+                                    lines=dict(old.lines))
+        other.ctx = {}
+        for cid, cc in self.ctx.items():
+            cr = cc.result
+            new_cr = other.result.cases[cid] = CaseResult(
+                claimed_jpy=cr.claimed_jpy, payable_jpy=cr.payable_jpy,
+                categories={k: dict(v) for k, v in cr.categories.items()}, case_id=cid, lines=list(cr.lines),
+                thirty_day=cr.thirty_day, response_period=cr.response_period)
+            other.ctx[cid] = _CaseCtx(cc.facts, new_cr, cc.in_period, cc.external, cc.published)
+        other.limits = None
+        if self.limits is not None:
+            other.limits = object.__new__(_Limits)
+            other.limits.__dict__.update(self.limits.__dict__)
+            other.limits.used = dict(self.limits.used)
+        return other
+
+
+def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _Limits) -> None:
+    """Eligibility first (a line that is excluded or pending holds no limit), then the limits of I-6 / I-7.
+    Reasons are closures with their values bound now (default arguments), rendered when read."""
+    excluded, pending_det, pending_consent = [], [], []
+    decisions = line.decisions
+    case, cr = cc.facts, cc.result
+    claimed = x.amount_jpy
+    name = cat.name
+
+    if cat.discovery_trigger and not cc.in_period:
+        excluded.append(lambda c=claimed: f"{yen(c)} not covered: the incident was first discovered outside the "
+                                          f"policy period")
+    attack = case.attack_confirmed
+    if cat.section == "costs":  # I-9: the false-alarm rules concern the incident-response costs
+        if attack == "no":
+            if cat.false_alarm == "external_only" and not cc.external:
+                excluded.append(lambda c=claimed, src=case.discovery_source: (
+                    f"{yen(c)} not covered: on a false alarm {name} pays only when the suspicion came from an "
+                    f"external notification (public body or security provider); it was discovered via '{src}' "
+                    f"(decision I-9)"))
+                decisions.append("I-9")
+            elif cat.false_alarm == "none":
+                excluded.append(lambda c=claimed: f"{yen(c)} not covered: no attack occurred, and on a false alarm "
+                                                  f"only ① and ② are payable (decision I-9)")
+                decisions.append("I-9")
+        elif cat.false_alarm == "emergency":
+            decisions.append("I-9")
+            if attack == "yes":
+                excluded.append(lambda c=claimed: f"{yen(c)} not covered: an attack was confirmed, so ① "
+                                                  f"emergency-response costs (false alarm only) do not apply "
+                                                  f"(decision I-9)")
+            else:
+                pending_det.append(lambda c=claimed: f"{yen(c)} pending determination: ① pays only if no attack "
+                                                     f"occurred, and that is not known yet (decision I-9)")
+    if cat.response_period and cr.response_period is not None:
+        start, end = cr.response_period
+        if not (start <= x.arose_on <= end):
+            excluded.append(lambda c=claimed, d=x.arose_on: (
+                f"{yen(c)} not covered: arose on {d.isoformat()}, outside the 事故対応期間 {start.isoformat()} to "
+                f"{end.isoformat()} (decision I-4)"))
+            decisions.append("I-4")
+    if cat.thirty_day_rule and attack == "no" and cr.thirty_day is not None:
+        td = cr.thirty_day
+        decisions.append("I-5")
+        if td.status == "undecided":
+            pending_det.append(lambda c=claimed: f"{yen(c)} pending determination: {td.explanation}")
+        elif td.status == "broken" and not (td.window_first <= x.arose_on <= td.window_last):
+            excluded.append(lambda c=claimed, d=x.arose_on: (
+                f"{yen(c)} not covered: the 30-day notice rule was not met ({td.explanation}); only ① costs that "
+                f"arose {td.window_first.isoformat()} to {td.window_last.isoformat()} are eligible, this one arose "
+                f"on {d.isoformat()}"))
+    if cat.needs_publication and not cc.published:
+        pending_det.append(lambda c=claimed: f"{yen(c)} pending: {name} is paid once the 公表等の措置 (a public "
+                                             f"announcement or apology letters to the victims) is recorded on the "
+                                             f"case (decision I-3)")
+        decisions.append("I-3")
+    if cat.consent_required and not x.consent_ref:
+        pending_consent.append(lambda c=claimed: f"{yen(c)} pending consent: {name} needs the insurer's prior "
+                                                 f"written consent; record it to make this line payable "
+                                                 f"(decision I-8)")
+        decisions.append("I-8")
+    if cat.per_head_jpy is not None and x.victims is None:
+        pending_det.append(lambda c=claimed: f"{yen(c)} pending determination: enter the number of "
+                                             f"{_PLURAL[cat.per_head_unit]} for the {yen(cat.per_head_jpy)} "
+                                             f"per-{cat.per_head_unit} cap")
+
+    if excluded or pending_consent or pending_det:
+        line.status = NOT_COVERED if excluded else PENDING_CONSENT if pending_consent else PENDING_DETERMINATION
+        line._reasons = excluded + pending_consent + pending_det
+        return
+
+    reasons = line._reasons
+    amount = claimed * cat.coinsurance_pct // 100
+    if amount < claimed:
+        reasons.append(lambda c=claimed, a=amount: f"{yen(c - a)} not paid: {name} pays {cat.coinsurance_pct}% of "
+                                                   f"{yen(c)} (coinsurance, decision I-6)")
+        decisions.append("I-6")
+    if cat.per_head_jpy is not None:
+        cap = cat.per_head_jpy * x.victims
+        if amount > cap:
+            reasons.append(lambda a=amount, cap=cap, n=x.victims: (
+                f"{yen(a - cap)} over the per-{cat.per_head_unit} cap of {yen(cat.per_head_jpy)} × {n:,} = "
+                f"{yen(cap)}"))
+            amount = cap
+    used = limits.used
+    path = limits.path(cat, x.case_id)
+    for key, limit, text in path:
+        remaining = limit - used.get(key, 0)
+        if amount > remaining:
+            reasons.append(lambda r=amount - remaining, t=text: f"{yen(r)} over the {t}")
+            amount = remaining
+    if amount:
+        for key, _limit, _text in path:
+            used[key] = used.get(key, 0) + amount
+    for d in cat.extra_decisions:
+        if d not in decisions:
+            decisions.append(d)
+    line.payable_jpy = amount
+    line.status = PAYABLE if amount == claimed else REDUCED

@@ -1,0 +1,236 @@
+"""Deadline rows and reminders: recomputed from the case facts by the pure rules in workflows.deadlines.
+
+Every change of a deadline row is written to the audit log (deadline_changed old → new; deadline_missed;
+deadline_met) in the caller's transaction. Reminders are (re)scheduled here whenever deadlines move.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from hotline.audit.service import record
+from hotline.auth.models import User
+from hotline.cases.models import Case
+from hotline.db import utcnow
+from hotline.deadlines.models import Deadline, Reminder
+from hotline.errors import Invalid, NotFound
+from hotline.formatting import iso, jst
+from workflows import deadlines as rules
+
+OFFSET_RE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_offsets(text: str) -> list[tuple[str, dt.timedelta]]:
+    """'7d,3d,1d,4h' → [('7d', 7 days), …]; a bad entry raises ValueError naming it."""
+    out = []
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        m = OFFSET_RE.match(part)
+        if not m or int(m.group(1)) == 0:
+            raise ValueError(f"bad reminder offset {part!r}: use e.g. 7d, 4h or 30m")
+        out.append((f"{int(m.group(1))}{m.group(2)}", dt.timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})))
+    return out
+
+
+DEFAULT_OFFSETS = parse_offsets("7d,3d,1d,4h")
+
+
+def facts_of(case: Case) -> rules.CaseFacts:
+    return rules.CaseFacts(
+        first_discovered_at=case.first_discovered_at, reported_at=case.reported_at,
+        personal_records_affected=case.personal_records_affected, card_data=case.card_data,
+        sensitive_data=case.sensitive_data, malicious=case.malicious, eu_data_subjects=case.eu_data_subjects,
+        attack_confirmed=case.attack_confirmed, pmark_holder=case.pmark_holder, appi_known_at=case.appi_known_at,
+        gdpr_aware_at=case.gdpr_aware_at, card_known_at=case.card_known_at,
+        pmark_discovered_at=case.pmark_discovered_at)
+
+
+def describe(row: Deadline) -> str:
+    """One line for the audit log's old/new: status, last day and due instant."""
+    if row.status == "not_applicable":
+        return "not_applicable"
+    parts = [row.status]
+    if row.last_day:
+        parts.append(f"last day {row.last_day.isoformat()}")
+    parts.append(f"due {iso(row.due_at)}")
+    if row.met_at:
+        parts.append(f"met {iso(row.met_at)}")
+    return ", ".join(parts)
+
+
+def _unmet(row: Deadline) -> bool:
+    return row.status in ("open", "missed") and row.met_at is None and row.due_at is not None
+
+
+def deadlines_of(session: Session, case_id: int) -> list[Deadline]:
+    rows = session.exec(select(Deadline).where(Deadline.case_id == case_id)).all()
+    order = {k: i for i, k in enumerate(rules.KINDS)}
+    return sorted(rows, key=lambda d: order.get(d.kind, 99))
+
+
+def ensure_deadlines(session: Session, case: Case, *, offsets=None) -> list[Deadline]:
+    """The case's rows; computed (and committed) first if the case has none yet (e.g. bulk-loaded rows)."""
+    rows = deadlines_of(session, case.id)
+    if not rows:
+        try:
+            recompute(session, case, actor="system", offsets=offsets, audit=False)
+            session.commit()
+        except sa.exc.IntegrityError:  # another request computed them at the same moment
+            session.rollback()
+        rows = deadlines_of(session, case.id)
+    return rows
+
+
+def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = None, offsets=None,
+              audit: bool = True, fresh: bool = False) -> list[tuple[str, str, str]]:
+    """Bring the deadline rows in line with the facts; returns [(kind, old, new)] for the rows that changed.
+
+    A recorded report (met_at) survives recomputation; the insurer notice is met by reported_at.
+    `fresh`: the case was just inserted and has no rows yet (intake: skips the reads, inserts in bulk).
+    """
+    now = now or utcnow()
+    existing = {} if fresh else {d.kind: d for d in session.exec(select(Deadline).where(Deadline.case_id == case.id))}
+    changes: list[tuple[str, str, str]] = []
+    slots: list[tuple[int | None, str, str, dt.datetime | None, dt.datetime | None]] = []  # id, kind, status, due, met
+    inserts: list[dict] = []
+    for c in rules.compute(facts_of(case)):
+        row = existing.get(c.kind)
+        met_at = c.met_at if c.kind not in rules.RECORDABLE else (row.met_at if row else None)
+        st = rules.status(c.due_at, met_at, c.applies, now)
+        if row is None:  # new rows go in with one bulk INSERT below (intake is the hot path)
+            inserts.append({"case_id": case.id, "kind": c.kind, "status": st, "due_at": c.due_at,
+                            "last_day": c.last_day, "starts_at": c.starts_at, "met_at": met_at, "rule": c.rule,
+                            "updated_at": now})
+            continue
+        old, old_status = describe(row), row.status
+        row.due_at, row.last_day, row.starts_at, row.rule, row.met_at = c.due_at, c.last_day, c.starts_at, c.rule, met_at
+        row.status = st
+        new = describe(row)
+        if old != new:
+            row.updated_at = now
+            changes.append((c.kind, old, new))
+            if audit:
+                record(session, actor=actor, kind="deadline_changed", entity="deadline", entity_id=row.id,
+                       case_id=case.id, field=c.kind, old=old, new=new,
+                       summary=f"{rules.LABELS[c.kind]}: {old} → {new}")
+                if st == "missed" and old_status != "missed" and met_at is None:
+                    record(session, actor=actor, kind="deadline_missed", entity="deadline", entity_id=row.id,
+                           case_id=case.id, field=c.kind, new=iso(row.due_at),
+                           summary=f"{rules.LABELS[c.kind]} was due {jst(row.due_at)} JST and is not met")
+        slots.append((row.id, c.kind, st, c.due_at, met_at))
+    session.flush()
+    if inserts:
+        table = Deadline.__table__
+        ids = dict((k, i) for i, k in session.execute(
+            sa.insert(table).returning(table.c.id, table.c.kind, sort_by_parameter_order=True), inserts))
+        slots += [(ids[v["kind"]], v["kind"], v["status"], v["due_at"], v["met_at"]) for v in inserts]
+    unmet = [due for _id, _k, st, due, met in slots if st in ("open", "missed") and met is None and due is not None]
+    case.next_due_at = min(unmet) if unmet else None
+    session.add(case)
+    schedule_reminders(session, case, [(i, due) for i, _k, st, due, _m in slots if st == "open" and due],
+                       now=now, offsets=DEFAULT_OFFSETS if offsets is None else offsets, fresh=fresh)
+    return changes
+
+
+def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, actor,
+               now: dt.datetime | None = None, offsets=None) -> Deadline:
+    """Record that the report of `kind` was made at `met_at` (in time: met; late: stays missed, with met_at)."""
+    now = now or utcnow()
+    if kind not in rules.KINDS:
+        raise NotFound("deadline kind")
+    if kind not in rules.RECORDABLE:
+        raise Invalid({"kind": "the insurer notice is met by the case's reported_at; change that instead"})
+    row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).first()
+    if row is None:
+        recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False)
+        row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).one()
+    if row.status == "not_applicable":
+        raise Invalid({"kind": "this deadline does not apply to the case (its trigger facts do not hold)"})
+    if met_at > now:
+        raise Invalid({"met_at": "is in the future"})
+    if met_at < case.first_discovered_at:
+        raise Invalid({"met_at": "is before the event was first discovered"})
+    old = row.met_at
+    row.met_at = met_at
+    row.status = rules.status(row.due_at, met_at, True, now)
+    in_time = row.status == "met"
+    record(session, actor=actor, kind="deadline_met", entity="deadline", entity_id=row.id, case_id=case.id,
+           field=kind, old=old, new=met_at,
+           summary=f"{rules.LABELS[kind]} made {jst(met_at)} JST" + ("" if in_time else " (late)"))
+    recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False)
+    return row
+
+
+def open_deadline_summaries(session: Session, case_id: int) -> list[str]:
+    """Human-readable unmet deadlines (open, or missed with no report yet), nearest first."""
+    rows = [r for r in deadlines_of(session, case_id) if _unmet(r)]
+    out = []
+    for r in sorted(rows, key=lambda r: r.due_at):
+        when = f"last day {r.last_day.isoformat()} (JST)" if r.last_day else f"due {jst(r.due_at)} JST"
+        out.append(f"{rules.LABELS[r.kind]}: {when}" + (", overdue" if r.status == "missed" else ""))
+    return out
+
+
+# --- Reminders ---------------------------------------------------------------------------------------
+
+def _recipients(session: Session, case: Case) -> list[tuple[str, str]]:
+    if case.status != "open":
+        return []
+    out = []
+    if case.coordinator_id:
+        user = session.get(User, case.coordinator_id)
+        if user is not None and user.is_active and user.phone:
+            out.append(("coordinator", user.phone))
+    if case.contact_phone:
+        out.append(("contact", case.contact_phone))
+    return out
+
+
+def schedule_reminders(session: Session, case: Case, open_deadlines: list[tuple[int, dt.datetime]], *,
+                       now: dt.datetime, offsets: list[tuple[str, dt.timedelta]], fresh: bool = False) -> None:
+    """One pending reminder per (open deadline, offset, recipient) whose send time is still ahead.
+
+    `open_deadlines` is [(deadline id, due_at)]. Pending reminders that no longer fit (the deadline moved, was
+    met, stopped applying, or the recipient changed) are deleted and replaced; sent and skipped ones stay.
+    Send times already past when a deadline becomes known are not scheduled: the operator sees the
+    deadline on the case at that moment.
+    """
+    wanted: dict[tuple, tuple[str, dt.datetime]] = {}
+    recipients = _recipients(session, case)
+    for deadline_id, due_at in open_deadlines:
+        for label, delta in offsets:
+            send_at = due_at - delta
+            if send_at <= now:
+                continue
+            for role, phone in recipients:
+                wanted[(deadline_id, label, phone, due_at)] = (role, send_at)
+    stale = []
+    if not fresh:
+        table = Reminder.__table__
+        for rid, did, label, phone, due_at, status in session.execute(
+                sa.select(table.c.id, table.c.deadline_id, table.c.offset_label, table.c.recipient,
+                          Reminder.for_due_at, table.c.status).where(table.c.case_id == case.id)):
+            key = (did, label, phone, due_at)
+            if key in wanted:
+                wanted.pop(key)
+            elif status == "pending":
+                stale.append(rid)
+    if stale:  # conditional: a row the clock has just claimed is not deleted
+        session.execute(sa.delete(Reminder).where(Reminder.id.in_(stale), Reminder.status == "pending",
+                                                  Reminder.claimed_at.is_(None)))
+    if wanted:
+        session.execute(sa.insert(Reminder.__table__), [
+            {"deadline_id": deadline_id, "case_id": case.id, "offset_label": label, "for_due_at": due_at,
+             "send_at": send_at, "recipient": phone, "recipient_role": role, "channel": "sms",
+             "status": "pending", "created_at": now}
+            for (deadline_id, label, phone, due_at), (role, send_at) in wanted.items()])
+
+
+def reminders_of(session: Session, case_id: int) -> list[Reminder]:
+    return list(session.exec(select(Reminder).where(Reminder.case_id == case_id)
+                             .order_by(Reminder.send_at, Reminder.id)))

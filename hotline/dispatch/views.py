@@ -1,0 +1,287 @@
+"""Pages: the vendor registry, the dispatch section of a case, and the vendor's answer page (no account)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from pydantic import ValidationError
+
+from hotline.auth.permissions import can, current_principal, require
+from hotline.cases.service import get_visible_case
+from hotline.dispatch import links, service
+from hotline.dispatch.models import Dispatch, DispatchAttempt
+from hotline.dispatch.schemas import ContactIn, DispatchIn, VendorIn, VendorPatch
+from hotline.dispatch.settings import from_config
+from hotline.errors import ApiError, Conflict, Invalid, fields_from_validation
+from hotline.extensions import get_session
+from vendors import capabilities, escalation
+from vendors.notifier import notifier_from_config
+
+bp = Blueprint("vendors", __name__)
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return "ja" if str(get_locale()) == "ja" else "en"
+
+
+def _ranked(session, capability: str) -> list[tuple]:
+    """(vendor, reason in the page's language) best first."""
+    return [(v, r.reason(_)) for v, r in service.ranked(session, capability)]
+
+
+def _cap_names() -> dict[str, str]:
+    return {c: capabilities.name(c, _lang()) for c in capabilities.CODES}
+
+
+@bp.app_context_processor
+def _dispatch_board():
+    def dispatch_board():
+        return service.board(get_session())
+
+    return {"dispatch_board": dispatch_board}
+
+
+# --- Registry -----------------------------------------------------------------------------------------
+@bp.get("/vendors")
+@require("vendor.read")
+def index():
+    session = get_session()
+    capability = request.args.get("capability") or ""
+    rows = _ranked(session, capability) if capability in capabilities.CODES else None
+    loads = service.loads(session)
+    return render_template("dispatch/vendors.html", vendors=service.list_vendors(session), ranked=rows,
+                           capability=capability, cap_names=_cap_names(), loads=loads,
+                           contacts={v.id: service.contacts_of(session, v.id) for v in service.list_vendors(session)},
+                           can_write=can(current_principal(), "vendor.write"))
+
+
+def _parse_contacts(text: str) -> tuple[list[ContactIn], str | None]:
+    """One contact per line, 'name, +E.164', in on-call order."""
+    contacts = []
+    for n, line in enumerate((ln.strip() for ln in text.splitlines()), start=1):
+        if not line:
+            continue
+        name, sep, phone = line.rpartition(",")
+        try:
+            contacts.append(ContactIn(name=name.strip() if sep else "", phone=phone.strip()))
+        except ValidationError:
+            return [], _("Line %(n)s: write 'name, +E.164 number', e.g. 'Duty desk, +81312345678'.", n=n)
+    return contacts, None
+
+
+def _vendor_form_data(form) -> dict:
+    return {"name": form.get("name", "").strip(), "capabilities": form.getlist("capabilities"),
+            "hours": form.get("hours", "24x7"), "languages": [x.strip() for x in form.get("languages", "").split(",")
+                                                               if x.strip()],
+            "escalation_rank": int(form["escalation_rank"]) if form.get("escalation_rank", "").isdigit() else 100,
+            "note": form.get("note", ""), "active": form.get("active") == "on"}
+
+
+def _render_form(vendor, values, errors, status=200):
+    return render_template("dispatch/vendor_form.html", vendor=vendor, values=values, errors=errors,
+                           cap_names=_cap_names(), can_write=can(current_principal(), "vendor.write")), status
+
+
+@bp.route("/vendors/new", methods=["GET", "POST"])
+@require("vendor.write")
+def create():
+    values = {"name": "", "capabilities": [], "hours": "24x7", "languages": ["ja"], "escalation_rank": 100,
+              "note": "", "active": True, "contacts_text": ""}
+    if request.method == "GET":
+        return _render_form(None, values, {})
+    values = {**_vendor_form_data(request.form), "contacts_text": request.form.get("contacts", "")}
+    contacts, contact_error = _parse_contacts(values["contacts_text"])
+    if contact_error:
+        return _render_form(None, values, {"contacts": contact_error}, 422)
+    session = get_session()
+    try:
+        data = VendorIn(**{k: v for k, v in values.items() if k != "contacts_text"}, contacts=contacts)
+        vendor = service.create_vendor(session, data, actor=current_principal())
+    except ValidationError as exc:
+        return _render_form(None, values, fields_from_validation(exc), 422)
+    except Invalid as exc:
+        session.rollback()
+        return _render_form(None, values, exc.fields, 422)
+    flash(_("Vendor %(name)s registered.", name=vendor.name))
+    return redirect(url_for("vendors.index"))
+
+
+@bp.route("/vendors/<int:vendor_id>", methods=["GET", "POST"])
+@require("vendor.read")
+def edit(vendor_id: int):
+    session = get_session()
+    vendor = service.get_vendor(session, vendor_id)
+    contacts = service.contacts_of(session, vendor.id)
+    values = {"name": vendor.name, "capabilities": vendor.capabilities, "hours": vendor.hours,
+              "languages": vendor.languages, "escalation_rank": vendor.escalation_rank, "note": vendor.note,
+              "active": vendor.active, "contacts_text": "\n".join(f"{c.name}, {c.phone}" for c in contacts)}
+    if request.method == "GET":
+        return _render_form(vendor, values, {})
+    if not can(current_principal(), "vendor.write"):
+        raise ApiError(403, _("Your role may not do this."))
+    values = {**_vendor_form_data(request.form), "contacts_text": request.form.get("contacts", "")}
+    new_contacts, contact_error = _parse_contacts(values["contacts_text"])
+    if contact_error:
+        return _render_form(vendor, values, {"contacts": contact_error}, 422)
+    try:
+        data = VendorPatch(**{k: v for k, v in values.items() if k != "contacts_text"}, contacts=new_contacts)
+        service.update_vendor(session, vendor, data, actor=current_principal())
+    except ValidationError as exc:
+        return _render_form(vendor, values, fields_from_validation(exc), 422)
+    except Invalid as exc:
+        session.rollback()
+        return _render_form(vendor, values, exc.fields, 422)
+    flash(_("Vendor %(name)s saved. Running dispatches keep the chain they started with.", name=vendor.name))
+    return redirect(url_for("vendors.edit", vendor_id=vendor.id))
+
+
+# --- The dispatch section of a case ---------------------------------------------------------------------
+def section_context(session, case, policy, user, capability: str = "", form: dict | None = None,
+                    warnings: list[str] | None = None, errors: dict | None = None) -> dict:
+    """What the dispatch section of a case page shows; insureds get the engaged vendors only."""
+    engaged = service.engaged_vendors(session, case.id)
+    ctx = {"case": case, "engaged": engaged, "cap_names": _cap_names(), "staff": can(user, "dispatch.read")}
+    if not ctx["staff"]:
+        return ctx
+    dispatches = service.dispatches_for_case(session, case.id)
+    ids = [d.id for d in dispatches]
+    capability = capability if capability in capabilities.CODES else ""
+    ctx.update(dispatches=dispatches, attempts=service.attempts_for(session, ids),
+               history=service.history_for(session, ids), capability=capability,
+               ranked=_ranked(session, capability) if capability else [],
+               vendor_names={v.id: v.name for v in service.list_vendors(session)},
+               can_dispatch=can(user, "dispatch.create"), form=form or {}, warnings=warnings or [],
+               errors=errors or {},
+               expected_categories=capabilities.cost_categories(capability, case.attack_confirmed) if capability else (),
+               # the cost form opens with the dispatch, its vendor and the first expected category filled in
+               cost_category=lambda d: (capabilities.cost_categories(d.capability, case.attack_confirmed) or ("",))[0],
+               preview_warnings=(service.warnings_for(session, case, policy.product, capability, now=service.utcnow(),
+                                                      translate=_) if capability else []))
+    return ctx
+
+
+def case_section(*, session, case, policy, user) -> dict:
+    """Entry for hotline/cases/sections.py CASE_SECTIONS."""
+    ctx = section_context(session, case, policy, user, request.args.get("capability", ""))
+    ctx.pop("case")  # the case page passes it itself
+    if not ctx["staff"] and not ctx["engaged"]:
+        return None
+    return {"template": "dispatch/_section.html", "context": ctx}
+
+
+@bp.get("/cases/<reference>/dispatches")
+@require("dispatch.read")
+def case_dispatches(reference: str):
+    session = get_session()
+    case, policy = get_visible_case(session, current_principal(), reference)
+    ctx = section_context(session, case, policy, current_principal(), request.args.get("capability", ""))
+    return render_template("dispatch/case_page.html", **ctx)
+
+
+@bp.post("/cases/<reference>/dispatches")
+@require("dispatch.create")
+def dispatch_create(reference: str):
+    session = get_session()
+    user = current_principal()
+    case, policy = get_visible_case(session, user, reference)
+    form = {"vendor_id": request.form.get("vendor_id", ""), "capability": request.form.get("capability", ""),
+            "brief": request.form.get("brief", ""), "override_warnings": request.form.get("override_warnings") == "on"}
+
+    def again(status, warnings=None, errors=None):
+        ctx = section_context(session, case, policy, user, form["capability"], form, warnings, errors)
+        return render_template("dispatch/case_page.html", **ctx), status
+
+    try:
+        data = DispatchIn(vendor_id=int(form["vendor_id"]) if form["vendor_id"].isdigit() else 0,
+                          capability=form["capability"], brief=form["brief"],
+                          override_warnings=form["override_warnings"])
+        dispatch = service.create_dispatch(session, case=case, product_code=policy.product, data=data, actor=user,
+                                           notifier=notifier_from_config(current_app.config),
+                                           settings=from_config(current_app.config))
+    except ValidationError as exc:
+        return again(422, errors=fields_from_validation(exc))
+    except Invalid as exc:
+        session.rollback()
+        return again(422, errors=exc.fields)
+    except Conflict as exc:
+        session.rollback()
+        if exc.code == "warnings":  # the same warnings, in the page's language
+            return again(409, warnings=service.warnings_for(session, case, policy.product, form["capability"],
+                                                            now=service.utcnow(), translate=_))
+        return again(409, errors={"case": exc.message})
+    flash(_("Dispatch #%(id)s sent; waiting for the vendor to accept.", id=dispatch.id))
+    return redirect(url_for("vendors.case_dispatches", reference=case.reference))
+
+
+@bp.post("/cases/<reference>/dispatches/<int:dispatch_id>")
+@require("dispatch.create")
+def dispatch_action(reference: str, dispatch_id: int):
+    session = get_session()
+    case, _policy = get_visible_case(session, current_principal(), reference)
+    action = request.form.get("action", "")
+    if action not in ("accept", "decline", "release", "withdraw"):
+        raise Invalid({"action": "unknown action"})
+    try:
+        service.coordinator_action(session, dispatch=service.get_dispatch(session, case, dispatch_id), action=action,
+                                   note=request.form.get("note", ""), actor=current_principal(),
+                                   notifier=notifier_from_config(current_app.config),
+                                   settings=from_config(current_app.config))
+        flash(_("Dispatch #%(id)s updated.", id=dispatch_id))
+    except Conflict as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("vendors.case_dispatches", reference=case.reference))
+
+
+# --- The vendor's answer page: no account, a signed link that decides once ---------------------------
+def _attempt_from_token(token: str):
+    settings = from_config(current_app.config)
+    session = get_session()
+    try:
+        attempt_id = links.read_token(settings.secret_key, token, max_age=settings.link_max_age)
+    except links.LinkError as exc:
+        return None, None, exc.reason
+    attempt = session.get(DispatchAttempt, attempt_id)
+    if attempt is None:
+        return None, None, "invalid"
+    return attempt, session.get(Dispatch, attempt.dispatch_id), None
+
+
+def _answer_page(token, attempt, dispatch, problem=None, outcome=None, status=200):
+    step = escalation.Step.from_json(dispatch.chain[attempt.step]) if dispatch is not None else None
+    from hotline.cases.models import Case
+
+    case = get_session().get(Case, dispatch.case_id) if dispatch is not None else None
+    return render_template("dispatch/answer.html", token=token, attempt=attempt, dispatch=dispatch, step=step,
+                           case=case, problem=problem, outcome=outcome, cap_names=_cap_names()), status
+
+
+@bp.get("/dispatch/answer/<token>")
+def answer(token: str):
+    attempt, dispatch, problem = _attempt_from_token(token)
+    if problem:
+        return _answer_page(token, None, None, problem=problem, status=410 if problem == "expired" else 404)
+    if attempt.outcome in ("accepted", "declined") or attempt.late_answer:
+        return _answer_page(token, attempt, dispatch, problem="used", status=409)
+    if attempt.closed_at is not None:  # superseded: say so before they spend time on it
+        colleague = dispatch.status == "accepted" and dispatch.vendor_id == attempt.vendor_id
+        return _answer_page(token, attempt, dispatch, problem="colleague" if colleague else "closed")
+    return _answer_page(token, attempt, dispatch)
+
+
+@bp.post("/dispatch/answer/<token>")
+def answer_post(token: str):
+    attempt, dispatch, problem = _attempt_from_token(token)
+    if problem:
+        return _answer_page(token, None, None, problem=problem, status=410 if problem == "expired" else 404)
+    choice = request.form.get("answer")
+    if choice not in ("accept", "decline"):
+        return _answer_page(token, attempt, dispatch, problem="choose", status=422)
+    session = get_session()
+    outcome = service.respond(session, attempt_id=attempt.id, answer=choice, via="link",
+                              notifier=notifier_from_config(current_app.config),
+                              settings=from_config(current_app.config))
+    session.refresh(dispatch)
+    status = {"already_used": 409}.get(outcome, 200)
+    return _answer_page(token, session.get(DispatchAttempt, attempt.id), dispatch, outcome=outcome, status=status)

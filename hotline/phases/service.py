@@ -1,0 +1,232 @@
+"""Moving a case through its phases, and its task checklist. Rules live in workflows/phases.py.
+
+Every change records an audit event with the case id (the timeline): phase events carry the phase key in
+`field` and the statuses in `old`/`new`; task events carry the template key (or "task") in `field`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from hotline.audit.service import record
+from hotline.cases.models import Case
+from hotline.db import utcnow
+from hotline.errors import ApiError, Conflict, Invalid, NotFound
+from hotline.phases.models import CasePhase, CaseTask
+from workflows import phases as rules
+from workflows.tasks import checklist
+
+log = logging.getLogger(__name__)
+
+# What stops a case from closing, owned by other domains: "module:function"(session, case_id) -> [str].
+CLOSING_GUARDS = (
+    "hotline.deadlines.service:open_deadline_summaries",
+    "hotline.costs.service:pending_line_summaries",
+    "hotline.dispatch.service:active_dispatch_summaries",
+)
+
+
+def _facts(case: Case) -> dict:
+    return {"eu_data_subjects": case.eu_data_subjects, "personal_records_affected": case.personal_records_affected,
+            "card_data": case.card_data}
+
+
+def _generate_tasks(session: Session, case: Case, key: str, started_at: dt.datetime) -> list[CaseTask]:
+    tasks = [CaseTask(case_id=case.id, phase_key=key, **item) for item in checklist(key, _facts(case), started_at)]
+    session.add_all(tasks)
+    return tasks
+
+
+def initialise_case_workflow(session: Session, case: Case) -> list[CasePhase]:
+    """Create the nine phase rows of a new case (intake active from the hotline call) and intake's checklist.
+
+    Does not commit: the intake service calls it inside its own unit of work. Safe to call twice.
+    """
+    existing = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id)
+                                 .order_by(CasePhase.position)))
+    if existing:
+        return existing
+    start = case.reported_at or case.created_at or utcnow()
+    rows = []
+    for position, (key, status) in enumerate(rules.initial_statuses().items()):
+        rows.append(CasePhase(case_id=case.id, key=key, position=position, status=status,
+                              started_at=start if status == "active" else None))
+    session.add_all(rows)
+    _generate_tasks(session, case, "intake", start)
+    session.flush()
+    return rows
+
+
+def ensure_phases(session: Session, case: Case) -> list[CasePhase]:
+    """The case's phase rows in order, created on first access (cases opened before this domain existed)."""
+    rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).order_by(CasePhase.position)))
+    if rows:
+        return rows
+    try:
+        rows = initialise_case_workflow(session, case)
+        session.commit()
+    except IntegrityError:  # another request created them at the same moment: use theirs
+        session.rollback()
+        rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id)
+                                 .order_by(CasePhase.position)))
+    return rows
+
+
+def case_tasks(session: Session, case_id: int) -> list[CaseTask]:
+    return list(session.exec(select(CaseTask).where(CaseTask.case_id == case_id)
+                             .order_by(CaseTask.due_at.is_(None), CaseTask.due_at, CaseTask.id)))
+
+
+def phases_with_tasks(session: Session, case: Case) -> list[tuple[CasePhase, list[CaseTask]]]:
+    rows = ensure_phases(session, case)
+    tasks = case_tasks(session, case.id)
+    return [(p, [t for t in tasks if t.phase_key == p.key]) for p in rows]
+
+
+def closing_blockers(session: Session, case_id: int) -> list[str]:
+    """Open deadlines, pending cost lines and active dispatches, from the domains that own them."""
+    out: list[str] = []
+    for ref in CLOSING_GUARDS:
+        module_name, _, fn = ref.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # that domain is not installed in this build
+            if exc.name != module_name and not module_name.startswith(f"{exc.name}."):
+                raise
+            log.warning("closing guard %s unavailable: %s", ref, exc)
+            continue
+        out += list(getattr(module, fn)(session, case_id))
+    return out
+
+
+def move_phase(session: Session, case: Case, key: str, action: str, *, reason: str | None = None,
+               actor=None, now: dt.datetime | None = None, commit: bool = True) -> list[CasePhase]:
+    """Start, complete or skip a phase. 422 for bad input, 409 `guard` with the blockers, else applied."""
+    fields = rules.validate_move(key, action, reason)
+    if fields:
+        raise Invalid(fields)
+    now = now or utcnow()
+    ensure_phases(session, case)
+    # Re-read the rows locked (PostgreSQL): two people pressing the same button move the phase once.
+    rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).order_by(CasePhase.position)
+                             .with_for_update().execution_options(populate_existing=True)))
+    by_key = {p.key: p for p in rows}
+    statuses = {p.key: p.status for p in rows}
+    outside: list[str] = []
+    open_closure: list[str] = []
+    if key == "closure" and action == "complete" and case.status != "closed":
+        outside = closing_blockers(session, case.id)
+        open_closure = [t.title_en for t in case_tasks(session, case.id)
+                        if t.phase_key == "closure" and t.status == "open"]
+    blocked = rules.blockers(statuses, key, action, case_closed=case.status == "closed",
+                             closing_blockers=outside, open_closure_tasks=open_closure)
+    if blocked:
+        raise Conflict("Cannot " + action + " " + rules.title(key) + ": " + "; ".join(blocked),
+                       code="guard", extra={"blockers": blocked})
+
+    phase = by_key[key]
+    old = phase.status
+    phase.status = rules.next_status(action)
+    if action == "start":
+        phase.started_at = now
+        _generate_tasks(session, case, key, now)
+        record(session, actor=actor, kind="phase_started", entity="case_phase", entity_id=phase.id,
+               case_id=case.id, summary=f"Phase started: {rules.title(key)}", field=key, old=old, new=phase.status,
+               at=now)
+    else:
+        phase.ended_at = now
+        if action == "skip":
+            phase.skip_reason = reason.strip()
+            record(session, actor=actor, kind="phase_skipped", entity="case_phase", entity_id=phase.id,
+                   case_id=case.id, summary=f"Phase skipped: {rules.title(key)} ({phase.skip_reason})",
+                   field=key, old=old, new=phase.status, at=now)
+        else:
+            record(session, actor=actor, kind="phase_completed", entity="case_phase", entity_id=phase.id,
+                   case_id=case.id, summary=f"Phase completed: {rules.title(key)}", field=key, old=old,
+                   new=phase.status, at=now)
+    statuses[key] = phase.status
+    case.phase = rules.current_phase(statuses)  # Case.phase = the furthest active phase
+    if key == "closure" and action == "complete":
+        case.status, case.closed_at = "closed", now
+        record(session, actor=actor, kind="case_closed", entity="case", entity_id=case.id, case_id=case.id,
+               summary="Case closed", field="status", old="open", new="closed", at=now)
+    session.add_all([phase, case])
+    if commit:
+        try:
+            session.commit()
+        except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
+            session.rollback()
+            raise Conflict("The phase was changed by someone else at the same moment; reload and try again.",
+                           code="guard", extra={"blockers": ["changed at the same moment"]}) from None
+    return rows
+
+
+def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
+    task = session.get(CaseTask, task_id)
+    if task is None or task.case_id != case.id:
+        raise NotFound("task")
+    return task
+
+
+def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_ja: str | None = None,
+             due_at: dt.datetime | None = None, owner_role: str | None = None, owner_id: int | None = None,
+             cost_category: str | None = None, actor=None, commit: bool = True) -> CaseTask:
+    if phase_key not in rules.PHASES:
+        raise Invalid({"phase": f"unknown phase; one of {', '.join(rules.PHASE_KEYS)}"})
+    if not title.strip():
+        raise Invalid({"title": "a title is required"})
+    if case.status == "closed":
+        raise Conflict("The case is closed; no task can be added.", code="guard")
+    if owner_id is not None:
+        from hotline.auth.models import User
+
+        if session.get(User, owner_id) is None:
+            raise Invalid({"owner_id": "no such user"})
+    ensure_phases(session, case)
+    task = CaseTask(case_id=case.id, phase_key=phase_key, title_en=title.strip(),
+                    title_ja=(title_ja or title).strip(), due_at=due_at, owner_role=owner_role, owner_id=owner_id,
+                    cost_category=cost_category)
+    session.add(task)
+    session.flush()
+    due = f" (due {due_at.isoformat()})" if due_at else ""
+    record(session, actor=actor, kind="task_added", entity="case_task", entity_id=task.id, case_id=case.id,
+           summary=f"Task added to {rules.title(phase_key)}: {task.title_en}{due}", field="task", new="open")
+    if commit:
+        session.commit()
+    return task
+
+
+def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now: dt.datetime | None = None,
+                  commit: bool = True) -> CaseTask:
+    task = get_task(session, case, task_id)
+    if task.status == "done":
+        return task  # completing twice is harmless and leaves one event
+    if case.status == "closed":
+        raise Conflict("The case is closed; its tasks can no longer change.", code="guard")
+    now = now or utcnow()
+    task.status, task.done_at = "done", now
+    task.done_by_id = getattr(actor, "id", None)
+    session.add(task)
+    record(session, actor=actor, kind="task_done", entity="case_task", entity_id=task.id, case_id=case.id,
+           summary=f"Task done: {task.title_en}", field=task.template_key or "task", old="open", new="done", at=now)
+    if commit:
+        session.commit()
+    return task
+
+
+def overdue_tasks(session: Session, *, now: dt.datetime | None = None, limit: int = 50) -> list[tuple[CaseTask, Case]]:
+    now = now or utcnow()
+    return list(session.exec(select(CaseTask, Case).join(Case, Case.id == CaseTask.case_id)
+                             .where(CaseTask.status == "open", CaseTask.due_at.is_not(None), CaseTask.due_at <= now,
+                                    Case.status == "open")
+                             .order_by(CaseTask.due_at, CaseTask.id).limit(limit)))
+
+
+def require_phase_key(key: str) -> None:
+    """An unknown phase key in a URL is a resource that does not exist: 404."""
+    if key not in rules.PHASES:
+        raise ApiError(404, f"No such phase {key!r}; phases are {', '.join(rules.PHASE_KEYS)}.")

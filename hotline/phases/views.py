@@ -1,0 +1,189 @@
+"""Pages: the phases section of a case (phase buttons, checklists, add-task form) and the dashboard panel."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from hotline.auth.permissions import can, current_principal, require
+from hotline.cases.service import get_visible_case
+from hotline.errors import ApiError
+from hotline.extensions import get_session
+from hotline.formatting import TOKYO
+from hotline.phases import service
+from workflows import phases as rules
+
+bp = Blueprint("phases", __name__)
+
+STATUS_LABELS = {"not_started": _l("Not started"), "active": _l("In progress"), "done": _l("Done"),
+                 "skipped": _l("Skipped"), "open": _l("Not done yet")}
+OWNER_LABELS = {"operator": _l("Operator"), "coordinator": _l("Coordinator"), "insured": _l("Insured")}
+
+
+def _lang() -> str:
+    return "ja" if str(get_locale()) == "ja" else "en"
+
+
+def section_context(session, case, user, *, errors: dict | None = None, form: dict | None = None) -> dict:
+    lang = _lang()
+    rows = service.phases_with_tasks(session, case)
+    statuses = {p.key: p.status for p, _ in rows}
+    now = dt.datetime.now(dt.UTC)
+    phase_rows = [{"phase": p, "title": rules.title(p.key, lang), "tasks": tasks,
+                   "skippable": rules.PHASES[p.key].skippable,
+                   "can_start": p.status == "not_started" and not rules.blockers(statuses, p.key, "start"),
+                   "start_blockers": rules.blockers(statuses, p.key, "start") if p.status == "not_started" else []}
+                  for p, tasks in rows]
+    return {"case": case, "phase_rows": phase_rows, "lang": lang, "now": now,
+            "cost_labels": _cost_labels(session, case, [t for _, tasks in rows for t in tasks], lang),
+            "can_update": can(user, "phase.update") and case.status == "open",
+            "can_task": can(user, "task.write") and case.status == "open",
+            "status_labels": STATUS_LABELS, "owner_labels": OWNER_LABELS,
+            "phase_choices": [(k, rules.title(k, lang)) for k in rules.PHASE_KEYS],
+            "errors": errors or {}, "form": form or {}, "next": _next_target(case)}
+
+
+def _cost_labels(session, case, tasks, lang: str) -> dict[str, str]:
+    """'③ 原因・被害範囲調査費用' for each cost category code the checklist links to (the policy's product)."""
+    from hotline.orgs.models import Policy
+    from hotline.products.catalogue import get_product
+
+    policy = session.get(Policy, case.policy_id)
+    product = get_product(policy.product) if policy else None
+    out = {}
+    for code in {t.cost_category for t in tasks if t.cost_category}:
+        cat = product.category(code) if product is not None and hasattr(product, "category") else None
+        out[code] = f"{cat.number} {cat.name_ja if lang == 'ja' else cat.name_en}" if cat else code
+    return out
+
+
+def _next_target(case) -> str:
+    """Where the buttons return to: the page showing them, or after a failed POST the page it came from."""
+    if request.method == "GET":
+        return request.path
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):  # only our own pages
+        target = url_for("phases.page", reference=case.reference)
+    return target
+
+
+def case_section(*, session, case, policy, user) -> dict:
+    """For the case page's section registry (hotline/cases/sections.py)."""
+    context = section_context(session, case, user)
+    context.pop("case")  # the registry passes case and policy itself
+    return {"template": "phases/_section.html", "context": context}
+
+
+def _render(case, policy, *, errors=None, form=None, status=200):
+    session = get_session()
+    ctx = section_context(session, case, current_principal(), errors=errors, form=form)
+    return render_template("phases/page.html", policy=policy, **ctx), status
+
+
+def _back(case):
+    return redirect(_next_target(case) + "#phases")
+
+
+@bp.get("/cases/<reference>/phases")
+@require("phase.read")
+def page(reference: str):
+    case, policy = get_visible_case(get_session(), current_principal(), reference)
+    return _render(case, policy)
+
+
+@bp.post("/cases/<reference>/phases/<key>")
+@require("phase.update")
+def move(reference: str, key: str):
+    session = get_session()
+    case, policy = get_visible_case(session, current_principal(), reference)
+    service.require_phase_key(key)
+    action, reason = request.form.get("action", ""), request.form.get("reason", "")
+    try:
+        service.move_phase(session, case, key, action, reason=reason or None, actor=current_principal())
+    except ApiError as exc:
+        session.rollback()
+        if exc.status == 422:
+            errors = {f"{key}.{f}": _("A reason is required to skip a phase.") if f == "reason" else why
+                      for f, why in exc.fields.items()}
+            return _render(case, policy, errors=errors, form={"reason": reason, "phase": key}, status=422)
+        blockers = exc.extra.get("blockers", [exc.message])
+        return _render(case, policy, errors={f"{key}.guard": blockers}, form={"reason": reason, "phase": key},
+                       status=exc.status)
+    labels = {"start": _("Phase started: %(phase)s", phase=rules.title(key, _lang())),
+              "complete": _("Phase completed: %(phase)s", phase=rules.title(key, _lang())),
+              "skip": _("Phase skipped: %(phase)s", phase=rules.title(key, _lang()))}
+    flash(labels[action])
+    if case.status == "closed":
+        flash(_("The case is closed."))
+    return _back(case)
+
+
+def _parse_due(raw: str) -> dt.datetime | None:
+    """A datetime-local field, read as Japan time."""
+    if not raw.strip():
+        return None
+    return dt.datetime.fromisoformat(raw.strip()).replace(tzinfo=TOKYO)
+
+
+@bp.post("/cases/<reference>/tasks")
+@require("task.write")
+def add_task(reference: str):
+    session = get_session()
+    case, policy = get_visible_case(session, current_principal(), reference)
+    form = {k: request.form.get(k, "") for k in ("phase", "title", "due_at", "owner_role")}
+    errors = {}
+    try:
+        due = _parse_due(form["due_at"])
+    except ValueError:
+        errors["task.due_at"] = _("Enter a date and time.")
+    if not form["title"].strip():
+        errors["task.title"] = _("Enter a title.")
+    if form["phase"] not in rules.PHASES:
+        errors["task.phase"] = _("Choose a phase.")
+    if form["owner_role"] and form["owner_role"] not in OWNER_LABELS:
+        errors["task.owner_role"] = _("Choose a role.")
+    if not errors:
+        try:
+            service.add_task(session, case, phase_key=form["phase"], title=form["title"][:300], due_at=due,
+                             owner_role=form["owner_role"] or None, actor=current_principal())
+        except ApiError as exc:
+            session.rollback()
+            errors["task.guard"] = [exc.message]
+    if errors:
+        return _render(case, policy, errors=errors, form=form, status=422)
+    flash(_("Task added."))
+    return _back(case)
+
+
+@bp.post("/cases/<reference>/tasks/<int:task_id>/done")
+@require("task.write")
+def task_done(reference: str, task_id: int):
+    session = get_session()
+    case, policy = get_visible_case(session, current_principal(), reference)
+    try:
+        service.complete_task(session, case, task_id, actor=current_principal())
+    except ApiError as exc:
+        session.rollback()
+        if exc.status == 404:
+            raise
+        return _render(case, policy, errors={"task.guard": [exc.message]}, status=exc.status)
+    flash(_("Task done."))
+    return _back(case)
+
+
+@bp.app_context_processor
+def _dashboard_helpers():
+    def overdue_tasks(limit: int = 20):
+        """For phases/_overdue_tasks.html on the staff dashboards."""
+        user = current_principal()
+        if user is None or not can(user, "task.write"):
+            return []
+        return service.overdue_tasks(get_session(), limit=limit)
+
+    from flask import current_app
+
+    return {"overdue_tasks": overdue_tasks, "phase_title": lambda key: rules.title(key, _lang()),
+            "url_endpoints": current_app.view_functions}

@@ -1,0 +1,94 @@
+"""Which vendors can take a piece of work now, best first, and why.
+
+Pure: plain data in, plain data out. Order: vendors that are open now before those that are not, then
+fewer active dispatches (current load), then the registry's escalation order, then the name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+BUSINESS_OPEN, BUSINESS_CLOSE = dt.time(9, 0), dt.time(18, 0)
+
+
+@dataclass(frozen=True)
+class VendorInfo:
+    id: int
+    name: str
+    capabilities: tuple[str, ...]
+    hours: str  # "24x7" | "business"
+    escalation_rank: int
+    load: int  # active dispatches (pending or accepted and not released)
+    contacts: int = 1
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Ranked:
+    vendor: VendorInfo
+    open_now: bool
+    reasons: tuple[tuple[str, dict], ...]  # (English msgid with %(name)s params, params): translatable
+
+    def reason(self, translate=None) -> str:
+        tr = translate or (lambda s: s)
+        return "; ".join(tr(msg) % params for msg, params in self.reasons)
+
+
+@cache
+def _jp_holidays(year: int):
+    import holidays  # imported on first use: it is slow to import and every process start pays for it
+
+    return holidays.country_holidays("JP", years=year)
+
+
+def is_business_day(day: dt.date) -> bool:
+    """Mon–Fri, not a national holiday, not the year-end closure 12/29–1/3 (as most Japanese firms)."""
+    if day.weekday() >= 5 or day in _jp_holidays(day.year):
+        return False
+    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
+
+
+def is_open(hours: str, now: dt.datetime) -> bool:
+    if hours == "24x7":
+        return True
+    local = now.astimezone(TOKYO)
+    return is_business_day(local.date()) and BUSINESS_OPEN <= local.time() < BUSINESS_CLOSE
+
+
+def next_opening(hours: str, now: dt.datetime) -> dt.datetime:
+    """The next instant a vendor with these hours is open (now if open)."""
+    if is_open(hours, now):
+        return now
+    local = now.astimezone(TOKYO)
+    day = local.date() if local.time() < BUSINESS_OPEN else local.date() + dt.timedelta(days=1)
+    while not is_business_day(day):
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, BUSINESS_OPEN, tzinfo=TOKYO)
+
+
+def rank(vendors: list[VendorInfo], capability: str, now: dt.datetime) -> list[Ranked]:
+    """The active vendors that have `capability`, best first, each with the reason for its place."""
+    out: list[Ranked] = []
+    for v in vendors:
+        if not v.active or capability not in v.capabilities:
+            continue
+        open_now = is_open(v.hours, now)
+        reasons: list[tuple[str, dict]] = []
+        if v.hours == "24x7":
+            reasons.append(("available 24/7", {}))
+        elif open_now:
+            reasons.append(("business hours, open now", {}))
+        else:
+            reasons.append(("business hours, closed now; opens %(when)s",
+                            {"when": next_opening(v.hours, now).strftime("%Y-%m-%d %H:%M JST")}))
+        reasons.append(("%(n)s active dispatches", {"n": v.load}))
+        reasons.append(("escalation order %(rank)s", {"rank": v.escalation_rank}))
+        if v.contacts == 0:
+            reasons.append(("no on-call contact", {}))
+        out.append(Ranked(v, open_now, tuple(reasons)))
+    out.sort(key=lambda r: (r.vendor.contacts == 0, not r.open_now, r.vendor.load, r.vendor.escalation_rank,
+                            r.vendor.name))
+    return out

@@ -1,0 +1,1 @@
+"""The response process as plain Python: phases, task templates, transitions, guards, deadline rules."""

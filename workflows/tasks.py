@@ -1,0 +1,64 @@
+"""Task checklists per phase, generated from `task_templates.yaml` (data, validated when loaded)."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from workflows.phases import PHASE_KEYS
+
+TEMPLATES = Path(__file__).resolve().parent / "task_templates.yaml"
+OWNER_ROLES = ("operator", "coordinator", "insured")
+# The case facts a template may depend on.
+CONDITIONS = ("eu_data_subjects", "personal_data", "card_data")
+
+
+class TaskTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    en: str = Field(min_length=1)
+    ja: str = Field(min_length=1)
+    due_hours: int = Field(gt=0)
+    owner: Literal["operator", "coordinator", "insured"]
+    cost_category: str | None = None
+    when: Literal["eu_data_subjects", "personal_data", "card_data"] | None = None
+
+
+_FILE = TypeAdapter(dict[str, list[TaskTemplate]])
+
+
+def load_templates(path: Path = TEMPLATES) -> dict[str, tuple[TaskTemplate, ...]]:
+    data = _FILE.validate_python(yaml.safe_load(path.read_text(encoding="utf-8")))
+    unknown = set(data) - set(PHASE_KEYS)
+    if unknown:
+        raise ValueError(f"{path.name}: unknown phases {sorted(unknown)}")
+    for phase, items in data.items():
+        keys = [t.key for t in items]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"{path.name}: duplicate task keys in {phase}")
+    return {k: tuple(data.get(k, ())) for k in PHASE_KEYS}
+
+
+@cache
+def templates() -> dict[str, tuple[TaskTemplate, ...]]:
+    return load_templates()
+
+
+def applies(template: TaskTemplate, facts: dict) -> bool:
+    """Facts: eu_data_subjects (bool), personal_records_affected (int | None), card_data (bool)."""
+    if template.when is None:
+        return True
+    if template.when == "personal_data":
+        return bool(facts.get("personal_records_affected"))
+    return bool(facts.get(template.when))
+
+
+def checklist(phase_key: str, facts: dict, started_at: dt.datetime) -> list[dict]:
+    """The tasks a phase gets when it starts: plain dicts ready to store."""
+    return [{"template_key": t.key, "title_en": t.en, "title_ja": t.ja, "owner_role": t.owner,
+             "cost_category": t.cost_category, "due_at": started_at + dt.timedelta(hours=t.due_hours)}
+            for t in templates()[phase_key] if applies(t, facts)]
