@@ -62,7 +62,7 @@ def make_scheduler(app: Flask, *, blocking: bool):
 def _now():
     import datetime as dt
 
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def run(app: Flask) -> None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 

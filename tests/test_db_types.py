@@ -18,15 +18,15 @@ def test_tokyo_0830_round_trips_as_the_same_instant(db, factory):
     assert loaded.period_start == start
     assert loaded.period_start.tzinfo is not None
     assert loaded.period_start.utcoffset() == dt.timedelta(0)
-    assert loaded.period_start.astimezone(dt.timezone.utc) == dt.datetime(2026, 4, 9, 23, 30, tzinfo=dt.timezone.utc)
+    assert loaded.period_start.astimezone(dt.UTC) == dt.datetime(2026, 4, 9, 23, 30, tzinfo=dt.UTC)
 
 
 def test_comparisons_use_the_instant_not_the_wall_clock(db, factory):
     org = factory.org()
     factory.policy(org, start=jst(2026, 4, 10, 8, 30), end=jst(2027, 1, 1))
     # 23:00 UTC on the 9th is 08:00 JST on the 10th: before the start.
-    before = dt.datetime(2026, 4, 9, 23, 0, tzinfo=dt.timezone.utc)
-    after = dt.datetime(2026, 4, 9, 23, 45, tzinfo=dt.timezone.utc)
+    before = dt.datetime(2026, 4, 9, 23, 0, tzinfo=dt.UTC)
+    after = dt.datetime(2026, 4, 9, 23, 45, tzinfo=dt.UTC)
     assert db.exec(select(Policy).where(Policy.period_start > before)).first() is not None
     assert db.exec(select(Policy).where(Policy.period_start > after)).first() is None
 

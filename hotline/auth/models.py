@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from hotline.db import UTCDateTime, utcnow
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     operator = "operator"        # hotline operator: opens cases
     coordinator = "coordinator"  # runs cases, dispatches vendors
     insured = "insured"          # a person of an insured company: sees only that company

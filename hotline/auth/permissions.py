@@ -13,30 +13,30 @@ from flask_login import current_user
 from hotline.auth.models import Role, User
 from hotline.errors import ApiError, Forbidden, NotFound
 
-O, C, I, A = Role.operator, Role.coordinator, Role.insured, Role.admin
+OP, CO, INS, AD = Role.operator, Role.coordinator, Role.insured, Role.admin
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    "organization.read": frozenset({O, C, A}),
-    "organization.write": frozenset({C, A}),
-    "policy.read": frozenset({O, C, A, I}),
-    "policy.write": frozenset({C, A}),
-    "case.create": frozenset({O, C}),
-    "case.read": frozenset({O, C, I}),
-    "case.update": frozenset({O, C}),
-    "cost.create": frozenset({O, C, I}),
-    "cost.update": frozenset({O, C}),
-    "coverage.read": frozenset({O, C, I}),
-    "phase.read": frozenset({O, C, I}),
-    "phase.update": frozenset({O, C}),
-    "task.write": frozenset({O, C}),
-    "timeline.read": frozenset({O, C, I}),
-    "vendor.read": frozenset({O, C, A}),
-    "vendor.write": frozenset({C, A}),
-    "dispatch.read": frozenset({O, C, A}),
-    "dispatch.create": frozenset({C, A}),
-    "outbox.read": frozenset({C, A}),
-    "metrics.read": frozenset({O, C, A}),
-    "user.manage": frozenset({A}),
+    "organization.read": frozenset({OP, CO, AD}),
+    "organization.write": frozenset({CO, AD}),
+    "policy.read": frozenset({OP, CO, AD, INS}),
+    "policy.write": frozenset({CO, AD}),
+    "case.create": frozenset({OP, CO}),
+    "case.read": frozenset({OP, CO, INS}),
+    "case.update": frozenset({OP, CO}),
+    "cost.create": frozenset({OP, CO, INS}),
+    "cost.update": frozenset({OP, CO}),
+    "coverage.read": frozenset({OP, CO, INS}),
+    "phase.read": frozenset({OP, CO, INS}),
+    "phase.update": frozenset({OP, CO}),
+    "task.write": frozenset({OP, CO}),
+    "timeline.read": frozenset({OP, CO, INS}),
+    "vendor.read": frozenset({OP, CO, AD}),
+    "vendor.write": frozenset({CO, AD}),
+    "dispatch.read": frozenset({OP, CO, AD}),
+    "dispatch.create": frozenset({CO, AD}),
+    "outbox.read": frozenset({CO, AD}),
+    "metrics.read": frozenset({OP, CO, AD}),
+    "user.manage": frozenset({AD}),
 }
 
 
