@@ -67,6 +67,15 @@ def fields_from_validation(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
+def flash_invalid(exc: Exception) -> None:
+    """Show a failed form's reasons on the next page, one line per field."""
+    from flask import flash
+
+    fields = exc.fields if isinstance(exc, ApiError) else fields_from_validation(exc)
+    for field, why in fields.items():
+        flash(f"{field}: {why}", "error")
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 

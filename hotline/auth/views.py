@@ -11,7 +11,7 @@ from sqlmodel import select
 from hotline.auth import service
 from hotline.auth.models import ApiToken, Role, User
 from hotline.auth.permissions import current_principal, require
-from hotline.errors import Invalid
+from hotline.errors import Invalid, flash_invalid
 from hotline.extensions import get_session, login_manager
 from hotline.orgs.service import list_organizations
 
@@ -79,8 +79,7 @@ def create_user():
                                    hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
     except Invalid as exc:
         session.rollback()
-        for field, why in exc.fields.items():
-            flash(f"{field}: {why}", "error")
+        flash_invalid(exc)
         return redirect(url_for("auth.users"))
     session.commit()
     flash(_("User %(email)s created.", email=user.email))
@@ -103,8 +102,7 @@ def update_user(user_id: int):
                             hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
     except Invalid as exc:
         session.rollback()
-        for field, why in exc.fields.items():
-            flash(f"{field}: {why}", "error")
+        flash_invalid(exc)
         return redirect(url_for("auth.users"))
     session.commit()
     flash(_("User %(email)s updated.", email=user.email))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
-from hotline.errors import Invalid, fields_from_validation
+from hotline.errors import Invalid, flash_invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.orgs import service
@@ -44,8 +44,7 @@ def create_organization():
         org = service.create_organization(session, OrganizationIn(name=request.form.get("name", "")),
                                           actor=current_principal())
     except ValidationError as exc:
-        for field, why in fields_from_validation(exc).items():
-            flash(f"{field}: {why}", "error")
+        flash_invalid(exc)
         return redirect(url_for("orgs.index"))
     session.commit()
     flash(_("Organisation %(name)s registered.", name=org.name))
@@ -65,9 +64,7 @@ def create_policy():
         policy = service.create_policy(session, data, actor=current_principal())
     except (ValidationError, Invalid) as exc:
         session.rollback()
-        fields = exc.fields if isinstance(exc, Invalid) else fields_from_validation(exc)
-        for field, why in fields.items():
-            flash(f"{field}: {why}", "error")
+        flash_invalid(exc)
         return redirect(url_for("orgs.index", **{k: v for k, v in form.items() if k != "csrf_token"}))
     session.commit()
     flash(_("Policy %(number)s registered.", number=policy.policy_number))

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from sqlmodel import select
 
 from hotline.api.openapi import ref, responses
 from hotline.auth.permissions import require
-from hotline.cases.models import Case
-from hotline.errors import NotFound
 from hotline.extensions import get_session
 from hotline.formatting import iso
 from hotline.outbox.models import OutboxMessage
@@ -25,17 +22,9 @@ def message_json(m: OutboxMessage, reference: str | None) -> dict:
 @bp.get("/outbox")
 @require("outbox.read")
 def outbox():
-    session = get_session()
-    case_id = None
-    if request.args.get("case"):
-        case = session.exec(select(Case).where(Case.reference == request.args["case"])).first()
-        if case is None:
-            raise NotFound("case")
-        case_id = case.id
     limit = request.args.get("limit", "200")
-    messages = list_messages(session, case_id=case_id, limit=min(int(limit), 1000) if limit.isdigit() else 200)
-    ids = {m.case_id for m in messages if m.case_id}
-    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
+    messages, refs = list_messages(get_session(), case_reference=request.args.get("case"),
+                                   limit=min(int(limit), 1000) if limit.isdigit() else 200)
     return jsonify([message_json(m, refs.get(m.case_id)) for m in messages])
 
 

@@ -18,8 +18,19 @@ def send(session: Session, notifier: Notifier, *, channel: str, to: str, body: s
     return row
 
 
-def list_messages(session: Session, *, case_id: int | None = None, limit: int = 200) -> list[OutboxMessage]:
+def list_messages(session: Session, *, case_reference: str | None = None,
+                  limit: int = 200) -> tuple[list[OutboxMessage], dict[int, str]]:
+    """Messages newest first (optionally of one case, 404 if unknown) and the references of their cases."""
+    from hotline.cases.models import Case
+    from hotline.errors import NotFound
+
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    if case_id is not None:
+    if case_reference:
+        case_id = session.exec(select(Case.id).where(Case.reference == case_reference)).first()
+        if case_id is None:
+            raise NotFound("case")
         query = query.where(OutboxMessage.case_id == case_id)
-    return list(session.exec(query.limit(limit)))
+    messages = list(session.exec(query.limit(limit)))
+    ids = {m.case_id for m in messages if m.case_id}
+    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
+    return messages, refs

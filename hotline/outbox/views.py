@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from sqlmodel import select
 
 from hotline.auth.permissions import require
-from hotline.cases.models import Case
 from hotline.extensions import get_session
 from hotline.outbox.service import list_messages
 
@@ -15,11 +13,6 @@ bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 @bp.get("/")
 @require("outbox.read")
 def index():
-    session = get_session()
-    case = None
-    if request.args.get("case"):
-        case = session.exec(select(Case).where(Case.reference == request.args["case"])).first()
-    messages = list_messages(session, case_id=case.id if case else None)
-    ids = {m.case_id for m in messages if m.case_id}
-    refs = dict(session.exec(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
-    return render_template("outbox/index.html", messages=messages, refs=refs, case=case)
+    reference = request.args.get("case") or None
+    messages, refs = list_messages(get_session(), case_reference=reference)
+    return render_template("outbox/index.html", messages=messages, refs=refs, reference=reference)
