@@ -1,7 +1,7 @@
 """Intake, dashboard and reminder-delivery benchmark (issue 3). Not part of the test suite.
 
     .venv/bin/python bench/bench_intake.py                      # SQLite file in a temp folder
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_intake.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_intake.py
 
 Loads 100,000 cases (10,000 open, with their deadlines) and 100,000 pending reminders with bulk inserts,
 starts the real web app (gunicorn, gthread: 1 worker × 16 threads on SQLite, 2 × 8 on PostgreSQL) and measures, from a pool of HTTP clients:
@@ -45,7 +45,7 @@ def pct(values, p):
 
 
 def fresh_database() -> str:
-    url = os.environ.get("DATABASE_URL")
+    url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         return f"sqlite:///{tempfile.mkdtemp(prefix='bench-intake-')}/bench.sqlite"
     if url.startswith("postgresql"):  # a clean database of that name
