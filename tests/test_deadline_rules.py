@@ -103,7 +103,10 @@ def test_appi_preliminary_day_five_no_rollover():
 def test_appi_triggers_and_not_applicable():
     discovered = jst(2026, 4, 10, 10, 0)
     assert not appi_final(facts(discovered)).applies  # no personal data
-    assert not appi_final(facts(discovered, malicious=True)).applies  # malicious, but no personal data known
+    # A wrongful act whose reach is not counted yet may have leaked personal data: the clock starts ...
+    assert appi_final(facts(discovered, malicious=True)).applies
+    # ... and stops once the operator records that no personal record was affected.
+    assert not appi_final(facts(discovered, malicious=True, personal_records_affected=0)).applies
     assert not appi_final(facts(discovered, personal_records_affected=1000)).applies  # 1,000 is not "more than"
     assert appi_final(facts(discovered, personal_records_affected=1001)).applies
     assert appi_final(facts(discovered, malicious=True, personal_records_affected=1)).applies

@@ -66,7 +66,11 @@ class CaseFacts:
 
     @property
     def personal_data_involved(self) -> bool:
-        """Personal data is (possibly) affected: records counted, or card or sensitive data named."""
+        """Personal data is (possibly) affected: records counted, or card or sensitive data named, or a
+        wrongful act (ransomware, unauthorised access) whose reach is not counted yet. The possibility is
+        enough to start the APPI clock (G.1 "発生したおそれ"); entering 0 records stops it."""
+        if self.personal_records_affected is None and self.malicious:
+            return True
         return (self.personal_records_affected or 0) > 0 or self.card_data or self.sensitive_data
 
 
