@@ -21,6 +21,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")  # 外部通報, as in hotline/cases/models.py
 
 _PLURAL = {"victim": "victims", "company": "companies", "person": "persons"}
+_UNIT_JA = {"victim": ("被害者", "名"), "company": ("被害法人", "社"), "person": ("被害者", "名")}
 PAYABLE, REDUCED = "payable", "reduced"
 PENDING_CONSENT, PENDING_DETERMINATION, NOT_COVERED = "pending_consent", "pending_determination", "not_covered"
 
@@ -68,8 +69,8 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 class LineResult:
-    """One line's result. Reasons are kept as small closures and rendered when read, so a period of
-    50,000 lines does not format 50,000 sentences nobody asked for."""
+    """One line's result. Reasons are kept as small closures returning (English, Japanese) and rendered
+    when read, so a period of 50,000 lines does not format 50,000 sentences nobody asked for."""
     __slots__ = ("id", "case_id", "category", "claimed_jpy", "payable_jpy", "status", "_reasons", "decisions")
 
     def __init__(self, id: int, case_id: int, category: str, claimed_jpy: int):
@@ -78,9 +79,18 @@ class LineResult:
         self._reasons: list = []
         self.decisions: list[str] = []
 
+    def reasons_in(self, lang: str) -> list[str]:
+        pick = 1 if lang == "ja" else 0
+        return [(r if isinstance(r, tuple) else r())[pick] for r in self._reasons]
+
     @property
     def reasons(self) -> list[str]:
-        return [r if isinstance(r, str) else r() for r in self._reasons]
+        """In English, as the API gives them."""
+        return self.reasons_in("en")
+
+    @property
+    def reasons_ja(self) -> list[str]:
+        return self.reasons_in("ja")
 
     def __repr__(self) -> str:
         return (f"LineResult(id={self.id}, category={self.category!r}, claimed={self.claimed_jpy}, "
@@ -111,6 +121,7 @@ class ThirtyDay:
     notice_in_time: bool
     status: str  # valid | broken | undecided
     explanation: str
+    explanation_ja: str = ""
 
 
 @dataclass
@@ -152,20 +163,28 @@ def thirty_day_rule(product: Product, case: CaseFacts, emergency_lines: list[Cos
     if not in_time:
         return ThirtyDay(d0, first, last, case.reported_at, False, "broken",
                          f"the insurer was told on {notice} JST, after the last day {last.isoformat()} of the "
-                         f"30-day window (decision I-5)")
+                         f"30-day window (decision I-5)",
+                         f"保険会社への連絡は{notice}（日本時間）で、30日の期間の最終日{last.isoformat()}より後です（判断I-5）")
     if before is not None:
-        when = (before.ordered_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") + " JST"
-                if before.ordered_at else f"on {before.arose_on.isoformat()}")
+        stamp = (before.ordered_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") + " JST"
+                 if before.ordered_at else None)
+        when = stamp or f"on {before.arose_on.isoformat()}"
         return ThirtyDay(d0, first, last, case.reported_at, True, "broken",
                          f"a ① cost (line {before.id}) was ordered {when}, before the notice of {notice} JST "
-                         f"(decision I-5)")
+                         f"(decision I-5)",
+                         f"①の費用（明細{before.id}）が{stamp or before.arose_on.isoformat()}に発注されており、"
+                         f"{notice}（日本時間）の連絡より前です（判断I-5）")
     if undecided is not None:
         return ThirtyDay(d0, first, last, case.reported_at, True, "undecided",
                          f"a ① cost (line {undecided.id}) arose on the notice date {notice_day.isoformat()} "
                          f"without an order time: record when it was ordered to decide the 30-day rule "
-                         f"(decision I-5)")
+                         f"(decision I-5)",
+                         f"①の費用（明細{undecided.id}）が連絡日{notice_day.isoformat()}に発生していますが発注時刻が"
+                         f"ありません。30日ルールを判定するため発注時刻を記録してください（判断I-5）")
     return ThirtyDay(d0, first, last, case.reported_at, True, "valid",
-                     f"notice on {notice} JST, inside the window {window} and before any ① order (decision I-5)")
+                     f"notice on {notice} JST, inside the window {window} and before any ① order (decision I-5)",
+                     f"{notice}（日本時間）の連絡は期間{first.isoformat()}〜{last.isoformat()}内で、①の発注より前です"
+                     f"（判断I-5）")
 
 
 class _Limits:
@@ -179,15 +198,17 @@ class _Limits:
         self.defs: dict[int | None, dict[tuple, tuple[int, str, str]]] = {}
         self._paths: dict[tuple[str, int], list[tuple[tuple, int, str]]] = {}
 
-    def _def(self, key: tuple, limit: int, label: str, scope: str) -> tuple[tuple, int, str]:
+    def _def(self, key: tuple, limit: int, label: str, scope: str, label_ja: str) -> tuple[tuple, int, tuple]:
         scope_words = {"incident": "per incident", "claim": "per claim", "period": "per policy period, "
                        "summed over every case of the policy"}[scope]
-        text = f"{label} of {yen(limit)} for plan {self.plan_key} ({scope_words})"
+        scope_ja = {"incident": "1事故あたり", "claim": "1請求あたり", "period": "保険期間中、この証券の全事案の合計"}[scope]
+        text = (f"{label} of {yen(limit)} for plan {self.plan_key} ({scope_words})",
+                f"プラン{self.plan_key}の{label_ja}{yen(limit)}（{scope_ja}）")
         owner = None if scope == "period" else key[-1]
         self.defs.setdefault(owner, {}).setdefault(key, (limit, label, scope))
         return key, limit, text
 
-    def path(self, cat: Category, case_id: int) -> list[tuple[tuple, int, str]]:
+    def path(self, cat: Category, case_id: int) -> list[tuple[tuple, int, tuple]]:
         """The limits a line of this category and case draws on, in the order of I-6 / I-7."""
         cached = self._paths.get((cat.code, case_id))
         if cached is not None:
@@ -196,23 +217,31 @@ class _Limits:
         if cat.section == "costs":
             if cat.own_limit_jpy is not None:
                 label = f"own limit of {cat.number} {cat.name_ja}"
+                label_ja = f"{cat.number} {cat.name_ja}の自己限度額"
                 scope = "claim" if cat.code == "litigation_support" else "incident"
-                out.append(self._def(("own", cat.code, case_id), cat.own_limit_jpy, label, scope))
-                out.append(self._def(("own", cat.code), cat.own_limit_jpy, label, "period"))
+                out.append(self._def(("own", cat.code, case_id), cat.own_limit_jpy, label, scope, label_ja))
+                out.append(self._def(("own", cat.code), cat.own_limit_jpy, label, "period", label_ja))
             if cat.group is not None:
-                label = f"shared {self.product.groups[cat.group].label} limit"
-                out.append(self._def(("group", cat.group, case_id), plan.groups[cat.group], label, "incident"))
-                out.append(self._def(("group", cat.group), plan.groups[cat.group], label, "period"))
-            out.append(self._def(("overall", case_id), plan.cost_overall_jpy, "overall cost limit", "incident"))
-            out.append(self._def(("overall",), plan.cost_overall_jpy, "overall cost limit", "period"))
+                group = self.product.groups[cat.group].label
+                label, label_ja = f"shared {group} limit", f"{group}共通支払限度額"
+                out.append(self._def(("group", cat.group, case_id), plan.groups[cat.group], label, "incident",
+                                     label_ja))
+                out.append(self._def(("group", cat.group), plan.groups[cat.group], label, "period", label_ja))
+            out.append(self._def(("overall", case_id), plan.cost_overall_jpy, "overall cost limit", "incident",
+                                 "費用全体の支払限度額"))
+            out.append(self._def(("overall",), plan.cost_overall_jpy, "overall cost limit", "period",
+                                 "費用全体の支払限度額"))
         else:
             if cat.code == "liability.damages":
                 out.append(self._def(("claim", case_id), plan.liability_per_claim_jpy,
-                                     "liability limit for damages (decision I-7)", "claim"))
+                                     "liability limit for damages (decision I-7)", "claim",
+                                     "損害賠償金の支払限度額（判断I-7）"))
             out.append(self._def(("liability",), plan.liability_per_period_jpy,
-                                 "liability per-period limit (decision I-7)", "period"))
+                                 "liability per-period limit (decision I-7)", "period",
+                                 "賠償責任の保険期間中支払限度額（判断I-7）"))
         out.append(self._def(("global",), plan.liability_per_period_jpy,
-                             "global cap (the liability per-period limit, on everything paid)", "period"))
+                             "global cap (the liability per-period limit, on everything paid)", "period",
+                             "総支払限度額（賠償責任の保険期間中支払限度額、すべての支払の合計）"))
         self._paths[(cat.code, case_id)] = out
         return out
 
@@ -315,15 +344,18 @@ class _Run:
         cat = self.cats.get(x.category)
         if cat is None:
             line.status = NOT_COVERED
-            line._reasons.append(f"{x.category} is not a category of {self.product.code}")
+            line._reasons.append((f"{x.category} is not a category of {self.product.code}",
+                                  f"{x.category}は{self.product.code}の費用区分ではありません"))
         elif self.limits is None:
             line.status = PENDING_DETERMINATION
-            line._reasons.append("limits not known: refer to the adjuster")
+            line._reasons.append(("limits not known: refer to the adjuster",
+                                  "支払限度額が不明です：損害サービス担当者に確認してください"))
             line.decisions = list(cat.decisions)
         else:
             _allocate(line, x, cat, cc, self.limits)
         if line.payable_jpy < line.claimed_jpy and not line._reasons:  # the contract: never a silent cut
-            line._reasons.append(f"{yen(line.claimed_jpy - line.payable_jpy)} not paid")
+            cut = yen(line.claimed_jpy - line.payable_jpy)
+            line._reasons.append((f"{cut} not paid", f"{cut}は支払対象外です"))
         self.decisions.update(line.decisions)
         self.result.lines[x.id] = line
         cc.result.lines.append(line)
@@ -377,8 +409,9 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
     name = cat.name
 
     if cat.discovery_trigger and not cc.in_period:
-        excluded.append(lambda c=claimed: f"{yen(c)} not covered: the incident was first discovered outside the "
-                                          f"policy period")
+        excluded.append(lambda c=claimed: (f"{yen(c)} not covered: the incident was first discovered outside the "
+                                           f"policy period",
+                                           f"{yen(c)}は対象外：事故の最初の発見が保険期間外です"))
     attack = case.attack_confirmed
     if cat.section == "costs":  # I-9: the false-alarm rules concern the incident-response costs
         if attack == "no":
@@ -386,52 +419,73 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
                 excluded.append(lambda c=claimed, src=case.discovery_source: (
                     f"{yen(c)} not covered: on a false alarm {name} pays only when the suspicion came from an "
                     f"external notification (public body or security provider); it was discovered via '{src}' "
-                    f"(decision I-9)"))
+                    f"(decision I-9)",
+                    f"{yen(c)}は対象外：攻撃がなかった場合、{name}は外部通報（公的機関またはセキュリティ運用の委託先）"
+                    f"による発見に限り支払われます。今回の発見経緯は「{src}」です（判断I-9）"))
                 decisions.append("I-9")
             elif cat.false_alarm == "none":
-                excluded.append(lambda c=claimed: f"{yen(c)} not covered: no attack occurred, and on a false alarm "
-                                                  f"only ① and ② are payable (decision I-9)")
+                excluded.append(lambda c=claimed: (f"{yen(c)} not covered: no attack occurred, and on a false alarm "
+                                                   f"only ① and ② are payable (decision I-9)",
+                                                   f"{yen(c)}は対象外：攻撃はなく、この場合に支払われるのは①と②のみです"
+                                                   f"（判断I-9）"))
                 decisions.append("I-9")
         elif cat.false_alarm == "emergency":
             decisions.append("I-9")
             if attack == "yes":
-                excluded.append(lambda c=claimed: f"{yen(c)} not covered: an attack was confirmed, so ① "
-                                                  f"emergency-response costs (false alarm only) do not apply "
-                                                  f"(decision I-9)")
+                excluded.append(lambda c=claimed: (f"{yen(c)} not covered: an attack was confirmed, so ① "
+                                                   f"emergency-response costs (false alarm only) do not apply "
+                                                   f"(decision I-9)",
+                                                   f"{yen(c)}は対象外：攻撃が確認されたため、①緊急対応費用（攻撃がなかった"
+                                                   f"場合のみ）は適用されません（判断I-9）"))
             else:
-                pending_det.append(lambda c=claimed: f"{yen(c)} pending determination: ① pays only if no attack "
-                                                     f"occurred, and that is not known yet (decision I-9)")
+                pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: ① pays only if no attack "
+                                                      f"occurred, and that is not known yet (decision I-9)",
+                                                      f"{yen(c)}は判定待ち：①は攻撃がなかった場合のみ支払われ、まだ判明して"
+                                                      f"いません（判断I-9）"))
     if cat.response_period and cr.response_period is not None:
         start, end = cr.response_period
         if not (start <= x.arose_on <= end):
             excluded.append(lambda c=claimed, d=x.arose_on: (
                 f"{yen(c)} not covered: arose on {d.isoformat()}, outside the 事故対応期間 {start.isoformat()} to "
-                f"{end.isoformat()} (decision I-4)"))
+                f"{end.isoformat()} (decision I-4)",
+                f"{yen(c)}は対象外：{d.isoformat()}に発生しており、事故対応期間{start.isoformat()}〜{end.isoformat()}"
+                f"の外です（判断I-4）"))
             decisions.append("I-4")
     if cat.thirty_day_rule and attack == "no" and cr.thirty_day is not None:
         td = cr.thirty_day
         decisions.append("I-5")
         if td.status == "undecided":
-            pending_det.append(lambda c=claimed: f"{yen(c)} pending determination: {td.explanation}")
+            pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: {td.explanation}",
+                                                  f"{yen(c)}は判定待ち：{td.explanation_ja}"))
         elif td.status == "broken" and not (td.window_first <= x.arose_on <= td.window_last):
             excluded.append(lambda c=claimed, d=x.arose_on: (
                 f"{yen(c)} not covered: the 30-day notice rule was not met ({td.explanation}); only ① costs that "
                 f"arose {td.window_first.isoformat()} to {td.window_last.isoformat()} are eligible, this one arose "
-                f"on {d.isoformat()}"))
+                f"on {d.isoformat()}",
+                f"{yen(c)}は対象外：30日ルールの連絡要件を満たしていません（{td.explanation_ja}）。支払対象は"
+                f"{td.window_first.isoformat()}〜{td.window_last.isoformat()}に発生した①の費用のみで、この費用は"
+                f"{d.isoformat()}に発生しています"))
     if cat.needs_publication and not cc.published:
-        pending_det.append(lambda c=claimed: f"{yen(c)} pending: {name} is paid once the 公表等の措置 (a public "
-                                             f"announcement or apology letters to the victims) is recorded on the "
-                                             f"case (decision I-3)")
+        pending_det.append(lambda c=claimed: (f"{yen(c)} pending: {name} is paid once the 公表等の措置 (a public "
+                                              f"announcement or apology letters to the victims) is recorded on the "
+                                              f"case (decision I-3)",
+                                              f"{yen(c)}は保留：{name}は公表等の措置（公表または被害者へのお詫び状の送付）"
+                                              f"が案件に記録された後に支払われます（判断I-3）"))
         decisions.append("I-3")
     if cat.consent_required and not x.consent_ref:
-        pending_consent.append(lambda c=claimed: f"{yen(c)} pending consent: {name} needs the insurer's prior "
-                                                 f"written consent; record it to make this line payable "
-                                                 f"(decision I-8)")
+        pending_consent.append(lambda c=claimed: (f"{yen(c)} pending consent: {name} needs the insurer's prior "
+                                                  f"written consent; record it to make this line payable "
+                                                  f"(decision I-8)",
+                                                  f"{yen(c)}は同意待ち：{name}には保険会社の書面による事前同意が必要です。"
+                                                  f"同意を記録するとこの明細は支払対象になります（判断I-8）"))
         decisions.append("I-8")
     if cat.per_head_jpy is not None and x.victims is None:
-        pending_det.append(lambda c=claimed: f"{yen(c)} pending determination: enter the number of "
-                                             f"{_PLURAL[cat.per_head_unit]} for the {yen(cat.per_head_jpy)} "
-                                             f"per-{cat.per_head_unit} cap")
+        who, counter = _UNIT_JA[cat.per_head_unit]
+        pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: enter the number of "
+                                              f"{_PLURAL[cat.per_head_unit]} for the {yen(cat.per_head_jpy)} "
+                                              f"per-{cat.per_head_unit} cap",
+                                              f"{yen(c)}は判定待ち：1{counter}あたり{yen(cat.per_head_jpy)}の上限を"
+                                              f"適用するため、{who}数を入力してください"))
 
     if excluded or pending_consent or pending_det:
         line.status = NOT_COVERED if excluded else PENDING_CONSENT if pending_consent else PENDING_DETERMINATION
@@ -441,22 +495,26 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
     reasons = line._reasons
     amount = claimed * cat.coinsurance_pct // 100
     if amount < claimed:
-        reasons.append(lambda c=claimed, a=amount: f"{yen(c - a)} not paid: {name} pays {cat.coinsurance_pct}% of "
-                                                   f"{yen(c)} (coinsurance, decision I-6)")
+        reasons.append(lambda c=claimed, a=amount: (f"{yen(c - a)} not paid: {name} pays {cat.coinsurance_pct}% of "
+                                                    f"{yen(c)} (coinsurance, decision I-6)",
+                                                    f"{yen(c - a)}は支払対象外：{name}は{yen(c)}の{cat.coinsurance_pct}%"
+                                                    f"を支払います（縮小支払割合、判断I-6）"))
         decisions.append("I-6")
     if cat.per_head_jpy is not None:
         cap = cat.per_head_jpy * x.victims
         if amount > cap:
+            counter = _UNIT_JA[cat.per_head_unit][1]
             reasons.append(lambda a=amount, cap=cap, n=x.victims: (
                 f"{yen(a - cap)} over the per-{cat.per_head_unit} cap of {yen(cat.per_head_jpy)} × {n:,} = "
-                f"{yen(cap)}"))
+                f"{yen(cap)}",
+                f"{yen(a - cap)}は1{counter}あたりの上限{yen(cat.per_head_jpy)}×{n:,}{counter}＝{yen(cap)}を超過"))
             amount = cap
     used = limits.used
     path = limits.path(cat, x.case_id)
     for key, limit, text in path:
         remaining = limit - used.get(key, 0)
         if amount > remaining:
-            reasons.append(lambda r=amount - remaining, t=text: f"{yen(r)} over the {t}")
+            reasons.append(lambda r=amount - remaining, t=text: (f"{yen(r)} over the {t[0]}", f"{yen(r)}は{t[1]}を超過"))
             amount = remaining
     if amount:
         for key, _limit, _text in path:
