@@ -47,6 +47,13 @@ def _attempt(token: str):
     return get_session().get(DispatchAttempt, attempt_id)
 
 
+def _menu(token: str, script: str = ""):
+    """Read the script (if any), then ask for 1 or 2; the answer goes to /answer, silence starts over."""
+    base = from_config(current_app.config).base_url
+    return _twiml(gather_twiml(script, prompt=PROMPT, action=f"{base}/twilio/dispatch/{token}/answer",
+                               no_input="入力が確認できませんでした。", redirect=f"{base}/twilio/dispatch/{token}/voice"))
+
+
 @bp.post("/<token>/voice")
 def voice(token: str):
     _check_signature()
@@ -56,10 +63,7 @@ def voice(token: str):
     session = get_session()
     dispatch = session.get(Dispatch, attempt.dispatch_id)
     case = session.get(Case, dispatch.case_id)
-    base = from_config(current_app.config).base_url
-    return _twiml(gather_twiml(messages.voice_script(case.reference, dispatch), prompt=PROMPT,
-                               action=f"{base}/twilio/dispatch/{token}/answer",
-                               no_input="入力が確認できませんでした。", redirect=f"{base}/twilio/dispatch/{token}/voice"))
+    return _menu(token, messages.voice_script(case.reference, dispatch))
 
 
 @bp.post("/<token>/answer")
@@ -70,10 +74,7 @@ def answer(token: str):
         return _twiml(say_twiml("このご依頼の有効期限が切れています。コーディネーターにご連絡ください。"))
     digit = request.form.get("Digits", "")
     if digit not in ("1", "2"):
-        base = from_config(current_app.config).base_url
-        return _twiml(gather_twiml("", prompt=PROMPT, action=f"{base}/twilio/dispatch/{token}/answer",
-                                   no_input="入力が確認できませんでした。",
-                                   redirect=f"{base}/twilio/dispatch/{token}/voice"))
+        return _menu(token)
     outcome = service.respond(get_session(), attempt_id=attempt.id, answer="accept" if digit == "1" else "decline",
                               via="voice", notifier=notifier_from_config(current_app.config),
                               settings=from_config(current_app.config))
