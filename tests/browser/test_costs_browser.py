@@ -19,7 +19,7 @@ def test_coordinator_records_a_cost_and_sees_the_coverage(page, live_server, liv
     page.wait_for_url(f"{live_server}/cases/{case.reference}/coverage*")
     assert "¥6,000,000" in page.inner_text("#claimed-total")
     assert "¥5,000,000" in page.inner_text("#payable-total")
-    assert "¥1,000,000 over the shared ②③④ limit of ¥5,000,000 for plan A" in page.inner_text("table.coverage")
+    assert "¥1,000,000はプランAの②③④共通支払限度額¥5,000,000（1事故あたり）を超過" in page.inner_text("table.coverage")
     assert page.locator(".limit-bar.full").count() >= 1
 
     # A consent-required cost: warned first, recorded after confirming, then consent makes it payable.
@@ -34,6 +34,6 @@ def test_coordinator_records_a_cost_and_sees_the_coverage(page, live_server, liv
     page.wait_for_url(f"{live_server}/cases/{case.reference}/coverage*")
     assert "同意待ち" in page.inner_text("table.coverage")
     page.fill("input[name=consent_ref]", "TM-2026-0099")
-    page.click("text=同意を記録")
-    page.wait_for_url(f"{live_server}/cases/{case.reference}/coverage*")
+    with page.expect_navigation():  # the URL already matches /coverage: wait for the new page itself
+        page.click("form.consent-form button[type=submit]")
     assert "¥6,000,000" in page.inner_text("#payable-total")
