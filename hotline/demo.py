@@ -33,6 +33,9 @@ USERS = [  # e-mail, role, display name, index of the organisation for insureds
     ("insured@sample-shoji.example", "insured", "サンプル商事 情報システム部", 0),
     ("insured@minato-seimitsu.example", "insured", "みなと精密 総務部", 1),
 ]
+# Reminders go to the coordinator's phone. +81-3-0000-xxxx cannot be a real Japanese number (no Tokyo
+# subscriber number starts with 0), so demo messages reach nobody even if Twilio is configured.
+DEMO_PHONES = {"coordinator@hotline.example": "+81300009001"}
 # Further demo steps of other domains, "module:function", each called as fn(session, orgs, users).
 STEPS: list[str] = [
     "hotline.cases.demo:load",
@@ -72,7 +75,7 @@ def load(session: Session, *, hash_method: str = "scrypt") -> list[tuple[str, st
         if user is None:
             user = create_user(session, email=email, role=role, password=passwords[email], display_name=name,
                                organization_id=orgs[org_index].id if org_index is not None else None,
-                               hash_method=hash_method, actor="demo")
+                               phone=DEMO_PHONES.get(email), hash_method=hash_method, actor="demo")
         users[role if org_index in (None, 0) else f"{role}{org_index}"] = user
     session.flush()
     for ref in STEPS:

@@ -50,17 +50,30 @@ def test_one_reminder_per_open_deadline_offset_and_recipient(db, factory, coordi
     case = open_case(db, factory, coordinator, eu_data_subjects=True)  # GDPR due in 71 h; insurer notice met
     rows = reminders(db, case.id)
     gdpr = db.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "gdpr_authority")).one()
-    # 7d and 3d before are already past: 1d and 4h before, to the coordinator and the contact
+    # 7d and 3d before are already past: the nearest of them (3d) goes out at once, then 1d and 4h before,
+    # each to the coordinator and the contact; 7d is never sent.
     assert sorted((r.offset_label, r.recipient_role, r.recipient) for r in rows) == [
         ("1d", "contact", "+819000000002"), ("1d", "coordinator", "+819000000001"),
+        ("3d", "contact", "+819000000002"), ("3d", "coordinator", "+819000000001"),
         ("4h", "contact", "+819000000002"), ("4h", "coordinator", "+819000000001")]
-    assert {r.send_at for r in rows} == {gdpr.due_at - dt.timedelta(days=1), gdpr.due_at - dt.timedelta(hours=4)}
+    assert {r.send_at for r in rows} == {case.created_at, gdpr.due_at - dt.timedelta(days=1),
+                                         gdpr.due_at - dt.timedelta(hours=4)}
+
+
+def test_catch_up_reminder_goes_out_once_across_recomputation(app, db, factory, coordinator):
+    case = open_case(db, factory, coordinator, hours_ago=70, eu_data_subjects=True)  # GDPR due in 2 h
+    rows = reminders(db, case.id)
+    assert {r.offset_label for r in rows} == {"4h"} and {r.send_at for r in rows} == {case.created_at}
+    assert jobs.send_reminders(app, now=case.created_at) == 2
+    update_case(db, case, CasePatch(summary="more facts"), actor=coordinator, offsets=OFFSETS)
+    assert [r.status for r in reminders(db, case.id)] == ["sent", "sent"]  # not queued again
+    assert jobs.send_reminders(app, now=case.created_at + dt.timedelta(minutes=1)) == 0
 
 
 def test_moved_deadline_replaces_pending_reminders_and_keeps_sent_ones(db, factory, coordinator):
     case = open_case(db, factory, coordinator, hours_ago=30, eu_data_subjects=True)
     first = reminders(db, case.id)
-    assert {r.offset_label for r in first} == {"1d", "4h"}
+    assert {r.offset_label for r in first} == {"3d", "1d", "4h"}  # 3d: past already, sent at once
     sent = first[0]
     sent.status, sent.claimed_at, sent.sent_at = "sent", utcnow(), utcnow()
     db.add(sent)
@@ -99,14 +112,15 @@ def test_job_sends_a_due_reminder_exactly_once(app, db, factory, coordinator):
 def test_late_clock_sends_within_grace_and_skips_with_a_reason_beyond(app, db, factory, coordinator):
     app.config["REMINDER_GRACE"] = dt.timedelta(hours=2)
     case = open_case(db, factory, coordinator, eu_data_subjects=True)
-    one_day, four_hours = (sorted({r.send_at for r in reminders(db, case.id)}))
+    at_once, one_day, four_hours = sorted({r.send_at for r in reminders(db, case.id)})
+    assert jobs.send_reminders(app, now=at_once) == 2  # the 3d reminder, already past at intake
     # the clock wakes up 3 h after the 1d reminder was due and 1 h before the 4h one
     assert jobs.send_reminders(app, now=four_hours - dt.timedelta(hours=1)) == 2
     assert {r.status for r in reminders(db, case.id) if r.send_at == one_day} == {"skipped"}
     assert all("beyond REMINDER_GRACE" in r.reason for r in reminders(db, case.id, status="skipped"))
     # awake again 1 h after the 4h reminder was due: within the grace, sent
     assert jobs.send_reminders(app, now=four_hours + dt.timedelta(hours=1)) == 2
-    assert len(reminders(db, case.id, status="sent")) == 2
+    assert len(reminders(db, case.id, status="sent")) == 4
 
 
 def test_missed_deadlines_are_marked_once_with_an_audit_entry(app, db, factory, coordinator):

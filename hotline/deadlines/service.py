@@ -197,18 +197,25 @@ def schedule_reminders(session: Session, case: Case, open_deadlines: list[tuple[
 
     `open_deadlines` is [(deadline id, due_at)]. Pending reminders that no longer fit (the deadline moved, was
     met, stopped applying, or the recipient changed) are deleted and replaced; sent and skipped ones stay.
-    Send times already past when a deadline becomes known are not scheduled: the operator sees the
-    deadline on the case at that moment.
+    Send times already past when a deadline becomes known are not all sent late: only the nearest one is,
+    at once, so the coordinator and the insured hear of an urgent deadline (e.g. GDPR with 3 hours left)
+    without a burst of stale messages. Its key is that offset, so it goes out once.
     """
     wanted: dict[tuple, tuple[str, dt.datetime]] = {}
     recipients = _recipients(session, case)
     for deadline_id, due_at in open_deadlines:
+        passed = []
         for label, delta in offsets:
             send_at = due_at - delta
             if send_at <= now:
+                passed.append((delta, label))
                 continue
             for role, phone in recipients:
                 wanted[(deadline_id, label, phone, due_at)] = (role, send_at)
+        if passed and due_at > now:
+            label = min(passed)[1]  # the smallest offset: the reminder nearest to the deadline
+            for role, phone in recipients:
+                wanted[(deadline_id, label, phone, due_at)] = (role, now)
     stale = []
     if not fresh:
         table = Reminder.__table__
