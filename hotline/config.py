@@ -54,4 +54,9 @@ def from_environment(instance: Path) -> dict:
         # A reminder found late by the clock is still sent if it is at most this late.
         "REMINDER_GRACE": dt.timedelta(hours=float(os.environ.get("REMINDER_GRACE_HOURS", "24"))),
         "REMINDER_OFFSETS": os.environ.get("REMINDER_OFFSETS", "7d,3d,1d,4h"),
+        # Vendor dispatch: how long a contact has to answer, how long an answer link lives, and whether
+        # contacts are also called (needs Twilio).
+        "DISPATCH_ACK_TIMEOUT_SECONDS": float(os.environ.get("DISPATCH_ACK_TIMEOUT_SECONDS", "900")),
+        "DISPATCH_LINK_MAX_AGE_SECONDS": float(os.environ.get("DISPATCH_LINK_MAX_AGE_SECONDS", "86400")),
+        "DISPATCH_VOICE": _flag("DISPATCH_VOICE", False),
     }

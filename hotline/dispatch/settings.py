@@ -1,8 +1,7 @@
-"""Dispatch settings, read from the app config with environment fallbacks and safe defaults."""
+"""Dispatch settings, as the dispatch code needs them, from the app config."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 
@@ -16,22 +15,19 @@ class DispatchSettings:
     twilio: bool
 
 
-def _get(config, name: str, default):
-    value = config.get(name)
-    if value is None:
-        value = os.environ.get(name)
-    return default if value in (None, "") else value
+def _flag(value) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 def from_config(config) -> DispatchSettings:
+    """From the app config (hotline/config.py reads the environment); tests may override any key."""
     twilio = bool(config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")
                   and config.get("TWILIO_FROM_NUMBER"))
-    voice_flag = str(_get(config, "DISPATCH_VOICE", "0")).strip().lower() in {"1", "true", "yes", "on"}
     return DispatchSettings(
         secret_key=config["SECRET_KEY"],
         base_url=str(config.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/"),
-        ack_timeout=dt.timedelta(seconds=float(_get(config, "DISPATCH_ACK_TIMEOUT_SECONDS", 15 * 60))),
-        link_max_age=float(_get(config, "DISPATCH_LINK_MAX_AGE_SECONDS", 24 * 3600)),
-        voice=voice_flag and twilio,
+        ack_timeout=dt.timedelta(seconds=float(config.get("DISPATCH_ACK_TIMEOUT_SECONDS", 15 * 60))),
+        link_max_age=float(config.get("DISPATCH_LINK_MAX_AGE_SECONDS", 24 * 3600)),
+        voice=_flag(config.get("DISPATCH_VOICE", False)) and twilio,
         twilio=twilio,
     )
