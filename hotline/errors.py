@@ -9,6 +9,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,20 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return jsonify(ApiError(exc.code or 500, exc.description or exc.name).body()), exc.code
         return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa_exc.DataError)
+    def _out_of_range(exc: Exception):
+        """A number too large for a database column (an id of 30 digits, in the path or the body) is bad
+        input, not a crash."""
+        return _api_error(Invalid({"request": "a number is out of range for an id or an amount"},
+                                  "A number in the request is out of range."))
+
+    @app.errorhandler(sa_exc.StatementError)
+    def _statement(exc: sa_exc.StatementError):
+        if isinstance(exc.orig, OverflowError):
+            return _out_of_range(exc)
+        return _unexpected(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -111,3 +111,19 @@ def test_every_api_route_is_documented_in_openapi(app, client):
         shape = re.sub(r"<[^>]+>", "*", rule.rule.removeprefix("/api/v1"))
         missing += [f"{m} {rule.rule}" for m in rule.methods - {"HEAD", "OPTIONS"} if (m, shape) not in documented]
     assert not missing, f"not in the OpenAPI document: {missing}"
+
+
+def test_numbers_too_large_for_the_database_are_not_500(admin_api, factory, api_as):
+    huge = 10**30
+    assert admin_api.get(f"/policies/{huge}").status_code == 422
+    org = factory.org()
+    r = admin_api.post("/policies", _policy(huge))
+    assert r.status_code == 422
+    r = admin_api.post("/policies", _policy(org.id, policy_number="X" * 60))
+    assert r.status_code == 201
+    operator = api_as(factory.user("operator"))
+    r = operator.post("/cases", {"policy_id": huge, "first_discovered_at": "2026-04-10T10:00:00+09:00",
+                                 "summary": "x"})
+    assert r.status_code == 422 and r.get_json()["error"]["fields"]
+    case = factory.case()
+    assert operator.delete(f"/cases/{case.reference}/costs/{huge}").status_code == 422
