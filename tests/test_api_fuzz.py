@@ -3,20 +3,18 @@ sends, the answer is never a server error. SQLite only; the contract tests cover
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from sqlmodel import select
 
+from hotline.auth.models import User
 from hotline.auth.service import issue_token
+from hotline.demo import load
 
 
 @pytest.fixture
 def api_schema(live_app, live_factory):
-    from hotline.demo import load
-
     with live_app.app_context():
         load(live_factory.s, hash_method="pbkdf2:sha256:1000")  # organisations, policies, cases, costs, vendors
     live_factory.s.commit()
-    from hotline.auth.models import User
-    from sqlmodel import select
-
     coordinator = live_factory.s.exec(select(User).where(User.role == "coordinator")).first()
     token = issue_token(live_factory.s, coordinator)
     live_factory.s.commit()
