@@ -255,6 +255,8 @@ def live_app(sqlite_template, tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test-secret",
                       "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
                       "PASSWORD_HASH_METHOD": FAST_HASH, "TWILIO_ACCOUNT_SID": None})
+    app.instance_path = str(tmp_path / "instance")  # e.g. demo logins are written here, not in the checkout
+    os.makedirs(app.instance_path, exist_ok=True)
     yield app
     app.extensions["hotline.engine"].dispose()
 
