@@ -342,6 +342,10 @@ def test_every_mutation_through_the_api_leaves_a_timeline_event(app, api, factor
         assert len(api.get(f"/cases/{ref}/timeline").get_json()) > n
         walked.append("dispatches")
     assert f"/cases/{ref}/phases/intake" in walked and f"/cases/{ref}/notes" in walked
+    # The Japanese timeline: every event the app writes has its Japanese summary (notes are the user's words).
+    events = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()
+    untranslated = {e.kind for e in events if not e.summary_ja and e.kind not in ("note_added", "call_logged")}
+    assert not untranslated, f"events without a Japanese summary: {untranslated}"
 
 
 # --- clock, dashboard, pages ---------------------------------------------------------------------------

@@ -21,7 +21,8 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(sa_type=sa.String(40))  # e.g. case, deadline, cost_line, user, policy
     entity_id: int | None = Field(default=None)
     kind: str = Field(sa_type=sa.String(40))  # e.g. case_opened, fact_changed, cost_recorded
-    summary: str = Field(default="", sa_type=sa.Text)
+    summary: str = Field(default="", sa_type=sa.Text)  # English, as the API gives it
+    summary_ja: str | None = Field(default=None, sa_type=sa.Text)  # for the Japanese timeline
     field: str | None = Field(default=None, sa_type=sa.String(80))
     old: str | None = Field(default=None, sa_type=sa.Text)
     new: str | None = Field(default=None, sa_type=sa.Text)

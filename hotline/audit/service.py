@@ -32,9 +32,10 @@ def _text(value: Any) -> str | None:
 
 
 def record(session: Session, *, actor: Any, kind: str, entity: str, entity_id: int | None = None,
-           case_id: int | None = None, summary: str = "", field: str | None = None,
-           old: Any = None, new: Any = None, at: dt.datetime | None = None) -> AuditEvent:
+           case_id: int | None = None, summary: str = "", summary_ja: str | None = None,
+           field: str | None = None, old: Any = None, new: Any = None, at: dt.datetime | None = None) -> AuditEvent:
     event = AuditEvent(at=at or utcnow(), case_id=case_id, entity=entity, entity_id=entity_id, kind=kind,
-                       summary=summary, field=field, old=_text(old), new=_text(new), **actor_fields(actor))
+                       summary=summary, summary_ja=summary_ja, field=field, old=_text(old), new=_text(new),
+                       **actor_fields(actor))
     session.add(event)
     return event

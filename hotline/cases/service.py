@@ -111,9 +111,12 @@ def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | Non
                     created_by_id=getattr(actor, "id", None), created_at=now, **values)
         session.add(case)
         session.flush()
-        flag = "" if policy.covers(case.first_discovered_at) else " (discovered outside the policy period)"
+        inside = policy.covers(case.first_discovered_at)
+        flag = "" if inside else " (discovered outside the policy period)"
+        flag_ja = "" if inside else "（保険期間外の発見）"
         record(session, actor=actor, kind="case_opened", entity="case", entity_id=case.id, case_id=case.id,
-               summary=f"Case {case.reference} opened on policy {policy.policy_number}{flag}", at=now)
+               summary=f"Case {case.reference} opened on policy {policy.policy_number}{flag}",
+               summary_ja=f"案件{case.reference}を受付（保険契約{policy.policy_number}）{flag_ja}", at=now)
         deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
         session.commit()
     return case
@@ -136,7 +139,7 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
             continue
         setattr(case, name, new)
         record(session, actor=actor, kind="fact_changed", entity="case", entity_id=case.id, case_id=case.id,
-               field=name, old=old, new=new, summary=f"{name} changed", at=now)
+               field=name, old=old, new=new, summary=f"{name} changed", summary_ja=f"事実を変更：{name}", at=now)
     session.add(case)
     session.flush()
     changes = deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets)

@@ -36,6 +36,12 @@ def describe(product: Product, line: CostLine) -> str:
     return f"{name} {yen(line.amount_jpy)} (arose {line.arose_on.isoformat()}, line {line.id})"
 
 
+def describe_ja(product: Product, line: CostLine) -> str:
+    cat = product.category(line.category)
+    name = f"{cat.number} {cat.name_ja}" if cat else line.category
+    return f"{name} {yen(line.amount_jpy)}（{line.arose_on.isoformat()}発生、明細{line.id}）"
+
+
 def warnings_for(product: Product, case: Case, category: str, *, arose_on: dt.date | None,
                  ordered_at: dt.datetime | None, consent_ref: str | None) -> list[str]:
     """What the cost form warns about before a line is recorded (it still may be recorded)."""
@@ -78,10 +84,12 @@ def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, a
     session.add(line)
     session.flush()
     record(session, actor=actor, kind="cost_recorded", entity="cost_line", entity_id=line.id, case_id=case.id,
-           summary=f"Cost recorded: {describe(product, line)}", new=line.amount_jpy, field="amount_jpy")
+           summary=f"Cost recorded: {describe(product, line)}", summary_ja=f"費用を記録：{describe_ja(product, line)}",
+           new=line.amount_jpy, field="amount_jpy")
     if line.consent_ref:
         record(session, actor=actor, kind="consent_recorded", entity="cost_line", entity_id=line.id,
                case_id=case.id, summary=f"Consent {line.consent_ref} recorded for line {line.id}",
+               summary_ja=f"明細{line.id}の同意（{line.consent_ref}）を記録",
                field="consent_ref", new=line.consent_ref)
     session.commit()
     return line
@@ -109,7 +117,8 @@ def update_cost(session: Session, *, case: Case, policy: Policy, line_id: int, d
         setattr(line, field, changes[field])
         kind = "consent_recorded" if field == "consent_ref" and changes[field] else "cost_changed"
         record(session, actor=actor, kind=kind, entity="cost_line", entity_id=line.id, case_id=case.id,
-               summary=f"Cost line {line.id}: {field} changed", field=field, old=old, new=changes[field])
+               summary=f"Cost line {line.id}: {field} changed", summary_ja=f"費用明細{line.id}を変更：{field}",
+               field=field, old=old, new=changes[field])
     line.updated_at = utcnow()
     session.commit()
     return line
@@ -124,7 +133,8 @@ def remove_cost(session: Session, *, case: Case, policy: Policy, line_id: int, a
     line.removed_at = line.updated_at = utcnow()
     line.removed_by_id = getattr(actor, "id", None)
     record(session, actor=actor, kind="cost_removed", entity="cost_line", entity_id=line.id, case_id=case.id,
-           summary=f"Cost removed: {describe(product_of(policy), line)}", field="amount_jpy", old=line.amount_jpy)
+           summary=f"Cost removed: {describe(product_of(policy), line)}",
+           summary_ja=f"費用を削除：{describe_ja(product_of(policy), line)}", field="amount_jpy", old=line.amount_jpy)
     session.commit()
     return line
 
@@ -138,7 +148,9 @@ def record_consent(session: Session, *, case: Case, policy: Policy, line_id: int
     line.updated_at = utcnow()
     record(session, actor=actor, kind="consent_recorded", entity="cost_line", entity_id=line.id, case_id=case.id,
            summary=f"Insurer's written consent {data.consent_ref} of {line.consent_on.isoformat()} recorded for "
-                   f"{describe(product_of(policy), line)}", field="consent_ref", old=old, new=data.consent_ref)
+                   f"{describe(product_of(policy), line)}",
+           summary_ja=f"保険会社の書面同意（{data.consent_ref}、{line.consent_on.isoformat()}）を記録："
+                      f"{describe_ja(product_of(policy), line)}", field="consent_ref", old=old, new=data.consent_ref)
     session.commit()
     return line
 

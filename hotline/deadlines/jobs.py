@@ -24,6 +24,7 @@ from vendors.notifier import notifier_from_config
 from workflows.deadlines import LABELS, LABELS_JA
 
 BATCH = 500
+ROLE_JA = {"coordinator": "コーディネーター", "contact": "被保険者の窓口"}
 
 
 def _engine(app: Flask):
@@ -46,7 +47,8 @@ def mark_missed(app: Flask, *, now: dt.datetime | None = None) -> int:
             if changed:
                 record(session, actor="clock", kind="deadline_missed", entity="deadline", entity_id=row.id,
                        case_id=row.case_id, field=row.kind, old="open", new="missed",
-                       summary=f"{LABELS[row.kind]} was due {jst(row.due_at)} JST and is not met", at=now)
+                       summary=f"{LABELS[row.kind]} was due {jst(row.due_at)} JST and is not met",
+                       summary_ja=f"{LABELS_JA[row.kind]}：期限{jst(row.due_at)}を過ぎ、未了です", at=now)
                 done += 1
             session.commit()
     return done
@@ -101,7 +103,9 @@ def send_reminders(app: Flask, *, now: dt.datetime | None = None) -> int:
                 record(session, actor="clock", kind="reminder_sent", entity="reminder", entity_id=r.id,
                        case_id=r.case_id, field=deadline.kind, new=r.recipient_role,
                        summary=f"Reminder ({r.offset_label} before) for {LABELS[deadline.kind]} sent to the "
-                               f"{r.recipient_role} by {msg.adapter} ({msg.status})", at=now)
+                               f"{r.recipient_role} by {msg.adapter} ({msg.status})",
+                       summary_ja=f"{LABELS_JA[deadline.kind]}のリマインダー（{r.offset_label}前）を"
+                                  f"{ROLE_JA.get(r.recipient_role, r.recipient_role)}へ送信（{msg.adapter}）", at=now)
             session.commit()
             done += 1
     return done

@@ -117,11 +117,13 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
             if audit:
                 record(session, actor=actor, kind="deadline_changed", entity="deadline", entity_id=row.id,
                        case_id=case.id, field=c.kind, old=old, new=new,
-                       summary=f"{rules.LABELS[c.kind]}: {old} → {new}")
+                       summary=f"{rules.LABELS[c.kind]}: {old} → {new}",
+                       summary_ja=f"{rules.LABELS_JA[c.kind]}の期限を再計算")
                 if st == "missed" and old_status != "missed" and met_at is None:
                     record(session, actor=actor, kind="deadline_missed", entity="deadline", entity_id=row.id,
                            case_id=case.id, field=c.kind, new=iso(row.due_at),
-                           summary=f"{rules.LABELS[c.kind]} was due {jst(row.due_at)} JST and is not met")
+                           summary=f"{rules.LABELS[c.kind]} was due {jst(row.due_at)} JST and is not met",
+                           summary_ja=f"{rules.LABELS_JA[c.kind]}：期限{jst(row.due_at)}を過ぎ、未了です")
         slots.append((row.id, c.kind, st, c.due_at, met_at))
     session.flush()
     if inserts:
@@ -161,7 +163,8 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
     in_time = row.status == "met"
     record(session, actor=actor, kind="deadline_met", entity="deadline", entity_id=row.id, case_id=case.id,
            field=kind, old=old, new=met_at,
-           summary=f"{rules.LABELS[kind]} made {jst(met_at)} JST" + ("" if in_time else " (late)"))
+           summary=f"{rules.LABELS[kind]} made {jst(met_at)} JST" + ("" if in_time else " (late)"),
+           summary_ja=f"{rules.LABELS_JA[kind]}：{jst(met_at)}に実施" + ("" if in_time else "（期限後）"))
     recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False)
     return row
 

@@ -205,10 +205,12 @@ def create_dispatch(session: Session, *, case: Case, product_code: str, data: Di
     session.flush()
     record(session, actor=actor, kind="vendor_dispatched", entity="dispatch", entity_id=dispatch.id,
            case_id=case.id, at=now,
-           summary=f"{vendor.name} dispatched for {capabilities.name(data.capability)}: {dispatch.brief[:200]}")
+           summary=f"{vendor.name} dispatched for {capabilities.name(data.capability)}: {dispatch.brief[:200]}",
+           summary_ja=f"{vendor.name}に{capabilities.name(data.capability, 'ja')}を依頼：{dispatch.brief[:200]}")
     if warnings:
         record(session, actor=actor, kind="warnings_overridden", entity="dispatch", entity_id=dispatch.id,
-               case_id=case.id, at=now, summary="Dispatched despite: " + " | ".join(warnings))
+               case_id=case.id, at=now, summary="Dispatched despite: " + " | ".join(warnings),
+               summary_ja="警告を確認のうえ手配：" + " | ".join(warnings))
     _notify(session, dispatch, case, 0, now=now, notifier=notifier, settings=settings)
     session.commit()
     return dispatch
@@ -244,7 +246,9 @@ def _notify(session: Session, dispatch: Dispatch, case: Case, step: int, *, now:
            entity_id=dispatch.id, case_id=case.id, at=now,
            # no phone number here: insureds read the timeline of their case
            summary=f"{target.vendor_name}: {target.contact_name} notified by SMS"
-                   + (" and voice" if settings.voice else "") + f", step {step + 1} of {len(dispatch.chain)}")
+                   + (" and voice" if settings.voice else "") + f", step {step + 1} of {len(dispatch.chain)}",
+           summary_ja=f"{target.vendor_name}の{target.contact_name}様へ" + ("SMSと音声" if settings.voice else "SMS")
+                      + f"で連絡（{len(dispatch.chain)}段階中{step + 1}段階目）")
     return attempt
 
 
@@ -262,15 +266,21 @@ def _advance(session: Session, dispatch: Dispatch, case: Case, attempt: Dispatch
         record(session, actor=actor, kind="dispatch_expired", entity="dispatch", entity_id=dispatch.id,
                case_id=case.id, at=now,
                summary=f"No vendor accepted: {here.vendor_name} "
-                       + ("declined" if declined else "did not answer") + " and nobody is left in the chain")
+                       + ("declined" if declined else "did not answer") + " and nobody is left in the chain",
+               summary_ja=f"受諾した業者はありません：{here.vendor_name}が" + ("辞退" if declined else "無回答")
+                          + "で、連絡先が残っていません")
         return
     nxt = chain[decision.step]
     why = "declined" if declined else f"did not answer by {messages.jst(attempt.deadline)}"
+    why_ja = "が辞退" if declined else f"から{messages.jst(attempt.deadline)}までに回答なし"
     record(session, actor=actor, kind="dispatch_escalated", entity="dispatch", entity_id=dispatch.id,
            case_id=case.id, at=now,
            summary=f"{here.vendor_name} ({here.contact_name}) {why}; passing to "
                    + (f"the next contact, {nxt.contact_name}" if decision.action == "next_contact"
-                      else f"the next vendor, {nxt.vendor_name}"))
+                      else f"the next vendor, {nxt.vendor_name}"),
+           summary_ja=f"{here.vendor_name}（{here.contact_name}）{why_ja}。"
+                      + (f"次の連絡先（{nxt.contact_name}）へ" if decision.action == "next_contact"
+                         else f"次の業者（{nxt.vendor_name}）へ"))
     _notify(session, dispatch, case, decision.step, now=now, notifier=notifier, settings=settings)
 
 
@@ -283,7 +293,8 @@ def _accept(session: Session, dispatch: Dispatch, case: Case, attempt: DispatchA
     vendor = session.get(Vendor, attempt.vendor_id)
     record(session, actor=actor, kind="vendor_accepted", entity="dispatch", entity_id=dispatch.id,
            case_id=case.id, at=now, summary=f"{vendor.name} accepted ({attempt.contact_name}, by {via})"
-                                            + (f": {note}" if note else ""))
+                                            + (f": {note}" if note else ""),
+           summary_ja=f"{vendor.name}が受諾（{attempt.contact_name}、{via}）" + (f"：{note}" if note else ""))
 
 
 # --- Answers ------------------------------------------------------------------------------------------
@@ -313,7 +324,8 @@ def respond(session: Session, *, attempt_id: int, answer: str, via: str, notifie
             session.add(attempt)
             record(session, actor=actor, kind="vendor_declined", entity="dispatch", entity_id=dispatch.id,
                    case_id=case.id, at=now, summary=f"{attempt.contact_name} declined (by {via})"
-                                                    + (f": {note}" if note else ""))
+                                                    + (f": {note}" if note else ""),
+                   summary_ja=f"{attempt.contact_name}が辞退（{via}）" + (f"：{note}" if note else ""))
             _advance(session, dispatch, case, attempt, declined=True, now=now, notifier=notifier,
                      settings=settings, actor=actor)
         session.commit()
@@ -353,7 +365,9 @@ def _late(session: Session, attempt_id: int, *, answer: str, via: str, now: dt.d
     record(session, actor=actor, kind="vendor_late_answer", entity="dispatch", entity_id=dispatch.id,
            case_id=case.id, at=now,
            summary=f"Late answer '{answer}' from {attempt.contact_name} (by {via}) after the step was closed; "
-                   f"{state}. Not engaged: call them back if needed.")
+                   f"{state}. Not engaged: call them back if needed.",
+           summary_ja=f"{attempt.contact_name}から締切後の回答（{'受諾' if answer == 'accept' else '辞退'}、{via}）。"
+                      f"手配はされていません。必要なら折り返してください。")
     session.commit()
     return "superseded"
 
@@ -370,7 +384,8 @@ def coordinator_action(session: Session, *, dispatch: Dispatch, action: str, act
         vendor = session.get(Vendor, dispatch.vendor_id)
         record(session, actor=actor, kind="dispatch_released", entity="dispatch", entity_id=dispatch.id,
                case_id=case.id, at=now, summary=f"{vendor.name}: work finished, released"
-                                                + (f": {note}" if note else ""))
+                                                + (f": {note}" if note else ""),
+               summary_ja=f"{vendor.name}：作業完了により解除" + (f"：{note}" if note else ""))
         session.commit()
         return dispatch
     if dispatch.status not in WAITING:
@@ -389,7 +404,8 @@ def coordinator_action(session: Session, *, dispatch: Dispatch, action: str, act
         dispatch.status, dispatch.decided_at, dispatch.step_deadline = "expired", now, None
         session.add_all([current, dispatch])
         record(session, actor=actor, kind="dispatch_expired", entity="dispatch", entity_id=dispatch.id,
-               case_id=case.id, at=now, summary="Withdrawn by the coordinator" + (f": {note}" if note else ""))
+               case_id=case.id, at=now, summary="Withdrawn by the coordinator" + (f": {note}" if note else ""),
+               summary_ja="コーディネーターが手配を取り下げ" + (f"：{note}" if note else ""))
         session.commit()
     else:
         session.rollback()

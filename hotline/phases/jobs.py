@@ -50,7 +50,9 @@ def remind_overdue_tasks(app: Flask) -> int:
             record(session, actor="clock", kind="reminder_sent", entity="case_task", entity_id=task.id,
                    case_id=case.id, field=task.template_key or "task",
                    summary=(f"Overdue task reminder sent to {target[1]}: {task.title_en}" if target else
-                            f"Overdue task, nobody to remind (no owner or coordinator): {task.title_en}"))
+                            f"Overdue task, nobody to remind (no owner or coordinator): {task.title_en}"),
+                   summary_ja=(f"期限超過タスクのリマインダーを送信：{task.title_ja}" if target else
+                               f"期限超過タスク（送信先なし：担当者・コーディネーター未設定）：{task.title_ja}"))
             session.commit()
             sent += 1
     return sent

@@ -135,25 +135,27 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
         phase.started_at = now
         _generate_tasks(session, case, key, now)
         record(session, actor=actor, kind="phase_started", entity="case_phase", entity_id=phase.id,
-               case_id=case.id, summary=f"Phase started: {rules.title(key)}", field=key, old=old, new=phase.status,
-               at=now)
+               case_id=case.id, summary=f"Phase started: {rules.title(key)}",
+               summary_ja=f"フェーズ開始：{rules.title(key, 'ja')}", field=key, old=old, new=phase.status, at=now)
     else:
         phase.ended_at = now
         if action == "skip":
             phase.skip_reason = reason.strip()
             record(session, actor=actor, kind="phase_skipped", entity="case_phase", entity_id=phase.id,
                    case_id=case.id, summary=f"Phase skipped: {rules.title(key)} ({phase.skip_reason})",
+                   summary_ja=f"フェーズをスキップ：{rules.title(key, 'ja')}（{phase.skip_reason}）",
                    field=key, old=old, new=phase.status, at=now)
         else:
             record(session, actor=actor, kind="phase_completed", entity="case_phase", entity_id=phase.id,
-                   case_id=case.id, summary=f"Phase completed: {rules.title(key)}", field=key, old=old,
+                   case_id=case.id, summary=f"Phase completed: {rules.title(key)}",
+                   summary_ja=f"フェーズ完了：{rules.title(key, 'ja')}", field=key, old=old,
                    new=phase.status, at=now)
     statuses[key] = phase.status
     case.phase = rules.current_phase(statuses)  # Case.phase = the furthest active phase
     if key == "closure" and action == "complete":
         case.status, case.closed_at = "closed", now
         record(session, actor=actor, kind="case_closed", entity="case", entity_id=case.id, case_id=case.id,
-               summary="Case closed", field="status", old="open", new="closed", at=now)
+               summary="Case closed", summary_ja="案件をクローズ", field="status", old="open", new="closed", at=now)
     session.add_all([phase, case])
     if commit:
         try:
@@ -194,7 +196,8 @@ def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_
     session.flush()
     due = f" (due {due_at.isoformat()})" if due_at else ""
     record(session, actor=actor, kind="task_added", entity="case_task", entity_id=task.id, case_id=case.id,
-           summary=f"Task added to {rules.title(phase_key)}: {task.title_en}{due}", field="task", new="open")
+           summary=f"Task added to {rules.title(phase_key)}: {task.title_en}{due}",
+           summary_ja=f"タスクを追加（{rules.title(phase_key, 'ja')}）：{task.title_ja}", field="task", new="open")
     if commit:
         session.commit()
     return task
@@ -212,7 +215,8 @@ def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now
     task.done_by_id = getattr(actor, "id", None)
     session.add(task)
     record(session, actor=actor, kind="task_done", entity="case_task", entity_id=task.id, case_id=case.id,
-           summary=f"Task done: {task.title_en}", field=task.template_key or "task", old="open", new="done", at=now)
+           summary=f"Task done: {task.title_en}", summary_ja=f"タスク完了：{task.title_ja}",
+           field=task.template_key or "task", old="open", new="done", at=now)
     if commit:
         session.commit()
     return task
