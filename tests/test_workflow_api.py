@@ -161,9 +161,9 @@ def test_closing_guards_come_from_the_other_domains(db, factory, monkeypatch):
     calls = []
 
     def fake(name):
-        def fn(session, case_id):
-            calls.append((name, case_id))
-            return [f"{name} blocks"]
+        def fn(session, case_id, *, lang="en"):
+            calls.append((name, case_id, lang))
+            return [f"{name} blocks" if lang == "en" else f"{name}が妨げ"]
         return fn
 
     import hotline.phases.service as svc
@@ -172,7 +172,8 @@ def test_closing_guards_come_from_the_other_domains(db, factory, monkeypatch):
     monkeypatch.setattr(__import__("tests.test_workflow_api", fromlist=["x"]), "_guard_b", fake("b"), raising=False)
     case = factory.case()
     assert service.closing_blockers(db, case.id) == ["a blocks", "b blocks"]
-    assert calls == [("a", case.id), ("b", case.id)]
+    assert service.closing_blockers(db, case.id, lang="ja") == ["aが妨げ", "bが妨げ"]
+    assert calls == [("a", case.id, "en"), ("b", case.id, "en"), ("a", case.id, "ja"), ("b", case.id, "ja")]
 
 
 def test_a_missing_domain_is_skipped_but_a_broken_import_is_not(db, factory, monkeypatch):

@@ -286,3 +286,21 @@ def test_the_chart_is_inline_svg_with_a_bar_per_metric():
     assert "&lt;x&gt;" in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     # The longest p90 (60 h) spans the plot; the 30 h median bar is half of it.
     assert 'width="190.0"' in svg  # plot width 640-190-70 = 380; 380 × 30/60
+
+
+def test_guards_in_japanese_match_the_english_ones():
+    from workflows.phases import PHASE_KEYS, blockers, initial_statuses
+
+    statuses = initial_statuses()
+    for state in (statuses, dict.fromkeys(PHASE_KEYS, "active"), dict.fromkeys(PHASE_KEYS, "done")):
+        for key in PHASE_KEYS:
+            for action in ("start", "complete", "skip"):
+                en = blockers(state, key, action, open_closure_tasks=["Claim filed"])
+                ja = blockers(state, key, action, lang="ja", open_closure_tasks=["保険金請求"])
+                assert len(en) == len(ja), (key, action, en, ja)
+                assert all(any("\u3040" <= ch <= "\u30ff" for ch in text) for text in ja), ja
+    assert blockers(statuses, "intake", "start", case_closed=True, lang="ja") == [
+        "案件はクローズ済みのため、フェーズは変更できません。"]
+    assert blockers(statuses, "recovery", "start", lang="ja") == ["先に「調査・応急対応」を完了またはスキップしてください。"]
+    assert blockers(statuses, "closure", "complete", lang="ja", closing_blockers=["期限が未了"]) == [
+        "完了できるのは対応中のフェーズだけです。「保険金請求・クローズ」は未着手です。"]

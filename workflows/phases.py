@@ -63,8 +63,12 @@ def validate_move(key: str, action: str, reason: str | None) -> dict[str, str]:
     return fields
 
 
+STATUS_JA = {"not_started": "未着手", "active": "対応中", "done": "完了", "skipped": "スキップ済み"}
+
+
 def blockers(statuses: Mapping[str, str], key: str, action: str, *, case_closed: bool = False,
-             closing_blockers: Iterable[str] = (), open_closure_tasks: Iterable[str] = ()) -> list[str]:
+             closing_blockers: Iterable[str] = (), open_closure_tasks: Iterable[str] = (),
+             lang: str = "en") -> list[str]:
     """Why the move cannot happen now (409 guard), in sentences; empty when it may.
 
     `statuses` maps every phase key to its status. `closing_blockers` are the outside reasons that stop a
@@ -73,6 +77,8 @@ def blockers(statuses: Mapping[str, str], key: str, action: str, *, case_closed:
     """
     phase = PHASES[key]
     status = statuses[key]
+    if lang == "ja":
+        return _blockers_ja(statuses, key, action, case_closed, closing_blockers, open_closure_tasks)
     name = phase.title_en
     if case_closed:
         return ["The case is closed; its phases can no longer move."]
@@ -95,6 +101,35 @@ def blockers(statuses: Mapping[str, str], key: str, action: str, *, case_closed:
             return [f"{name} cannot be skipped."]
         if status in ENDED:
             return [f"{name} is already {status}."]
+        return []
+    raise ValueError(f"unknown action {action!r}")
+
+
+def _blockers_ja(statuses, key, action, case_closed, closing_blockers, open_closure_tasks) -> list[str]:
+    """The same guards as `blockers`, worded in Japanese for the pages."""
+    phase, status = PHASES[key], statuses[key]
+    name = f"「{phase.title_ja}」"
+    if case_closed:
+        return ["案件はクローズ済みのため、フェーズは変更できません。"]
+    if action == "start":
+        if status != "not_started":
+            return [f"{name}はすでに{STATUS_JA[status]}です。"]
+        out = [f"先に「{PHASES[k].title_ja}」を完了またはスキップしてください。" for k in phase.after
+               if statuses[k] not in ENDED]
+        out += [f"先に「{PHASES[k].title_ja}」を開始してください（並行して進めるフェーズです）。" for k in phase.during
+                if statuses[k] == "not_started"]
+        return out
+    if action == "complete":
+        if status != "active":
+            return [f"完了できるのは対応中のフェーズだけです。{name}は{STATUS_JA[status]}です。"]
+        if key == "closure":
+            return [*closing_blockers, *(f"クローズのタスクが未完了：{t}" for t in open_closure_tasks)]
+        return []
+    if action == "skip":
+        if not phase.skippable:
+            return [f"{name}はスキップできません。"]
+        if status in ENDED:
+            return [f"{name}はすでに{STATUS_JA[status]}です。"]
         return []
     raise ValueError(f"unknown action {action!r}")
 

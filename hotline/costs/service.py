@@ -237,7 +237,7 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     return result
 
 
-def pending_line_summaries(session: Session, case_id: int) -> list[str]:
+def pending_line_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
     """Human-readable lines of the case still pending consent or determination (a closure guard)."""
     case = session.get(Case, case_id)
     if case is None:
@@ -249,6 +249,11 @@ def pending_line_summaries(session: Session, case_id: int) -> list[str]:
     for line in result.cases[case_id].lines:
         if line.status in ("pending_consent", "pending_determination"):
             cat = product.category(line.category)
+            if lang == "ja":
+                name = f"{cat.number} {cat.name_ja}" if cat else line.category
+                status = {"pending_consent": "同意待ち", "pending_determination": "判定待ち"}[line.status]
+                out.append(f"費用明細{line.id}（{name}、{yen(line.claimed_jpy)}）：{status}：{line.reasons_ja[0]}")
+                continue
             name = f"{cat.number} {cat.name_en}" if cat else line.category
             status = line.status.replace("_", " ")
             out.append(f"Cost line {line.id} ({name}, {yen(line.claimed_jpy)}): {status}: {line.reasons[0]}")

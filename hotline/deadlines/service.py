@@ -169,11 +169,15 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
     return row
 
 
-def open_deadline_summaries(session: Session, case_id: int) -> list[str]:
+def open_deadline_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
     """Human-readable unmet deadlines (open, or missed with no report yet), nearest first."""
     rows = [r for r in deadlines_of(session, case_id) if _unmet(r)]
     out = []
     for r in sorted(rows, key=lambda r: r.due_at):
+        if lang == "ja":
+            when = f"最終日{r.last_day.isoformat()}（日本時間）" if r.last_day else f"期限{jst(r.due_at)}（日本時間）"
+            out.append(f"{rules.LABELS_JA[r.kind]}：{when}" + ("、期限超過" if r.status == "missed" else ""))
+            continue
         when = f"last day {r.last_day.isoformat()} (JST)" if r.last_day else f"due {jst(r.due_at)} JST"
         out.append(f"{rules.LABELS[r.kind]}: {when}" + (", overdue" if r.status == "missed" else ""))
     return out

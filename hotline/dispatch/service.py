@@ -510,12 +510,19 @@ def engaged_vendors(session: Session, case_id: int) -> list[tuple[Vendor, Dispat
     return list(rows)
 
 
-def active_dispatch_summaries(session: Session, case_id: int) -> list[str]:
+def active_dispatch_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
     """Dispatches that still hold the case open: waiting for an answer, or accepted and not released.
     The phases' closure guard names them."""
     names = {v.id: v.name for v in list_vendors(session)}
     out = []
     for d in dispatches_for_case(session, case_id):
+        if lang == "ja":
+            what = f"手配#{d.id}：{names.get(d.vendor_id, d.vendor_id)}（{capabilities.name(d.capability, 'ja')}）"
+            if d.status in WAITING:
+                out.append(f"{what}は回答待ちです")
+            elif d.status == "accepted" and d.released_at is None:
+                out.append(f"{what}は対応中で、まだ解除されていません")
+            continue
         what = f"dispatch #{d.id}: {names.get(d.vendor_id, d.vendor_id)} ({capabilities.name(d.capability)})"
         if d.status in WAITING:
             out.append(f"{what} is waiting for an answer")

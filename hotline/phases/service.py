@@ -87,7 +87,7 @@ def phases_with_tasks(session: Session, case: Case) -> list[tuple[CasePhase, lis
     return [(p, [t for t in tasks if t.phase_key == p.key]) for p in rows]
 
 
-def closing_blockers(session: Session, case_id: int) -> list[str]:
+def closing_blockers(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
     """Open deadlines, pending cost lines and active dispatches, from the domains that own them."""
     out: list[str] = []
     for ref in CLOSING_GUARDS:
@@ -99,13 +99,15 @@ def closing_blockers(session: Session, case_id: int) -> list[str]:
                 raise
             log.warning("closing guard %s unavailable: %s", ref, exc)
             continue
-        out += list(getattr(module, fn)(session, case_id))
+        out += list(getattr(module, fn)(session, case_id, lang=lang))
     return out
 
 
 def move_phase(session: Session, case: Case, key: str, action: str, *, reason: str | None = None,
-               actor=None, now: dt.datetime | None = None, commit: bool = True) -> list[CasePhase]:
-    """Start, complete or skip a phase. 422 for bad input, 409 `guard` with the blockers, else applied."""
+               actor=None, now: dt.datetime | None = None, commit: bool = True,
+               lang: str = "en") -> list[CasePhase]:
+    """Start, complete or skip a phase. 422 for bad input, 409 `guard` with the blockers (in `lang`: the API
+    answers in English, the pages in the reader's language), else applied."""
     fields = rules.validate_move(key, action, reason)
     if fields:
         raise Invalid(fields)
@@ -119,11 +121,11 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
     outside: list[str] = []
     open_closure: list[str] = []
     if key == "closure" and action == "complete" and case.status != "closed":
-        outside = closing_blockers(session, case.id)
-        open_closure = [t.title_en for t in case_tasks(session, case.id)
+        outside = closing_blockers(session, case.id, lang=lang)
+        open_closure = [t.title(lang) for t in case_tasks(session, case.id)
                         if t.phase_key == "closure" and t.status == "open"]
     blocked = rules.blockers(statuses, key, action, case_closed=case.status == "closed",
-                             closing_blockers=outside, open_closure_tasks=open_closure)
+                             closing_blockers=outside, open_closure_tasks=open_closure, lang=lang)
     if blocked:
         raise Conflict("Cannot " + action + " " + rules.title(key) + ": " + "; ".join(blocked),
                        code="guard", extra={"blockers": blocked})

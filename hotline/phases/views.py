@@ -35,7 +35,8 @@ def section_context(session, case, user, *, errors: dict | None = None, form: di
     phase_rows = [{"phase": p, "title": rules.title(p.key, lang), "tasks": tasks,
                    "skippable": rules.PHASES[p.key].skippable,
                    "can_start": p.status == "not_started" and not rules.blockers(statuses, p.key, "start"),
-                   "start_blockers": rules.blockers(statuses, p.key, "start") if p.status == "not_started" else []}
+                   "start_blockers": rules.blockers(statuses, p.key, "start", lang=lang)
+                   if p.status == "not_started" else []}
                   for p, tasks in rows]
     return {"case": case, "phase_rows": phase_rows, "lang": lang, "now": now,
             "cost_labels": _cost_labels(session, case, [t for _, tasks in rows for t in tasks], lang),
@@ -102,7 +103,8 @@ def move(reference: str, key: str):
     service.require_phase_key(key)
     action, reason = request.form.get("action", ""), request.form.get("reason", "")
     try:
-        service.move_phase(session, case, key, action, reason=reason or None, actor=current_principal())
+        service.move_phase(session, case, key, action, reason=reason or None, actor=current_principal(),
+                           lang=_lang())
     except ApiError as exc:
         session.rollback()
         if exc.status == 422:

@@ -68,6 +68,6 @@ def test_coordinator_runs_the_phases_and_cannot_close_with_an_open_deadline(page
 
     _click(page, "closure", "complete")
     alert = page.inner_text("[role=alert]")
-    assert "GDPR notification to the supervisory authority" in alert
+    assert "GDPR監督機関への通知" in alert  # the blocking deadline, named in the reader's language
     assert _status(page, "closure") == "active"
     assert api.get(f"/cases/{reference}").get_json()["status"] == "open"
