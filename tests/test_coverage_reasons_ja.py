@@ -58,3 +58,19 @@ def test_coverage_page_shows_reasons_in_the_reader_language(client, factory, api
     client.get("/dashboard?lang=en")
     en = client.get(f"/cases/{reference}/coverage").get_data(as_text=True)
     assert "¥1,000,000 over the shared ②③④ limit of ¥5,000,000 for plan A (per incident)" in en
+
+
+def test_cost_form_warns_in_the_reader_language(client, factory):
+    from tests.conftest import login, post_form
+
+    case = factory.case(factory.policy(plan="A"), attack_confirmed="no")  # told the hotline 2026-04-11 00:15
+    login(client, factory.user("coordinator"))
+    form = {"category": "emergency_response", "amount_jpy": "500000", "arose_on": "2026-04-10"}
+    page = f"/cases/{case.reference}/costs/new"
+    client.get("/dashboard?lang=ja")
+    r = post_form(client, page, form)
+    assert r.status_code == 422  # not recorded until confirmed
+    assert "保険会社（ホットライン）への連絡より前に発注されています" in r.get_data(as_text=True)
+    client.get("/dashboard?lang=en")
+    r = post_form(client, page, form)
+    assert "ordered before the insurer was told" in r.get_data(as_text=True)

@@ -43,30 +43,38 @@ def describe_ja(product: Product, line: CostLine) -> str:
 
 
 def warnings_for(product: Product, case: Case, category: str, *, arose_on: dt.date | None,
-                 ordered_at: dt.datetime | None, consent_ref: str | None) -> list[str]:
-    """What the cost form warns about before a line is recorded (it still may be recorded)."""
+                 ordered_at: dt.datetime | None, consent_ref: str | None, lang: str = "en") -> list[str]:
+    """What the cost form warns about before a line is recorded (it still may be recorded); the API
+    answers in English, the form in the reader's language."""
     cat = product.category(category)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     if cat is None:
-        return out
+        return []
     if not product.amounts_known:
-        out.append("The limits of this product are not known: the line will show as pending for the adjuster.")
+        out.append(("The limits of this product are not known: the line will show as pending for the adjuster.",
+                    "この商品の支払限度額は不明です。明細は損害サービス担当者の判定待ちとして表示されます。"))
     if cat.consent_required and not consent_ref:
-        out.append(f"{cat.number} {cat.name_en} needs the insurer's prior written consent: without a recorded "
-                   f"consent the line is paid ¥0 (pending consent, decision I-8).")
+        out.append((f"{cat.number} {cat.name_en} needs the insurer's prior written consent: without a recorded "
+                    f"consent the line is paid ¥0 (pending consent, decision I-8).",
+                    f"{cat.number} {cat.name_ja}には保険会社の書面による事前同意が必要です。同意が記録されるまで"
+                    f"この明細の支払額は¥0（同意待ち、判断I-8）です。"))
     if cat.thirty_day_rule:
         if case.attack_confirmed == "yes":
-            out.append("An attack was confirmed: ① emergency-response costs are not payable (decision I-9).")
+            out.append(("An attack was confirmed: ① emergency-response costs are not payable (decision I-9).",
+                        "攻撃が確認されているため、①緊急対応費用は支払対象外です（判断I-9）。"))
         before = (ordered_at is not None and ordered_at <= case.reported_at) or (
             ordered_at is None and arose_on is not None and arose_on < tokyo_date(case.reported_at))
         if before:
-            out.append("This ① cost was ordered before the insurer was told (hotline call): it breaks the 30-day "
-                       "rule for the whole case, and only ① costs inside the 30-day window remain eligible "
-                       "(decision I-5).")
+            out.append(("This ① cost was ordered before the insurer was told (hotline call): it breaks the 30-day "
+                        "rule for the whole case, and only ① costs inside the 30-day window remain eligible "
+                        "(decision I-5).",
+                        "この①の費用は保険会社（ホットライン）への連絡より前に発注されています。案件全体で30日ルールの"
+                        "要件を満たさなくなり、支払対象は30日の期間内に発生した①の費用のみになります（判断I-5）。"))
         elif ordered_at is None and arose_on is not None and arose_on == tokyo_date(case.reported_at):
-            out.append("A ① cost on the day of the notice: enter the time it was ordered, or the 30-day rule "
-                       "cannot be decided (decision I-5).")
-    return out
+            out.append(("A ① cost on the day of the notice: enter the time it was ordered, or the 30-day rule "
+                        "cannot be decided (decision I-5).",
+                        "連絡日と同じ日の①の費用です。発注時刻を入力しないと30日ルールを判定できません（判断I-5）。"))
+    return [ja if lang == "ja" else en for en, ja in out]
 
 
 def _check_category(product: Product, code: str | None, field: str = "category") -> None:

@@ -28,7 +28,7 @@ def test_coordinator_records_a_cost_and_sees_the_coverage(page, live_server, liv
     page.fill("#amount_jpy", "1000000")
     page.fill("#arose_on", "2026-04-16")
     page.click("form.cost-form button[type=submit]")
-    assert "書面同意" in page.inner_text("div.flash.warning") or "consent" in page.inner_text("div.flash.warning")
+    assert "保険会社の書面による事前同意が必要です" in page.inner_text("div.flash.warning")
     page.check("#confirm_warnings")
     page.click("form.cost-form button[type=submit]")
     page.wait_for_url(f"{live_server}/cases/{case.reference}/coverage*")
