@@ -18,6 +18,7 @@ from hotline.audit.service import record
 from hotline.cases.models import Case
 from hotline.db import claim, lock_due, utcnow
 from hotline.deadlines.models import Deadline, Reminder
+from hotline.deadlines.service import record_missed
 from hotline.formatting import duration, jst
 from hotline.outbox.service import send
 from vendors.notifier import notifier_from_config
@@ -45,10 +46,7 @@ def mark_missed(app: Flask, *, now: dt.datetime | None = None) -> int:
                 sa.update(Deadline).where(Deadline.id == deadline_id, Deadline.status == "open")
                 .values(status="missed", updated_at=now)).rowcount == 1
             if changed:
-                record(session, actor="clock", kind="deadline_missed", entity="deadline", entity_id=row.id,
-                       case_id=row.case_id, field=row.kind, old="open", new="missed",
-                       summary=f"{LABELS[row.kind]} was due {jst(row.due_at)} JST and is not met",
-                       summary_ja=f"{LABELS_JA[row.kind]}：期限{jst(row.due_at)}を過ぎ、未了です", at=now)
+                record_missed(session, row, actor="clock", at=now, old="open", new="missed")
                 done += 1
             session.commit()
     return done

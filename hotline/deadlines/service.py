@@ -120,10 +120,7 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
                        summary=f"{rules.LABELS[c.kind]}: {old} → {new}",
                        summary_ja=f"{rules.LABELS_JA[c.kind]}の期限を再計算")
                 if st == "missed" and old_status != "missed" and met_at is None:
-                    record(session, actor=actor, kind="deadline_missed", entity="deadline", entity_id=row.id,
-                           case_id=case.id, field=c.kind, new=iso(row.due_at),
-                           summary=f"{rules.LABELS[c.kind]} was due {jst(row.due_at)} JST and is not met",
-                           summary_ja=f"{rules.LABELS_JA[c.kind]}：期限{jst(row.due_at)}を過ぎ、未了です")
+                    record_missed(session, row, actor=actor, new=iso(row.due_at))
         slots.append((row.id, c.kind, st, c.due_at, met_at))
     session.flush()
     if inserts:
@@ -167,6 +164,13 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
            summary_ja=f"{rules.LABELS_JA[kind]}：{jst(met_at)}に実施" + ("" if in_time else "（期限後）"))
     recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False)
     return row
+
+
+def record_missed(session: Session, row: Deadline, *, actor, at: dt.datetime | None = None, **change) -> None:
+    """The timeline entry of a deadline that passed unmet, whether a recomputation or the clock found it."""
+    record(session, actor=actor, kind="deadline_missed", entity="deadline", entity_id=row.id, case_id=row.case_id,
+           field=row.kind, at=at, summary=f"{rules.LABELS[row.kind]} was due {jst(row.due_at)} JST and is not met",
+           summary_ja=f"{rules.LABELS_JA[row.kind]}：期限{jst(row.due_at)}を過ぎ、未了です", **change)
 
 
 def open_deadline_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
