@@ -7,7 +7,7 @@ from hotline.api import parse_body
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.service import get_visible_case
-from hotline.dispatch import service
+from hotline.dispatch import registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt, Vendor
 from hotline.dispatch.schemas import DispatchAction, DispatchIn, VendorIn, VendorPatch
 from hotline.dispatch.settings import from_config
@@ -23,7 +23,7 @@ bp = Blueprint("dispatch_api", __name__)
 def vendor_json(session, v: Vendor, reason: str | None = None, load: int | None = None) -> dict:
     out = {"id": v.id, "name": v.name, "capabilities": list(v.capabilities), "hours": v.hours,
            "languages": list(v.languages), "escalation_rank": v.escalation_rank, "note": v.note, "active": v.active,
-           "contacts": [{"name": c.name, "phone": c.phone} for c in service.contacts_of(session, v.id)],
+           "contacts": [{"name": c.name, "phone": c.phone} for c in registry.contacts_of(session, v.id)],
            "created_at": iso(v.created_at), "updated_at": iso(v.updated_at)}
     if reason is not None:
         out["reason"] = reason
@@ -61,7 +61,7 @@ def _dispatch_out(session, case, dispatches: list[Dispatch]) -> list[dict]:
 def create_vendor():
     data = parse_body(VendorIn)
     session = get_session()
-    vendor = service.create_vendor(session, data, actor=current_principal())
+    vendor = registry.create_vendor(session, data, actor=current_principal())
     return jsonify(vendor_json(session, vendor)), 201
 
 
@@ -74,16 +74,16 @@ def list_vendors():
         if capability not in CODES:
             raise Invalid({"capability": f"unknown capability; known: {', '.join(CODES)}"})
         return jsonify([vendor_json(session, v, r.reason(), r.vendor.load)
-                        for v, r in service.ranked(session, capability)])
-    loads = service.loads(session)
-    return jsonify([vendor_json(session, v, load=loads.get(v.id, 0)) for v in service.list_vendors(session)])
+                        for v, r in registry.ranked(session, capability)])
+    loads = registry.loads(session)
+    return jsonify([vendor_json(session, v, load=loads.get(v.id, 0)) for v in registry.list_vendors(session)])
 
 
 @bp.get("/vendors/<int:vendor_id>")
 @require("vendor.read")
 def get_vendor(vendor_id: int):
     session = get_session()
-    return jsonify(vendor_json(session, service.get_vendor(session, vendor_id)))
+    return jsonify(vendor_json(session, registry.get_vendor(session, vendor_id)))
 
 
 @bp.patch("/vendors/<int:vendor_id>")
@@ -91,7 +91,7 @@ def get_vendor(vendor_id: int):
 def patch_vendor(vendor_id: int):
     data = parse_body(VendorPatch)
     session = get_session()
-    vendor = service.update_vendor(session, service.get_vendor(session, vendor_id), data, actor=current_principal())
+    vendor = registry.update_vendor(session, registry.get_vendor(session, vendor_id), data, actor=current_principal())
     return jsonify(vendor_json(session, vendor))
 
 

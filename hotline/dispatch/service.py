@@ -1,4 +1,4 @@
-"""Vendors and dispatch: the registry, dispatching with warnings, answers, escalation and release.
+"""Dispatch: sending a vendor with warnings, answers, escalation and release (the registry is registry.py).
 
 Keyword-only functions over a session. Each one that changes something owns its transaction (it commits)
 and writes the case timeline (the audit log) in it. The rules live in `vendors/` (pure).
@@ -8,120 +8,20 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from hotline.audit.models import AuditEvent
 from hotline.audit.service import record
 from hotline.cases.models import Case
 from hotline.db import claim, lock_due, utcnow
-from hotline.dispatch import links, messages
-from hotline.dispatch.models import WAITING, Dispatch, DispatchAttempt, Vendor, VendorContact
-from hotline.dispatch.schemas import DispatchIn, VendorIn, VendorPatch
+from hotline.dispatch import links, messages, registry
+from hotline.dispatch.models import WAITING, Dispatch, DispatchAttempt, Vendor
+from hotline.dispatch.schemas import DispatchIn
 from hotline.dispatch.settings import DispatchSettings
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.outbox.service import send
 from vendors import capabilities, escalation, gates, selection
 from vendors.notifier import Notifier
-
-
-# --- Registry -----------------------------------------------------------------------------------------
-def contacts_of(session: Session, vendor_id: int) -> list[VendorContact]:
-    return list(session.exec(select(VendorContact).where(VendorContact.vendor_id == vendor_id)
-                             .order_by(VendorContact.position, VendorContact.id)))
-
-
-def _set_contacts(session: Session, vendor: Vendor, contacts) -> None:
-    for old in contacts_of(session, vendor.id):
-        session.delete(old)
-    session.flush()
-    for position, c in enumerate(contacts):
-        session.add(VendorContact(vendor_id=vendor.id, name=c.name, phone=c.phone, position=position))
-
-
-def _name_taken(session: Session, name: str, vendor_id: int | None = None) -> bool:
-    query = select(Vendor.id).where(func.lower(Vendor.name) == name.strip().lower())
-    if vendor_id is not None:
-        query = query.where(Vendor.id != vendor_id)
-    return session.exec(query).first() is not None
-
-
-def create_vendor(session: Session, data: VendorIn, *, actor) -> Vendor:
-    if _name_taken(session, data.name):
-        raise Invalid({"name": "a vendor with this name exists"})
-    vendor = Vendor(name=data.name.strip(), capabilities=list(data.capabilities), hours=data.hours,
-                    languages=list(data.languages), escalation_rank=data.escalation_rank, note=data.note,
-                    active=data.active)
-    session.add(vendor)
-    session.flush()
-    _set_contacts(session, vendor, data.contacts)
-    record(session, actor=actor, kind="vendor_created", entity="vendor", entity_id=vendor.id,
-           summary=f"Vendor {vendor.name} registered ({', '.join(vendor.capabilities)})")
-    session.commit()
-    return vendor
-
-
-def update_vendor(session: Session, vendor: Vendor, data: VendorPatch, *, actor) -> Vendor:
-    """Running dispatches keep the chain they copied at their start; only new ones see the change."""
-    changes = data.model_dump(exclude_unset=True)
-    if changes.get("name") is not None and _name_taken(session, changes["name"], vendor.id):
-        raise Invalid({"name": "a vendor with this name exists"})
-    for field in ("name", "capabilities", "hours", "languages", "escalation_rank", "note", "active"):
-        if changes.get(field) is not None and changes[field] != getattr(vendor, field):
-            new = list(changes[field]) if isinstance(changes[field], list) else changes[field]
-            record(session, actor=actor, kind="vendor_changed", entity="vendor", entity_id=vendor.id,
-                   summary=f"Vendor {vendor.name}: {field} changed", field=field,
-                   old=_text(getattr(vendor, field)), new=_text(new))
-            setattr(vendor, field, new)
-    if data.contacts is not None:
-        old = ", ".join(f"{c.name} {c.phone}" for c in contacts_of(session, vendor.id))
-        _set_contacts(session, vendor, data.contacts)
-        record(session, actor=actor, kind="vendor_changed", entity="vendor", entity_id=vendor.id,
-               summary=f"Vendor {vendor.name}: on-call contacts changed", field="contacts", old=old,
-               new=", ".join(f"{c.name} {c.phone}" for c in data.contacts))
-    vendor.updated_at = utcnow()
-    session.add(vendor)
-    session.commit()
-    return vendor
-
-
-def _text(value) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
-def get_vendor(session: Session, vendor_id: int) -> Vendor:
-    vendor = session.get(Vendor, vendor_id)
-    if vendor is None:
-        raise NotFound("vendor")
-    return vendor
-
-
-def list_vendors(session: Session) -> list[Vendor]:
-    return list(session.exec(select(Vendor).order_by(Vendor.escalation_rank, Vendor.name)))
-
-
-def loads(session: Session) -> dict[int, int]:
-    """Active dispatches per vendor: waiting for its answer, or accepted and not yet released."""
-    active = sa.or_(Dispatch.status.in_(WAITING),
-                    sa.and_(Dispatch.status == "accepted", Dispatch.released_at.is_(None)))
-    rows = session.exec(select(Dispatch.vendor_id, func.count()).where(active).group_by(Dispatch.vendor_id))
-    return {vendor_id: n for vendor_id, n in rows}
-
-
-def _infos(session: Session) -> dict[int, tuple[Vendor, selection.VendorInfo]]:
-    load = loads(session)
-    counts = {vendor_id: n for vendor_id, n in
-              session.exec(select(VendorContact.vendor_id, func.count()).group_by(VendorContact.vendor_id))}
-    return {v.id: (v, selection.VendorInfo(id=v.id, name=v.name, capabilities=tuple(v.capabilities), hours=v.hours,
-                                           escalation_rank=v.escalation_rank, load=load.get(v.id, 0),
-                                           contacts=counts.get(v.id, 0), active=v.active))
-            for v in list_vendors(session)}
-
-
-def ranked(session: Session, capability: str, *, now: dt.datetime | None = None
-           ) -> list[tuple[Vendor, selection.Ranked]]:
-    infos = _infos(session)
-    result = selection.rank([info for _v, info in infos.values()], capability, now or utcnow())
-    return [(infos[r.vendor.id][0], r) for r in result]
 
 
 # --- Dispatching --------------------------------------------------------------------------------------
@@ -172,9 +72,9 @@ def _chain(session: Session, vendor: Vendor, capability: str, now: dt.datetime) 
     """The chosen vendor's contacts, then the other active vendors of the capability that are open now,
     in the registry's escalation order, with theirs."""
     def entry(v: Vendor):
-        return (v.id, v.name, [(c.name, c.phone) for c in contacts_of(session, v.id)])
+        return (v.id, v.name, [(c.name, c.phone) for c in registry.contacts_of(session, v.id)])
 
-    backups = [v for v in list_vendors(session)
+    backups = [v for v in registry.list_vendors(session)
                if v.id != vendor.id and v.active and capability in v.capabilities
                and selection.is_open(v.hours, now)]
     return escalation.build_chain(entry(vendor), [entry(v) for v in backups])
@@ -513,7 +413,7 @@ def engaged_vendors(session: Session, case_id: int) -> list[tuple[Vendor, Dispat
 def active_dispatch_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
     """Dispatches that still hold the case open: waiting for an answer, or accepted and not released.
     The phases' closure guard names them."""
-    names = {v.id: v.name for v in list_vendors(session)}
+    names = {v.id: v.name for v in registry.list_vendors(session)}
     out = []
     for d in dispatches_for_case(session, case_id):
         if lang == "ja":

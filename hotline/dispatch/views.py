@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.service import get_visible_case
-from hotline.dispatch import links, service
+from hotline.dispatch import links, registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.schemas import ContactIn, DispatchIn, VendorIn, VendorPatch
 from hotline.dispatch.settings import from_config
@@ -27,7 +27,7 @@ def _lang() -> str:
 
 def _ranked(session, capability: str) -> list[tuple]:
     """(vendor, reason in the page's language) best first."""
-    return [(v, r.reason(_)) for v, r in service.ranked(session, capability)]
+    return [(v, r.reason(_)) for v, r in registry.ranked(session, capability)]
 
 
 def _cap_names() -> dict[str, str]:
@@ -49,10 +49,10 @@ def index():
     session = get_session()
     capability = request.args.get("capability") or ""
     rows = _ranked(session, capability) if capability in capabilities.CODES else None
-    loads = service.loads(session)
-    return render_template("dispatch/vendors.html", vendors=service.list_vendors(session), ranked=rows,
+    loads = registry.loads(session)
+    return render_template("dispatch/vendors.html", vendors=registry.list_vendors(session), ranked=rows,
                            capability=capability, cap_names=_cap_names(), loads=loads,
-                           contacts={v.id: service.contacts_of(session, v.id) for v in service.list_vendors(session)},
+                           contacts={v.id: registry.contacts_of(session, v.id) for v in registry.list_vendors(session)},
                            can_write=can(current_principal(), "vendor.write"))
 
 
@@ -97,7 +97,7 @@ def create():
     session = get_session()
     try:
         data = VendorIn(**{k: v for k, v in values.items() if k != "contacts_text"}, contacts=contacts)
-        vendor = service.create_vendor(session, data, actor=current_principal())
+        vendor = registry.create_vendor(session, data, actor=current_principal())
     except ValidationError as exc:
         return _render_form(None, values, fields_from_validation(exc), 422)
     except Invalid as exc:
@@ -111,8 +111,8 @@ def create():
 @require("vendor.read")
 def edit(vendor_id: int):
     session = get_session()
-    vendor = service.get_vendor(session, vendor_id)
-    contacts = service.contacts_of(session, vendor.id)
+    vendor = registry.get_vendor(session, vendor_id)
+    contacts = registry.contacts_of(session, vendor.id)
     values = {"name": vendor.name, "capabilities": vendor.capabilities, "hours": vendor.hours,
               "languages": vendor.languages, "escalation_rank": vendor.escalation_rank, "note": vendor.note,
               "active": vendor.active, "contacts_text": "\n".join(f"{c.name}, {c.phone}" for c in contacts)}
@@ -126,7 +126,7 @@ def edit(vendor_id: int):
         return _render_form(vendor, values, {"contacts": contact_error}, 422)
     try:
         data = VendorPatch(**{k: v for k, v in values.items() if k != "contacts_text"}, contacts=new_contacts)
-        service.update_vendor(session, vendor, data, actor=current_principal())
+        registry.update_vendor(session, vendor, data, actor=current_principal())
     except ValidationError as exc:
         return _render_form(vendor, values, fields_from_validation(exc), 422)
     except Invalid as exc:
@@ -150,7 +150,7 @@ def section_context(session, case, policy, user, capability: str = "", form: dic
     ctx.update(dispatches=dispatches, attempts=service.attempts_for(session, ids),
                history=service.history_for(session, ids), capability=capability,
                ranked=_ranked(session, capability) if capability else [],
-               vendor_names={v.id: v.name for v in service.list_vendors(session)},
+               vendor_names={v.id: v.name for v in registry.list_vendors(session)},
                can_dispatch=can(user, "dispatch.create"), form=form or {}, warnings=warnings or [],
                errors=errors or {},
                expected_categories=capabilities.cost_categories(capability, case.attack_confirmed) if capability else (),

@@ -1,7 +1,7 @@
 """A coordinator records a cost in Chromium (Japanese UI), is warned about consent, and reads the coverage."""
 import pytest
 
-from tests.conftest import browser_login, jst
+from tests.support import browser_login, jst
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """A person logs in with Chromium and sees the page for their role, in Japanese."""
 import pytest
 
-from tests.conftest import browser_login
+from tests.support import browser_login
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import Api, browser_login
+from tests.support import Api, browser_login
 
 pytestmark = pytest.mark.browser
 

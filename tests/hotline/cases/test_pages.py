@@ -1,0 +1,149 @@
+"""The operator's intake page, the case page (deadlines, facts, reports made) and the dashboards' case panels."""
+import datetime as dt
+import re
+
+from sqlmodel import select
+
+from hotline.cases.models import Case
+from hotline.db import utcnow
+from hotline.deadlines.models import Deadline
+from tests.support import jst, login, post_form
+
+FORM = {"caller_name": "山田太郎", "first_discovered_at": "2026-04-10T23:30", "reported_at": "2026-04-11T00:15",
+        "discovery_source": "internal", "discovery_basis": "caller_statement", "attack_confirmed": "unknown",
+        "summary": "ファイルサーバから不審な通信", "personal_records_affected": "20", "sensitive_data": "on",
+        "contact_phone": "+819012345678"}
+
+
+def test_intake_page_opens_a_case_and_shows_its_deadlines(client, factory, db):
+    policy = factory.policy(factory.org("株式会社テスト電機"))
+    login(client, factory.user("operator"))
+    page = client.get("/cases/new").get_data(as_text=True)
+    assert "autofocus" in page and f'<option value="{policy.policy_number}">株式会社テスト電機' in page
+    r = post_form(client, "/cases/new", {**FORM, "policy": "テスト電機"})  # company name, one match
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    ref = r.headers["Location"].rsplit("/", 1)[1]
+    assert re.fullmatch(r"CY-\d{4}-\d{6}", ref)
+    case = db.exec(select(Case).where(Case.reference == ref)).one()
+    assert case.first_discovered_at == jst(2026, 4, 10, 23, 30) and case.sensitive_data
+    page = client.get(f"/cases/{ref}").get_data(as_text=True)
+    assert "2026-05-11" in page and "Decision I-10" in page  # APPI final, rolled from Sat 05-09
+    assert "2026-05-10" in page  # the 30-day rule's last day
+
+
+def test_intake_errors_are_shown_and_nothing_typed_is_lost(client, factory):
+    policy = factory.policy()
+    login(client, factory.user("operator"))
+    r = post_form(client, "/cases/new", {**FORM, "policy": policy.policy_number,
+                                          "first_discovered_at": "2026-04-11T01:00"}, form_page="/cases/new")
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "after reported_at" in page and "ファイルサーバから不審な通信" in page and 'value="+819012345678"' in page
+    r = post_form(client, "/cases/new", {**FORM, "policy": "no such thing"}, form_page="/cases/new")
+    assert r.status_code == 422 and "No policy matches this." in r.get_data(as_text=True)
+
+
+def test_policy_lookup_by_number_or_company_name(client, factory):
+    factory.policy(factory.org("みなと精密工業株式会社"))
+    login(client, factory.user("operator"))
+    rows = client.get("/cases/policy-lookup?q=みなと").get_json()
+    assert [r["organization"] for r in rows] == ["みなと精密工業株式会社"]
+
+
+def test_case_page_facts_form_moves_deadlines(client, factory, db):
+    op = factory.user("operator")
+    login(client, op)
+    r = post_form(client, "/cases/new", {**FORM, "policy": factory.policy().policy_number})
+    ref = r.headers["Location"].rsplit("/", 1)[1]
+    facts = {**FORM, "malicious": "on"}
+    r = post_form(client, f"/cases/{ref}/facts", facts, form_page=f"/cases/{ref}")
+    assert r.status_code == 302
+    page = client.get(f"/cases/{ref}").get_data(as_text=True)
+    assert "Deadlines moved" in page and "2026-06-08" in page  # 60 days now
+
+
+def test_record_report_made_button(client, factory, db):
+    login(client, factory.user("coordinator"))
+    discovered = utcnow() - dt.timedelta(hours=3)
+    r = post_form(client, "/cases/new", {**FORM, "policy": factory.policy(end=jst(2099, 1, 1)).policy_number,
+                                          "first_discovered_at": discovered.astimezone(jst(2026, 1, 1).tzinfo)
+                                          .strftime("%Y-%m-%dT%H:%M"), "reported_at": "",
+                                          "eu_data_subjects": "on"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    ref = r.headers["Location"].rsplit("/", 1)[1]
+    r = post_form(client, f"/cases/{ref}/deadlines/gdpr_authority/met", {"met_at": ""}, form_page=f"/cases/{ref}")
+    assert r.status_code == 302
+    case = db.exec(select(Case).where(Case.reference == ref)).one()
+    db.expire_all()
+    row = db.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "gdpr_authority")).one()
+    assert row.status == "met" and row.met_at is not None
+
+
+def test_outside_policy_period_banner(client, factory):
+    policy = factory.policy(start=jst(2026, 5, 1, 16, 0))
+    case = factory.case(policy, first_discovered_at=jst(2026, 4, 30, 10, 0), reported_at=jst(2026, 5, 2, 9, 0))
+    login(client, factory.user("operator"))
+    assert "outside the policy period" in client.get(f"/cases/{case.reference}").get_data(as_text=True)
+
+
+def test_insured_reads_own_case_only_without_the_facts_form(client, factory):
+    org = factory.org()
+    own, other = factory.case(factory.policy(org)), factory.case(factory.policy())
+    login(client, factory.user("insured", org))
+    page = client.get(f"/cases/{own.reference}").get_data(as_text=True)
+    assert own.reference in page and "Deadlines" in page and "Save facts" not in page
+    assert client.get(f"/cases/{other.reference}").status_code == 404
+    assert client.get("/cases/new").status_code == 403
+    dash = client.get("/dashboard").get_data(as_text=True)
+    assert own.reference in dash and other.reference not in dash
+
+
+def test_operator_dashboard_orders_by_nearest_deadline_overdue_first(client, factory, api_as):
+    op = factory.user("operator")
+    api = api_as(op)
+    policy = factory.policy(end=jst(2099, 1, 1))
+    now = utcnow()
+    soon = api.post("/cases", json={"policy_id": policy.id, "summary": "a", "eu_data_subjects": True,
+                                    "first_discovered_at": (now - dt.timedelta(hours=70)).isoformat()}).get_json()
+    later = api.post("/cases", json={"policy_id": policy.id, "summary": "b", "eu_data_subjects": True,
+                                     "first_discovered_at": (now - dt.timedelta(hours=1)).isoformat()}).get_json()
+    late = api.post("/cases", json={"policy_id": policy.id, "summary": "c", "personal_records_affected": 5,
+                                    "sensitive_data": True, "first_discovered_at": "2026-04-10T10:00:00+09:00",
+                                    "reported_at": "2026-04-10T11:00:00+09:00"}).get_json()
+    login(client, op)
+    page = client.get("/dashboard").get_data(as_text=True)
+    order = [page.index(c["reference"]) for c in (late, soon, later)]
+    assert order == sorted(order)
+    assert 'class="badge overdue"' in page
+
+
+def test_case_pages_in_japanese(client, factory):
+    case = factory.case()
+    login(client, factory.user("operator"))
+    page = client.get(f"/cases/{case.reference}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "期限" in page and "保険会社への事故連絡" in page
+    assert "2026年5月10日（日）24時まで" in page  # the 30-day rule in Japanese (discovered 04-10 23:30 JST)
+    assert "受付" in client.get("/cases/new", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+
+
+def _demo_section(*, session, case, policy, user):
+    return {"template": "cases/_test_section.html", "context": {"who": user.role.value}}
+
+
+def _hidden_section(*, session, case, policy, user):
+    return None
+
+
+def test_other_domains_add_sections_to_the_case_page(client, factory, monkeypatch, app, tmp_path):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from hotline.cases import sections
+
+    monkeypatch.setattr(sections, "CASE_SECTIONS", ["tests.hotline.cases.test_pages:_demo_section",
+                                                    "tests.hotline.cases.test_pages:_hidden_section"])
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, DictLoader(
+        {"cases/_test_section.html": '<section id="extra">{{ case.reference }} for {{ who }}</section>'})])
+    case = factory.case()
+    login(client, factory.user("coordinator"))
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert f'<section id="extra">{case.reference} for coordinator</section>' in page

@@ -1,0 +1,309 @@
+"""The cost ledger and coverage API, and the pages (both databases)."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from hotline.audit.models import AuditEvent
+from tests.support import jst, login, post_form
+
+E1_LINES = [  # DOMAIN E.1, company A; E.2 reading 2 (lawyer fees as ④ advisory)
+    {"category": "investigation", "amount_jpy": 1_000_000, "arose_on": "2026-04-12", "note": "被害状況の把握"},
+    {"category": "investigation", "amount_jpy": 2_000_000, "arose_on": "2026-04-12", "note": "原因調査・証拠保全"},
+    {"category": "other.consolation_individual", "amount_jpy": 1_500_000, "arose_on": "2026-05-01", "victims": 3000,
+     "consent_ref": "TM-CONSENT-1"},
+    {"category": "liability.damages", "amount_jpy": 30_000_000, "arose_on": "2026-06-01", "consent_ref": "TM-CONSENT-2"},
+    {"category": "advisory", "amount_jpy": 3_000_000, "arose_on": "2026-05-01", "consent_ref": "TM-CONSENT-3"},
+    {"category": "system_restoration", "amount_jpy": 3_000_000, "arose_on": "2026-05-02", "consent_ref": "TM-CONSENT-4"},
+]
+
+
+@pytest.fixture
+def staff(factory, api_as):
+    return api_as(factory.user("coordinator"))
+
+
+def a_case(factory, plan="A", **facts):
+    policy = factory.policy(plan=plan)
+    values = {"attack_confirmed": "yes", "publication_made_at": jst(2026, 4, 12, 9, 0), **facts}
+    return factory.case(policy, **values), policy
+
+
+@pytest.mark.parametrize("plan,total,costs", [("A", 39_500_000, 9_500_000), ("B", 40_500_000, 10_500_000)])
+def test_company_a_example_reads_the_e2_totals(factory, staff, plan, total, costs):
+    case, _ = a_case(factory, plan)
+    for body in E1_LINES:
+        r = staff.post(f"/cases/{case.reference}/costs", json=body)
+        assert r.status_code == 201, r.get_json()
+        assert isinstance(r.get_json()["id"], int)
+    cov = staff.get(f"/cases/{case.reference}/coverage").get_json()
+    assert (cov["claimed_jpy"], cov["payable_jpy"]) == (40_500_000, total)
+    paid_costs = sum(v["payable_jpy"] for k, v in cov["categories"].items() if not k.startswith("liability"))
+    assert paid_costs == costs
+    assert cov["categories"]["investigation"] == {"claimed_jpy": 3_000_000, "payable_jpy": 3_000_000}
+    for line in cov["lines"]:
+        assert set(line) >= {"id", "category", "claimed_jpy", "payable_jpy", "status", "reasons"}
+        if line["payable_jpy"] < line["claimed_jpy"]:
+            assert line["reasons"]
+    advisory = next(x for x in cov["lines"] if x["category"] == "advisory")
+    if plan == "A":
+        assert advisory["status"] == "reduced"
+        assert advisory["reasons"] == ["¥1,000,000 over the shared ②③④ limit of ¥5,000,000 for plan A (per incident)"]
+    else:
+        assert advisory["status"] == "payable"
+
+
+def test_invalid_costs_are_422_with_the_field(factory, staff):
+    case, _ = a_case(factory)
+    url = f"/cases/{case.reference}/costs"
+    cases = [({"category": "other.staff", "amount_jpy": -1, "arose_on": "2026-04-12"}, "amount_jpy"),
+             ({"category": "ransom", "amount_jpy": 1, "arose_on": "2026-04-12"}, "category"),
+             ({"category": "other.staff", "amount_jpy": 1, "arose_on": "12/04/2026"}, "arose_on"),
+             ({"category": "other.staff", "amount_jpy": 1, "arose_on": "2026-04-12",
+               "ordered_at": "2026-04-12T09:00:00"}, "ordered_at"),
+             ({"category": "other.staff", "amount_jpy": "1000", "arose_on": "2026-04-12"}, "amount_jpy"),
+             ({"amount_jpy": 1, "arose_on": "2026-04-12"}, "category")]
+    for body, field in cases:
+        r = staff.post(url, json=body)
+        assert r.status_code == 422, body
+        assert field in r.get_json()["error"]["fields"], r.get_json()
+
+
+def test_insured_records_on_their_own_case_only(factory, api_as):
+    case, policy = a_case(factory)
+    other_case, _ = a_case(factory)
+    insured = api_as(factory.user("insured", org=_org(factory, policy)))
+    body = {"category": "other.staff", "amount_jpy": 50_000, "arose_on": "2026-04-15"}
+    assert insured.post(f"/cases/{case.reference}/costs", json=body).status_code == 201
+    assert insured.post(f"/cases/{other_case.reference}/costs", json=body).status_code == 404
+    assert insured.get(f"/cases/{other_case.reference}/coverage").status_code == 404
+    assert insured.get(f"/policies/{policy.id}/coverage").status_code == 200
+    assert insured.get(f"/policies/{other_case.policy_id}/coverage").status_code == 404
+
+
+def _org(factory, policy):
+    from hotline.orgs.models import Organization
+
+    return factory.s.get(Organization, policy.organization_id)
+
+
+def test_edit_remove_and_consent_are_audited_and_change_coverage(factory, staff, db):
+    case, _ = a_case(factory)
+    url = f"/cases/{case.reference}/costs"
+    line = staff.post(url, json={"category": "advisory", "amount_jpy": 800_000, "arose_on": "2026-04-20"}).get_json()
+    assert any("prior written consent" in w for w in line["warnings"])
+    cov = staff.get(f"/cases/{case.reference}/coverage").get_json()
+    assert (cov["lines"][0]["status"], cov["lines"][0]["payable_jpy"]) == ("pending_consent", 0)
+
+    r = staff.post(f"{url}/{line['id']}/consent", json={"consent_ref": "TM-2026-77", "consent_on": "2026-04-19"})
+    assert r.status_code == 200 and r.get_json()["consent_ref"] == "TM-2026-77"
+    cov = staff.get(f"/cases/{case.reference}/coverage").get_json()
+    assert (cov["lines"][0]["status"], cov["lines"][0]["payable_jpy"]) == ("payable", 800_000)
+
+    r = staff.patch(f"{url}/{line['id']}", json={"amount_jpy": 900_000, "note": "請求書で訂正"})
+    assert r.status_code == 200 and r.get_json()["amount_jpy"] == 900_000
+    assert staff.get(f"/cases/{case.reference}/coverage").get_json()["payable_jpy"] == 900_000
+    assert staff.patch(f"{url}/{line['id']}", json={"amount_jpy": -5}).status_code == 422
+    assert staff.patch(f"{url}/{line['id']}", json={"category": None}).status_code == 422
+
+    assert staff.delete(f"{url}/{line['id']}").status_code == 200
+    cov = staff.get(f"/cases/{case.reference}/coverage").get_json()
+    assert (cov["claimed_jpy"], cov["lines"]) == (0, [])
+    assert staff.get(url).get_json() == []
+    assert len(staff.get(f"{url}?include_removed=1").get_json()) == 1
+    assert staff.patch(f"{url}/{line['id']}", json={"note": "x"}).status_code == 404
+
+    events = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all()
+    kinds = [(e.kind, e.field, e.old, e.new) for e in events if e.entity == "cost_line"]
+    assert kinds == [("cost_recorded", "amount_jpy", None, "800000"),
+                     ("consent_recorded", "consent_ref", None, "TM-2026-77"),
+                     ("cost_changed", "amount_jpy", "800000", "900000"),
+                     ("cost_changed", "note", "", "請求書で訂正"),
+                     ("cost_removed", "amount_jpy", "900000", None)]
+
+
+def test_other_company_line_ids_are_404(factory, staff):
+    case, _ = a_case(factory)
+    other, _ = a_case(factory)
+    line = staff.post(f"/cases/{other.reference}/costs",
+                      json={"category": "other.staff", "amount_jpy": 1, "arose_on": "2026-04-20"}).get_json()
+    assert staff.patch(f"/cases/{case.reference}/costs/{line['id']}", json={"note": "x"}).status_code == 404
+    assert staff.delete(f"/cases/{case.reference}/costs/{line['id']}").status_code == 404
+
+
+def test_two_cases_share_the_period_limits_in_the_policy_view(factory, staff):
+    policy = factory.policy(plan="A")
+    first = factory.case(policy, attack_confirmed="yes")
+    second = factory.case(policy, attack_confirmed="yes", first_discovered_at=jst(2026, 6, 1, 10),
+                          reported_at=jst(2026, 6, 1, 11))
+    staff.post(f"/cases/{first.reference}/costs", json={"category": "other.staff", "amount_jpy": 7_000_000,
+                                                        "arose_on": "2026-04-20"})
+    staff.post(f"/cases/{second.reference}/costs", json={"category": "other.staff", "amount_jpy": 7_000_000,
+                                                         "arose_on": "2026-06-02"})
+    cov = staff.get(f"/cases/{second.reference}/coverage").get_json()
+    assert cov["payable_jpy"] == 3_000_000
+    assert "per policy period" in cov["lines"][0]["reasons"][0]
+    assert cov["policy_period"]["payable_jpy"] == 10_000_000
+    view = staff.get(f"/policies/{policy.id}/coverage").get_json()
+    assert (view["claimed_jpy"], view["payable_jpy"]) == (14_000_000, 10_000_000)
+    assert [c["payable_jpy"] for c in view["cases"]] == [7_000_000, 3_000_000]
+    overall = next(x for x in view["limits"] if x["key"] == "overall")
+    assert (overall["used_jpy"], overall["remaining_jpy"]) == (10_000_000, 0)
+
+
+def test_publication_turns_consolation_payable(factory, staff, db):
+    case, _ = a_case(factory, publication_made_at=None)
+    staff.post(f"/cases/{case.reference}/costs", json={"category": "other.consolation_individual",
+                                                       "amount_jpy": 500_000, "victims": 1000, "arose_on": "2026-04-20",
+                                                       "consent_ref": "TM-1"})
+    line = staff.get(f"/cases/{case.reference}/coverage").get_json()["lines"][0]
+    assert line["status"] == "pending_determination" and "I-3" in line["reasons"][0]
+    case.publication_made_at = jst(2026, 4, 21, 9)
+    db.add(case)
+    db.commit()
+    assert staff.get(f"/cases/{case.reference}/coverage").get_json()["lines"][0]["status"] == "payable"
+
+
+def test_emergency_cost_before_notice_is_warned_and_breaks_the_rule(factory, staff):
+    case, _ = a_case(factory, attack_confirmed="no")  # reported 2026-04-11 00:15 JST
+    r = staff.post(f"/cases/{case.reference}/costs",
+                   json={"category": "emergency_response", "amount_jpy": 1_000_000, "arose_on": "2026-04-10",
+                         "ordered_at": "2026-04-10T23:50:00+09:00"})
+    assert r.status_code == 201 and any("30-day" in w for w in r.get_json()["warnings"])
+    cov = staff.get(f"/cases/{case.reference}/coverage").get_json()
+    assert cov["thirty_day_rule"]["status"] == "broken"
+    assert cov["lines"][0]["status"] == "not_covered"
+
+
+def test_pending_line_summaries_for_the_closure_guard(factory, staff, db):
+    from hotline.costs.service import pending_line_summaries
+
+    case, _ = a_case(factory)
+    staff.post(f"/cases/{case.reference}/costs", json={"category": "system_restoration", "amount_jpy": 400_000,
+                                                       "arose_on": "2026-04-20"})
+    staff.post(f"/cases/{case.reference}/costs", json={"category": "other.staff", "amount_jpy": 1,
+                                                       "arose_on": "2026-04-20"})
+    summaries = pending_line_summaries(db, case.id)
+    assert len(summaries) == 1
+    assert summaries[0].startswith("Cost line") and "⑤ Computer-system restoration" in summaries[0]
+    assert "pending consent" in summaries[0]
+
+
+def test_sompo_policy_lines_refer_to_the_adjuster(factory, staff):
+    policy = factory.policy(product="sj-cyber-2018", plan="individual")
+    case = factory.case(policy)
+    r = staff.post(f"/cases/{case.reference}/costs", json={"category": "special_response", "amount_jpy": 2_000_000,
+                                                           "arose_on": "2026-04-20"})
+    assert r.status_code == 201
+    cov = staff.get(f"/cases/{case.reference}/coverage").get_json()
+    assert cov["lines"][0]["status"] == "pending_determination"
+    assert cov["lines"][0]["reasons"] == ["limits not known: refer to the adjuster"]
+    assert (cov["claimed_jpy"], cov["payable_jpy"]) == (2_000_000, 0)
+
+
+def test_catalogue_category_lookup_for_other_domains():
+    from hotline.products.catalogue import get_product
+
+    product = get_product("tm-juas-2026")
+    advisory = product.category("advisory")
+    assert (advisory.code, advisory.name_ja, advisory.consent_required) == ("advisory", "相談費用", True)
+    assert product.category("investigation").consent_required is False
+    assert product.category("nope") is None
+    assert {c.code for c in product.categories} >= {"emergency_response", "other.public_investigation_consulting",
+                                                    "liability.cooperation", "bodily_injury_consolation"}
+
+
+# --- pages ----------------------------------------------------------------------------------------------------
+def test_cost_form_warns_then_records_and_coverage_page_shows_it(factory, client):
+    case, _ = a_case(factory)
+    user = factory.user("coordinator")
+    login(client, user)
+    path = f"/cases/{case.reference}/costs/new"
+    page = client.get(path, headers={"Accept-Language": "ja"})
+    assert page.status_code == 200 and "相談費用" in page.get_data(as_text=True)
+    r = post_form(client, path, {"category": "advisory", "amount_jpy": "1,200,000", "arose_on": "2026-04-20"})
+    assert r.status_code == 422 and "prior written consent" in r.get_data(as_text=True)
+    assert 'value="1,200,000"' in r.get_data(as_text=True)  # nothing typed is lost
+    r = post_form(client, path, {"category": "advisory", "amount_jpy": "1,200,000", "arose_on": "2026-04-20",
+                                 "confirm_warnings": "on"})
+    assert r.status_code == 302
+    page = client.get(f"/cases/{case.reference}/coverage").get_data(as_text=True)
+    assert "¥1,200,000" in page and "pending consent" in page
+    r = post_form(client, path, {"category": "other.staff", "amount_jpy": "-3", "arose_on": "2026-04-20"})
+    assert r.status_code == 422 and 'value="-3"' in r.get_data(as_text=True)
+
+
+def test_policy_period_page(factory, client):
+    case, policy = a_case(factory)
+    login(client, factory.user("operator"))
+    page = client.get(f"/policies/{policy.id}/coverage", headers={"Accept-Language": "ja"})
+    assert page.status_code == 200 and case.reference in page.get_data(as_text=True)
+
+
+def test_demo_shows_the_e2_totals_on_plans_a_and_b(app, db):
+    from hotline import demo
+    from hotline.cases.models import Case
+    from hotline.costs.demo import SUMMARY
+    from hotline.costs.service import policy_coverage
+    from hotline.orgs.models import Policy
+
+    with app.app_context():
+        demo.load(db, hash_method="pbkdf2:sha256:1000")
+        demo.load(db, hash_method="pbkdf2:sha256:1000")  # twice adds nothing
+    for plan, total in (("A", 39_500_000), ("B", 40_500_000)):
+        cases = db.exec(select(Case).where(Case.summary == SUMMARY.format(plan=plan))).all()
+        assert len(cases) == 1
+        policy = db.get(Policy, cases[0].policy_id)
+        result = policy_coverage(db, policy).cases[cases[0].id]
+        assert (result.claimed_jpy, result.payable_jpy) == (40_500_000, total)
+
+
+def test_case_page_has_the_coverage_section(factory, client, staff):
+    case, _ = a_case(factory)
+    staff.post(f"/cases/{case.reference}/costs", json={"category": "other.staff", "amount_jpy": 250_000,
+                                                       "arose_on": "2026-04-20"})
+    login(client, factory.user("operator"))
+    page = client.get(f"/cases/{case.reference}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "費用と補償" in page and "¥250,000" in page
+
+
+def test_kept_and_extended_results_match_a_fresh_computation(factory, staff, db, monkeypatch):
+    """Coverage is kept per process and extended when lines are only added; it must always equal a
+    computation from scratch, whatever happened to the ledger in between."""
+    from hotline.costs import service
+    from hotline.coverage.engine import CostItem, compute
+
+    case, policy = a_case(factory, attack_confirmed="no", discovery_source="public_body")
+    url = f"/cases/{case.reference}/costs"
+    extended = []
+    real_extend = service.extend
+    monkeypatch.setattr(service, "extend", lambda prev, new: extended.append(len(new)) or real_extend(prev, new))
+
+    def check():
+        kept = staff.get(f"/cases/{case.reference}/coverage").get_json()
+        lines = [CostItem(*row) for row in db.execute(service._line_query(service.product_of(policy), policy.id))]
+        facts = service.CaseFacts(*db.execute(select(*service._CASE_COLUMNS).where(Case.id == case.id)).one())
+        fresh = compute(service.product_of(policy), policy.plan, [facts], lines,
+                        period=(policy.period_start, policy.period_end))
+        assert kept["payable_jpy"] == fresh.payable_jpy
+        assert [(x["id"], x["payable_jpy"], x["status"]) for x in kept["lines"]] == \
+            [(x.id, x.payable_jpy, x.status) for x in fresh.cases[case.id].lines]
+        return kept
+
+    from hotline.cases.models import Case
+
+    first = staff.post(url, json={"category": "attack_response", "amount_jpy": 3_000_000, "arose_on": "2026-04-12"})
+    check()
+    staff.post(url, json={"category": "attack_response", "amount_jpy": 3_000_000, "arose_on": "2026-04-13"})
+    assert check()["payable_jpy"] == 5_000_000  # appended after the others: G1 plan A
+    assert extended == [1]
+    staff.post(url, json={"category": "attack_response", "amount_jpy": 1_000_000, "arose_on": "2026-04-11"})
+    assert check()["payable_jpy"] == 5_000_000  # an earlier date: recomputed, the new line served first
+    staff.post(url, json={"category": "emergency_response", "amount_jpy": 1_000_000, "arose_on": "2026-04-20",
+                          "ordered_at": "2026-04-20T09:00:00+09:00"})
+    assert check()["payable_jpy"] == 5_900_000
+    staff.patch(f"{url}/{first.get_json()['id']}", json={"amount_jpy": 500_000})
+    check()
+    staff.delete(f"{url}/{first.get_json()['id']}")
+    check()
+    assert extended == [1, 1, 1]  # tried for each added line; edits and removals recompute
