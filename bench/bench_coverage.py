@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,8 +25,8 @@ import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from hotline import create_app  # noqa: E402
+from workflows.calendar import TOKYO  # noqa: E402
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 CASES, LINES_PER_CASE, RUNS = 50, 1_000, 7
 
 

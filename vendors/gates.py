@@ -15,11 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from vendors.capabilities import cost_categories
-
-TOKYO = ZoneInfo("Asia/Tokyo")
+from workflows.calendar import TOKYO
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from hotline.audit.service import record
 from hotline.cases.models import Case
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
-from hotline.coverage.engine import CaseFacts, CostItem, PeriodResult, compute, extend, tokyo_date, yen
+from hotline.coverage.engine import CaseFacts, CostItem, PeriodResult, compute, extend, yen
 from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.orgs.models import Policy
 from hotline.products.catalogue import Product, get_product
+from workflows.calendar import tokyo_date
 
 AUDITED = ("category", "amount_jpy", "arose_on", "ordered_at", "victims", "consent_ref", "consent_on", "vendor_id",
            "dispatch_id", "invoice_ref", "note")

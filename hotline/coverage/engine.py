@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from operator import attrgetter
-from zoneinfo import ZoneInfo
 
 from hotline.products.catalogue import Category, Product
+from workflows.calendar import TOKYO, start_of_day, tokyo_date
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")  # 外部通報, as in hotline/cases/models.py
 
 _PLURAL = {"victim": "victims", "company": "companies", "person": "persons"}
@@ -51,14 +50,6 @@ class CostItem:
 
 def yen(n: int) -> str:
     return f"¥{n:,}"
-
-
-def tokyo_date(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(TOKYO).date()
-
-
-def tokyo_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=TOKYO)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -147,7 +138,7 @@ def thirty_day_rule(product: Product, case: CaseFacts, emergency_lines: list[Cos
     rule = product.thirty_day_rule
     d0 = tokyo_date(case.first_discovered_at)
     first, last = d0 + dt.timedelta(days=rule.window_first_day), d0 + dt.timedelta(days=rule.window_last_day)
-    in_time = case.reported_at < tokyo_midnight(last + dt.timedelta(days=1))
+    in_time = case.reported_at < start_of_day(last + dt.timedelta(days=1))
     notice_day = tokyo_date(case.reported_at)
     before, undecided = None, None
     for line in emergency_lines:

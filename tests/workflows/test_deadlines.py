@@ -4,7 +4,6 @@
 holiday); 05-09 Sat; 06-08 Mon; 12-29 Tue .. 2027-01-03 Sun year-end closure; 2027-01-04 Mon.
 """
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +21,7 @@ from workflows.deadlines import (
     status,
 )
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+TOKYO = calendar.TOKYO
 UTC = dt.UTC
 
 
