@@ -14,17 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from vendors.capabilities import cost_categories
 from workflows.calendar import TOKYO
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    first_discovered_at: dt.datetime
-    reported_at: dt.datetime  # the notice to the insurer (the hotline call counts, C.3)
-    attack_confirmed: str  # unknown | yes | no
+from workflows.facts import CaseFacts
 
 
 def notice_window_end(first_discovered_at: dt.datetime) -> dt.datetime:

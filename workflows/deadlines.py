@@ -1,6 +1,6 @@
 """The clocks of a case as pure rules: which deadlines apply, when each is due, and in what words.
 
-Over plain data (`CaseFacts`); no Flask, no session. Every date rule is counted on the Asia/Tokyo
+Over plain data (workflows.facts.CaseFacts); no Flask, no session. Every date rule is counted on the Asia/Tokyo
 calendar (workflows.calendar). `due_at` is the first instant that is late: for day-based rules
 00:00 JST of the day after `last_day` (shared/API.md). Sources: DOMAIN C.3, C.7, G.1, G.3, G.4, G.5
 and the product decisions I-5, I-10, I-11, I-12.
@@ -22,6 +22,7 @@ from workflows.calendar import (
     tokyo_date,
     why_not_business_day,
 )
+from workflows.facts import CaseFacts
 
 KINDS = ("insurer_emergency_notice", "appi_preliminary", "appi_final", "gdpr_authority", "card_brand_report",
          "pmark_report")
@@ -46,32 +47,6 @@ LABELS_JA = {
 }
 
 APPI_BULK_THRESHOLD = 1000  # "more than 1,000 people" (G.1 trigger 4)
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    first_discovered_at: dt.datetime
-    reported_at: dt.datetime
-    personal_records_affected: int | None = None
-    card_data: bool = False
-    sensitive_data: bool = False
-    malicious: bool = False
-    eu_data_subjects: bool = False
-    attack_confirmed: str = "unknown"
-    pmark_holder: bool = False
-    appi_known_at: dt.datetime | None = None
-    gdpr_aware_at: dt.datetime | None = None
-    card_known_at: dt.datetime | None = None
-    pmark_discovered_at: dt.datetime | None = None
-
-    @property
-    def personal_data_involved(self) -> bool:
-        """Personal data is (possibly) affected: records counted, or card or sensitive data named, or a
-        wrongful act (ransomware, unauthorised access) whose reach is not counted yet. The possibility is
-        enough to start the APPI clock (G.1 "発生したおそれ"); entering 0 records stops it."""
-        if self.personal_records_affected is None and self.malicious:
-            return True
-        return (self.personal_records_affected or 0) > 0 or self.card_data or self.sensitive_data
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
-from hotline.cases.models import Case
+from hotline.cases.models import FACT_COLUMNS, Case, facts_of
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
-from hotline.coverage.engine import CaseFacts, CostItem, PeriodResult, compute, extend, yen
+from hotline.coverage.engine import CostItem, PeriodResult, compute, extend, yen
 from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.orgs.models import Policy
@@ -172,8 +172,6 @@ def list_lines(session: Session, case_id: int, *, include_removed: bool = False)
 
 
 # --- coverage ---------------------------------------------------------------------------------------------
-_CASE_COLUMNS = (Case.id, Case.first_discovered_at, Case.reported_at, Case.discovery_source, Case.attack_confirmed,
-                 Case.publication_made_at, Case.reference)
 _LINE_COLUMNS = (CostLine.id, CostLine.case_id, CostLine.category, CostLine.amount_jpy, CostLine.arose_on,
                  CostLine.victims, CostLine.consent_ref, CostLine.ordered_at)
 _CACHE: OrderedDict[tuple, tuple[tuple, PeriodResult]] = OrderedDict()  # engine inputs → (ledger stamp, result)
@@ -223,8 +221,8 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     (the key holds every engine input except the lines, which the ledger stamp stands for); when lines were
     only added, they are allocated after the others instead of recomputing the period."""
     product = product_of(policy)
-    cases = tuple(CaseFacts(*row) for row in
-                  session.execute(select(*_CASE_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
+    cases = tuple(facts_of(row) for row in
+                  session.execute(select(*FACT_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
     key = (str(session.get_bind().url), policy.id, policy.product, policy.plan, policy.period_start,
            policy.period_end, id(product), cases)
     stamp = _ledger_stamp(session, policy.id)

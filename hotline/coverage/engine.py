@@ -16,6 +16,7 @@ from operator import attrgetter
 
 from hotline.products.catalogue import Category, Product
 from workflows.calendar import TOKYO, start_of_day, tokyo_date
+from workflows.facts import CaseFacts
 
 EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")  # 外部通報, as in hotline/cases/models.py
 
@@ -23,17 +24,6 @@ _PLURAL = {"victim": "victims", "company": "companies", "person": "persons"}
 _UNIT_JA = {"victim": ("被害者", "名"), "company": ("被害法人", "社"), "person": ("被害者", "名")}
 PAYABLE, REDUCED = "payable", "reduced"
 PENDING_CONSENT, PENDING_DETERMINATION, NOT_COVERED = "pending_consent", "pending_determination", "not_covered"
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    id: int
-    first_discovered_at: dt.datetime  # aware
-    reported_at: dt.datetime  # the notice to the insurer (the hotline call counts, C.3)
-    discovery_source: str = "internal"
-    attack_confirmed: str = "unknown"  # unknown | yes | no
-    publication_made_at: dt.datetime | None = None  # 公表等の措置 (I-3)
-    reference: str = ""
 
 
 @dataclass(frozen=True)

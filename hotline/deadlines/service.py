@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from hotline.audit.service import record
 from hotline.auth.models import User
-from hotline.cases.models import Case
+from hotline.cases.models import Case, facts_of
 from hotline.db import utcnow
 from hotline.deadlines.models import Deadline, Reminder
 from hotline.errors import Invalid, NotFound
@@ -38,16 +38,6 @@ def parse_offsets(text: str) -> list[tuple[str, dt.timedelta]]:
 
 
 DEFAULT_OFFSETS = parse_offsets("7d,3d,1d,4h")
-
-
-def facts_of(case: Case) -> rules.CaseFacts:
-    return rules.CaseFacts(
-        first_discovered_at=case.first_discovered_at, reported_at=case.reported_at,
-        personal_records_affected=case.personal_records_affected, card_data=case.card_data,
-        sensitive_data=case.sensitive_data, malicious=case.malicious, eu_data_subjects=case.eu_data_subjects,
-        attack_confirmed=case.attack_confirmed, pmark_holder=case.pmark_holder, appi_known_at=case.appi_known_at,
-        gdpr_aware_at=case.gdpr_aware_at, card_known_at=case.card_known_at,
-        pmark_discovered_at=case.pmark_discovered_at)
 
 
 def describe(row: Deadline) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from hotline.audit.models import AuditEvent
 from hotline.audit.service import record
-from hotline.cases.models import Case
+from hotline.cases.models import Case, facts_of
 from hotline.db import claim, lock_due, utcnow
 from hotline.dispatch import links, messages, registry
 from hotline.dispatch.models import WAITING, Dispatch, DispatchAttempt, Vendor
@@ -62,9 +62,7 @@ def warnings_for(session: Session, case: Case, product_code: str, capability: st
                  translate=lambda s: s) -> list[str]:
     required, name = _consent_required(product_code)
     consented = consented_categories(session, case.id)
-    facts = gates.CaseFacts(first_discovered_at=case.first_discovered_at, reported_at=case.reported_at,
-                            attack_confirmed=case.attack_confirmed)
-    return gates.dispatch_warnings(capability, facts, now, consent_required=required, category_name=name,
+    return gates.dispatch_warnings(capability, facts_of(case), now, consent_required=required, category_name=name,
                                    consent_recorded=consented.__contains__, translate=translate)
 
 

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from workflows import calendar
 from workflows.deadlines import (
-    CaseFacts,
     appi_final,
     appi_preliminary,
     card_brand_report,
@@ -20,6 +19,7 @@ from workflows.deadlines import (
     pmark_report,
     status,
 )
+from workflows.facts import CaseFacts
 
 TOKYO = calendar.TOKYO
 UTC = dt.UTC

@@ -270,6 +270,7 @@ def test_case_page_has_the_coverage_section(factory, client, staff):
 def test_kept_and_extended_results_match_a_fresh_computation(factory, staff, db, monkeypatch):
     """Coverage is kept per process and extended when lines are only added; it must always equal a
     computation from scratch, whatever happened to the ledger in between."""
+    from hotline.cases.models import FACT_COLUMNS, Case, facts_of
     from hotline.costs import service
     from hotline.coverage.engine import CostItem, compute
 
@@ -282,15 +283,13 @@ def test_kept_and_extended_results_match_a_fresh_computation(factory, staff, db,
     def check():
         kept = staff.get(f"/cases/{case.reference}/coverage").get_json()
         lines = [CostItem(*row) for row in db.execute(service._line_query(service.product_of(policy), policy.id))]
-        facts = service.CaseFacts(*db.execute(select(*service._CASE_COLUMNS).where(Case.id == case.id)).one())
+        facts = facts_of(db.execute(select(*FACT_COLUMNS).where(Case.id == case.id)).one())
         fresh = compute(service.product_of(policy), policy.plan, [facts], lines,
                         period=(policy.period_start, policy.period_end))
         assert kept["payable_jpy"] == fresh.payable_jpy
         assert [(x["id"], x["payable_jpy"], x["status"]) for x in kept["lines"]] == \
             [(x.id, x.payable_jpy, x.status) for x in fresh.cases[case.id].lines]
         return kept
-
-    from hotline.cases.models import Case
 
     first = staff.post(url, json={"category": "attack_response", "amount_jpy": 3_000_000, "arose_on": "2026-04-12"})
     check()

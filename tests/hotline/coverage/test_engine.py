@@ -5,9 +5,10 @@ import datetime as dt
 
 import pytest
 
-from hotline.coverage.engine import CaseFacts, CostItem, compute
+from hotline.coverage.engine import CostItem, compute
 from hotline.products.catalogue import get_product
 from tests.support import jst
+from workflows.facts import CaseFacts
 
 TM = get_product("tm-juas-2026")
 D = dt.date
