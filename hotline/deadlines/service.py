@@ -1,4 +1,5 @@
-"""Deadline rows and reminders: recomputed from the case facts by the pure rules in workflows.deadlines.
+"""Deadline rows and reminders: recomputed from the case facts (and the 30-day rule of the policy's product)
+by the pure rules in workflows.deadlines.
 
 Every change of a deadline row is written to the audit log (deadline_changed old → new; deadline_missed;
 deadline_met) in the caller's transaction. Reminders are (re)scheduled here whenever deadlines move.
@@ -18,6 +19,8 @@ from hotline.db import utcnow
 from hotline.deadlines.models import Deadline, Reminder
 from hotline.errors import Invalid, NotFound
 from hotline.formatting import iso, jst
+from hotline.orgs.models import Policy
+from hotline.products.catalogue import get_product
 from workflows import deadlines as rules
 
 OFFSET_RE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -38,6 +41,15 @@ def parse_offsets(text: str) -> list[tuple[str, dt.timedelta]]:
 
 
 DEFAULT_OFFSETS = parse_offsets("7d,3d,1d,4h")
+
+
+def computed(session: Session, case: Case) -> list[rules.Computed]:
+    """What the pure rules say for the case: its facts, and the 30-day rule of its policy's product (a product
+    without one gives the insurer notice not_applicable)."""
+    code = session.get(Policy, case.policy_id).product
+    product = get_product(code)
+    return rules.compute(facts_of(case), thirty_day=product.thirty_day_rule if product is not None else None,
+                         product=code)
 
 
 def describe(row: Deadline) -> str:
@@ -88,7 +100,7 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
     changes: list[tuple[str, str, str]] = []
     slots: list[tuple[int | None, str, str, dt.datetime | None, dt.datetime | None]] = []  # id, kind, status, due, met
     inserts: list[dict] = []
-    for c in rules.compute(facts_of(case)):
+    for c in computed(session, case):
         row = existing.get(c.kind)
         met_at = c.met_at if c.kind not in rules.RECORDABLE else (row.met_at if row else None)
         st = rules.status(c.due_at, met_at, c.applies, now)

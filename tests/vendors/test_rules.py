@@ -5,6 +5,7 @@ from tests.support import jst
 from vendors import escalation, gates, selection
 from vendors.capabilities import CAPABILITIES, cost_categories
 from workflows.facts import CaseFacts
+from workflows.thirty_day import ThirtyDayRule
 
 
 def _v(id, name, caps=("forensics",), hours="24x7", rank=100, load=0, contacts=1, active=True):
@@ -65,8 +66,12 @@ def test_chain_and_escalation_steps():
     assert escalation.next_step(chain[:2], 0, deadline=t, now=t, declined=True).action == "expire"
 
 
-def _warn(cap, facts, now):
-    return gates.dispatch_warnings(cap, facts, now, consent_required=lambda c: c in {"advisory", "system_restoration"},
+TM_RULE = ThirtyDayRule(window_first_day=1, window_last_day=30, decision="I-5")  # tm-juas-2026's data
+
+
+def _warn(cap, facts, now, thirty_day=TM_RULE):
+    return gates.dispatch_warnings(cap, facts, now, thirty_day=thirty_day,
+                                   consent_required=lambda c: c in {"advisory", "system_restoration"},
                                    category_name=lambda c: {"advisory": "④ 相談費用"}.get(c, c))
 
 
@@ -91,4 +96,4 @@ def test_warnings_for_consent_categories_and_emergency_work_before_notice():
                      attack_confirmed="no")
     (w,) = _warn("investigation", late, jst(2026, 5, 11, 1, 0))
     assert "last day 2026-05-10" in w and "has ended" in w
-    assert gates.notice_window_end(jst(2026, 4, 10, 8, 30)) == jst(2026, 5, 11, 0, 0)
+    assert TM_RULE.window(jst(2026, 4, 10, 8, 30)).ends_at == jst(2026, 5, 11, 0, 0)
