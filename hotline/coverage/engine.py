@@ -383,12 +383,12 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
             pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: {td.explanation}",
                                                   f"{yen(c)}は判定待ち：{td.explanation_ja}"))
         elif td.status == "broken" and not td.window.contains(x.arose_on):
-            first, last = td.window.first.isoformat(), td.window.last.isoformat()
-            excluded.append(lambda c=claimed, d=x.arose_on: (
+            excluded.append(lambda c=claimed, d=x.arose_on, w=td.window: (
                 f"{yen(c)} not covered: the 30-day notice rule was not met ({td.explanation}); only ① costs that "
-                f"arose {first} to {last} are eligible, this one arose on {d.isoformat()}",
+                f"arose {w.first.isoformat()} to {w.last.isoformat()} are eligible, this one arose on {d.isoformat()}",
                 f"{yen(c)}は対象外：30日ルールの連絡要件を満たしていません（{td.explanation_ja}）。支払対象は"
-                f"{first}〜{last}に発生した①の費用のみで、この費用は{d.isoformat()}に発生しています"))
+                f"{w.first.isoformat()}〜{w.last.isoformat()}に発生した①の費用のみで、この費用は{d.isoformat()}に"
+                f"発生しています"))
     if cat.needs_publication and not cc.published:
         pending_det.append(lambda c=claimed: (f"{yen(c)} pending: {name} is paid once the 公表等の措置 (a public "
                                               f"announcement or apology letters to the victims) is recorded on the "
