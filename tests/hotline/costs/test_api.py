@@ -206,6 +206,19 @@ def test_a_sompo_case_has_no_30_day_warning(factory, api_as, staff):
     assert staff.get(f"/cases/{ref}/coverage").get_json()["thirty_day_rule"] is None
 
 
+def test_the_cost_form_speaks_of_the_30_day_rule_only_for_a_product_that_has_it(factory, client):
+    login(client, factory.user("coordinator"))
+    for product, plan, shown in (("tm-juas-2026", "A", True), ("sj-cyber-2018", "individual", False)):
+        case = factory.case(factory.policy(product=product, plan=plan))
+        path = f"/cases/{case.reference}/costs/new"
+        for lang, words in (("en", "30-day rule"), ("ja", "30日ルール")):
+            page = client.get(path, headers={"Accept-Language": lang}).get_data(as_text=True)
+            assert (words in page) is shown and ('name="ordered_at"' in page) is shown
+        category = "emergency_response" if shown else "cyber_incident_response"
+        r = post_form(client, path, {"category": category, "amount_jpy": "100", "arose_on": "2026-04-10"})
+        assert r.status_code == 422 and ("30-day" in r.get_data(as_text=True)) is shown  # ordered before notice
+
+
 def test_pending_line_summaries_for_the_closure_guard(factory, staff, db):
     from hotline.costs.service import pending_line_summaries
 
