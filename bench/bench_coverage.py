@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,8 +25,8 @@ import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from hotline import create_app  # noqa: E402
+from workflows.calendar import TOKYO  # noqa: E402
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 CASES, LINES_PER_CASE, RUNS = 50, 1_000, 7
 
 
@@ -97,8 +96,9 @@ def main() -> None:
         policy = s.get(Policy, policy_id)
         result = service.policy_coverage(s, policy)
         assert len(result.lines) == CASES * LINES_PER_CASE
-        from hotline.coverage.engine import CaseFacts, CostItem
-        cases = [CaseFacts(*r) for r in s.execute(sa.select(*service._CASE_COLUMNS).where(Case.policy_id == policy_id))]
+        from hotline.cases.models import FACT_COLUMNS, facts_of
+        from hotline.coverage.engine import CostItem
+        cases = [facts_of(r) for r in s.execute(sa.select(*FACT_COLUMNS).where(Case.policy_id == policy_id))]
         lines = [CostItem(*r) for r in s.execute(sa.select(*service._LINE_COLUMNS).join(Case)
                                                   .where(Case.policy_id == policy_id))]
         latest = max(x.arose_on for x in lines)

@@ -30,7 +30,6 @@ def from_environment(instance: Path) -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'hotline.sqlite'}",
         "SECRET_KEY": _secret_key(instance),
-        "DISPLAY_TIMEZONE": "Asia/Tokyo",
         # Public address used in links sent by SMS and in Twilio webhook signatures.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000"),
         # Cookies: secure by default; the embedded demo on plain http turns it off explicitly.

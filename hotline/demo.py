@@ -9,7 +9,6 @@ import datetime as dt
 import importlib
 import secrets
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlmodel import Session, select
@@ -17,8 +16,8 @@ from sqlmodel import Session, select
 from hotline.auth.models import User
 from hotline.auth.service import create_user
 from hotline.orgs.models import Organization, Policy
+from workflows.calendar import TOKYO
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 PERIOD = (dt.datetime(2026, 3, 1, 16, 0, tzinfo=TOKYO), dt.datetime(2027, 3, 1, 16, 0, tzinfo=TOKYO))
 
 ORGANIZATIONS = [

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from workflows.calendar import TOKYO
 
 
 def to_tokyo(value: dt.datetime | None) -> dt.datetime | None:

@@ -16,6 +16,8 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
+from workflows.calendar import TOKYO
+
 LANGUAGES = ("ja", "en")
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("hotline", "vendors", "workflows")
@@ -60,7 +62,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return "Asia/Tokyo"
+    return TOKYO.key
 
 
 def init_app(app: Flask) -> None:

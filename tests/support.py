@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from workflows.calendar import TOKYO
+
 PASSWORD = "correct-horse-battery"
 FAST_HASH = "pbkdf2:sha256:1000"  # production uses scrypt; tests need speed, not strength
 

@@ -4,8 +4,9 @@ Two gates, decided here and documented in the README:
 - consent (C.6): the work produces costs in a category that needs the insurer's prior written consent
   (④ advisory, ⑤ system restoration, …) and no consent is recorded for it yet;
 - emergency work before a valid insurer notice (C.3, I-5): the work produces ① emergency-response costs
-  (the attack is not confirmed) and the notice (the hotline call, Case.reported_at) is later than now, or
-  was made after the 30-day window, so only ① costs inside the window would be covered.
+  (the attack is not confirmed), the policy's product has the 30-day rule (workflows.thirty_day), and the
+  notice (the hotline call, Case.reported_at) is not before now, or was made after the window, so only ①
+  costs inside the window would be covered.
 "An attack not yet confirmed" alone does not warn: it is the normal state of a fresh case and a warning on
 nearly every dispatch would teach coordinators to tick "override" without reading. The dispatch shows the
 expected cost categories instead.
@@ -14,26 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from vendors.capabilities import cost_categories
-
-TOKYO = ZoneInfo("Asia/Tokyo")
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    first_discovered_at: dt.datetime
-    reported_at: dt.datetime  # the notice to the insurer (the hotline call counts, C.3)
-    attack_confirmed: str  # unknown | yes | no
-
-
-def notice_window_end(first_discovered_at: dt.datetime) -> dt.datetime:
-    """First instant after the 30-day window: 00:00 JST of D0 + 31 (I-5: D0+1 … D0+30 inclusive)."""
-    d0 = first_discovered_at.astimezone(TOKYO).date()
-    return dt.datetime.combine(d0 + dt.timedelta(days=31), dt.time(0, 0), tzinfo=TOKYO)
-
+from workflows.calendar import TOKYO
+from workflows.facts import CaseFacts
+from workflows.thirty_day import ThirtyDayRule, ordered_before_notice
 
 CONSENT = ("Costs of this work fall under %(category)s (%(code)s), which needs the insurer's prior written "
            "consent; no consent is recorded for it yet.")
@@ -45,7 +31,7 @@ LATE_NOTICE_ENDED = ("The insurer notice came after the 30-day window (last day 
                      "costs are covered only if they arose inside the window, which has ended.")
 
 
-def dispatch_warnings(capability: str, facts: CaseFacts, now: dt.datetime, *,
+def dispatch_warnings(capability: str, facts: CaseFacts, now: dt.datetime, *, thirty_day: ThirtyDayRule | None,
                       consent_required: Callable[[str], bool], category_name: Callable[[str], str],
                       consent_recorded: Callable[[str], bool] = lambda _code: False,
                       translate: Callable[[str], str] = lambda s: s) -> list[str]:
@@ -55,13 +41,12 @@ def dispatch_warnings(capability: str, facts: CaseFacts, now: dt.datetime, *,
     for code in categories:
         if consent_required(code) and not consent_recorded(code):
             warnings.append(translate(CONSENT) % {"category": category_name(code), "code": code})
-    if "emergency_response" in categories:
-        window_end = notice_window_end(facts.first_discovered_at)
-        if facts.reported_at > now:
+    if thirty_day is not None and "emergency_response" in categories:
+        window = thirty_day.window(facts.first_discovered_at)
+        if ordered_before_notice(facts.reported_at, ordered_at=now):  # the work is ordered now
             warnings.append(translate(BEFORE_NOTICE)
                             % {"notice": f"{facts.reported_at.astimezone(TOKYO):%Y-%m-%d %H:%M}"})
-        elif facts.reported_at >= window_end:
-            last_day = f"{(window_end - dt.timedelta(days=1)).date():%Y-%m-%d}"
-            warnings.append(translate(LATE_NOTICE_ENDED if now >= window_end else LATE_NOTICE)
-                            % {"last_day": last_day})
+        elif not window.in_time(facts.reported_at):
+            warnings.append(translate(LATE_NOTICE_ENDED if now >= window.ends_at else LATE_NOTICE)
+                            % {"last_day": window.last.isoformat()})
     return warnings

@@ -1,16 +1,17 @@
 """Which vendors can take a piece of work now, best first, and why.
 
 Pure: plain data in, plain data out. Order: vendors that are open now before those that are not, then
-fewer active dispatches (current load), then the registry's escalation order, then the name.
+fewer active dispatches (current load), then the registry's escalation order, then the name. Business
+hours are 09:00–18:00 on Japanese business days, the year-end closure 12/29–1/3 included (as most Japanese
+firms), on the one calendar of workflows.calendar.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
-from zoneinfo import ZoneInfo
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from workflows.calendar import TOKYO, is_business_day, roll_to_business_day
+
 BUSINESS_OPEN, BUSINESS_CLOSE = dt.time(9, 0), dt.time(18, 0)
 
 
@@ -37,25 +38,12 @@ class Ranked:
         return "; ".join(tr(msg) % params for msg, params in self.reasons)
 
 
-@cache
-def _jp_holidays(year: int):
-    import holidays  # imported on first use: it is slow to import and every process start pays for it
-
-    return holidays.country_holidays("JP", years=year)
-
-
-def is_business_day(day: dt.date) -> bool:
-    """Mon–Fri, not a national holiday, not the year-end closure 12/29–1/3 (as most Japanese firms)."""
-    if day.weekday() >= 5 or day in _jp_holidays(day.year):
-        return False
-    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
-
-
 def is_open(hours: str, now: dt.datetime) -> bool:
     if hours == "24x7":
         return True
     local = now.astimezone(TOKYO)
-    return is_business_day(local.date()) and BUSINESS_OPEN <= local.time() < BUSINESS_CLOSE
+    in_hours = BUSINESS_OPEN <= local.time() < BUSINESS_CLOSE
+    return in_hours and is_business_day(local.date(), year_end_closure=True)
 
 
 def next_opening(hours: str, now: dt.datetime) -> dt.datetime:
@@ -64,8 +52,7 @@ def next_opening(hours: str, now: dt.datetime) -> dt.datetime:
         return now
     local = now.astimezone(TOKYO)
     day = local.date() if local.time() < BUSINESS_OPEN else local.date() + dt.timedelta(days=1)
-    while not is_business_day(day):
-        day += dt.timedelta(days=1)
+    day = roll_to_business_day(day, year_end_closure=True)
     return dt.datetime.combine(day, BUSINESS_OPEN, tzinfo=TOKYO)
 
 

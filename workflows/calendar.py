@@ -1,7 +1,9 @@
-"""The Japanese calendar the clocks count on: Tokyo dates, national holidays, business days.
+"""The Japanese calendar: the Tokyo zone, Tokyo dates, national holidays, business days.
 
-Calendar rules are computed on the Asia/Tokyo date of an instant, never on its UTC date (08:30 JST on
-10 April is 23:30 UTC on 9 April). Holidays come from the `holidays` package (holidays.Japan).
+The one place for both: every module that needs Asia/Tokyo or a business day imports it from here (the
+clocks, the coverage engine, vendor opening hours, how instants are shown). Calendar rules are computed
+on the Asia/Tokyo date of an instant, never on its UTC date (08:30 JST on 10 April is 23:30 UTC on
+9 April). Holidays come from the `holidays` package (holidays.Japan).
 """
 from __future__ import annotations
 

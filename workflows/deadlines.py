@@ -1,6 +1,6 @@
 """The clocks of a case as pure rules: which deadlines apply, when each is due, and in what words.
 
-Over plain data (`CaseFacts`); no Flask, no session. Every date rule is counted on the Asia/Tokyo
+Over plain data (workflows.facts.CaseFacts); no Flask, no session. Every date rule is counted on the Asia/Tokyo
 calendar (workflows.calendar). `due_at` is the first instant that is late: for day-based rules
 00:00 JST of the day after `last_day` (shared/API.md). Sources: DOMAIN C.3, C.7, G.1, G.3, G.4, G.5
 and the product decisions I-5, I-10, I-11, I-12.
@@ -22,6 +22,8 @@ from workflows.calendar import (
     tokyo_date,
     why_not_business_day,
 )
+from workflows.facts import CaseFacts
+from workflows.thirty_day import ThirtyDayRule
 
 KINDS = ("insurer_emergency_notice", "appi_preliminary", "appi_final", "gdpr_authority", "card_brand_report",
          "pmark_report")
@@ -46,32 +48,6 @@ LABELS_JA = {
 }
 
 APPI_BULK_THRESHOLD = 1000  # "more than 1,000 people" (G.1 trigger 4)
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    first_discovered_at: dt.datetime
-    reported_at: dt.datetime
-    personal_records_affected: int | None = None
-    card_data: bool = False
-    sensitive_data: bool = False
-    malicious: bool = False
-    eu_data_subjects: bool = False
-    attack_confirmed: str = "unknown"
-    pmark_holder: bool = False
-    appi_known_at: dt.datetime | None = None
-    gdpr_aware_at: dt.datetime | None = None
-    card_known_at: dt.datetime | None = None
-    pmark_discovered_at: dt.datetime | None = None
-
-    @property
-    def personal_data_involved(self) -> bool:
-        """Personal data is (possibly) affected: records counted, or card or sensitive data named, or a
-        wrongful act (ransomware, unauthorised access) whose reach is not counted yet. The possibility is
-        enough to start the APPI clock (G.1 "発生したおそれ"); entering 0 records stops it."""
-        if self.personal_records_affected is None and self.malicious:
-            return True
-        return (self.personal_records_affected or 0) > 0 or self.card_data or self.sensitive_data
 
 
 @dataclass(frozen=True)
@@ -116,20 +92,23 @@ def _na(kind: str, why: str, why_ja: str = "発生条件に該当しません") 
     return Computed(kind, False, None, None, f"Not applicable: {why}.", rule_ja=f"対象外：{why_ja}。")
 
 
-def insurer_emergency_notice(f: CaseFacts) -> Computed:
-    """C.3 / I-5: notice within D0+1 .. D0+30 (JST), inclusive, no roll-over. The hotline call is the notice."""
-    d0 = tokyo_date(f.first_discovered_at)
-    last = d0 + dt.timedelta(days=30)
-    rule = (f"Decision I-5 (DOMAIN C.3): the insurer or the hotline must be told by the end of day 30 counted from "
-            f"the day after first discovery ({_d(d0)} JST), i.e. by {_d(last)} 24:00 JST, with no weekend or "
-            f"holiday roll-over, and before any emergency-response cost is ordered. The hotline call "
-            f"(reported_at) is that notice.")
-    ja = (f"方針I-5（C.3）：最初の発見日{_dj(d0)}の翌日から30日以内、すなわち{_dj(last)}24時までに、"
+def insurer_emergency_notice(f: CaseFacts, thirty_day: ThirtyDayRule | None, product: str) -> Computed:
+    """C.3 / I-5: notice by the last day of the product's window (D0+30 for tm-juas-2026), no roll-over; the
+    hotline call is the notice. Not applicable when the policy's product has no such rule."""
+    if thirty_day is None:
+        return _na("insurer_emergency_notice",
+                   f"the policy's product ({product}) has no 30-day notice rule for emergency-response costs",
+                   f"契約の保険商品（{product}）には緊急対応費用の30日ルールがありません")
+    w, n, dec = thirty_day.window(f.first_discovered_at), thirty_day.window_last_day, thirty_day.decision
+    rule = (f"Decision {dec} (DOMAIN C.3): the insurer or the hotline must be told by the end of day {n} counted "
+            f"from the day after first discovery ({_d(w.discovery_date)} JST), i.e. by {_d(w.last)} 24:00 JST, "
+            f"with no weekend or holiday roll-over, and before any emergency-response cost is ordered. The hotline "
+            f"call (reported_at) is that notice.")
+    ja = (f"方針{dec}（C.3）：最初の発見日{_dj(w.discovery_date)}の翌日から{n}日以内、すなわち{_dj(w.last)}24時までに、"
           f"緊急対応費用の発注より前に保険会社（ホットラインを含む）へ連絡。土日祝日の繰り延べはありません。"
           f"ホットラインへの連絡がこの連絡にあたります。")
-    c = _day_rule("insurer_emergency_notice", f.first_discovered_at, last, rule, ja)
-    return Computed(c.kind, True, c.due_at, c.last_day, c.rule, starts_at=c.starts_at, met_at=f.reported_at,
-                    rule_ja=ja)
+    return Computed("insurer_emergency_notice", True, w.ends_at, w.last, rule, starts_at=f.first_discovered_at,
+                    met_at=f.reported_at, rule_ja=ja)
 
 
 def appi_triggers(f: CaseFacts) -> list[str]:
@@ -248,9 +227,10 @@ def pmark_report(f: CaseFacts) -> Computed:
     return _day_rule("pmark_report", start, last, rule, ja)
 
 
-RULES = (insurer_emergency_notice, appi_preliminary, appi_final, gdpr_authority, card_brand_report, pmark_report)
+REGULATORS = (appi_preliminary, appi_final, gdpr_authority, card_brand_report, pmark_report)
 
 
-def compute(f: CaseFacts) -> list[Computed]:
-    """Every deadline kind, in a fixed order, applicable or not."""
-    return [rule(f) for rule in RULES]
+def compute(f: CaseFacts, *, thirty_day: ThirtyDayRule | None, product: str) -> list[Computed]:
+    """Every deadline kind, in the order of KINDS, applicable or not. The insurer notice follows the
+    product's 30-day rule (None: the product has none); `product` names it in the rule text."""
+    return [insurer_emergency_notice(f, thirty_day, product), *(rule(f) for rule in REGULATORS)]

@@ -3,11 +3,13 @@ facts that drive the clocks and the coverage rules."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from workflows.facts import CaseFacts
 
 DISCOVERY_SOURCES = ("internal", "public_body", "security_provider", "customer", "other")
 # 外部通報 (DOMAIN A.1.2): a public body, or the insured's security-operations provider.
@@ -76,3 +78,13 @@ class CaseReferenceCounter(SQLModel, table=True):
 
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = Field(default=0)
+
+
+FACT_FIELDS = tuple(f.name for f in fields(CaseFacts))
+FACT_COLUMNS = tuple(getattr(Case, name) for name in FACT_FIELDS)  # select(*FACT_COLUMNS): the facts alone
+
+
+def facts_of(case) -> CaseFacts:
+    """The facts the rules read, from a Case or from a row selected with FACT_COLUMNS (the coverage of a
+    policy loads only those columns of its cases)."""
+    return CaseFacts(**{name: getattr(case, name) for name in FACT_FIELDS})

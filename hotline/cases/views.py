@@ -21,7 +21,7 @@ from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.orgs.models import Organization, Policy
 from hotline.orgs.service import search_policies
-from workflows.deadlines import LABELS, RECORDABLE, compute
+from workflows.deadlines import LABELS, RECORDABLE
 
 bp = Blueprint("cases", __name__)
 
@@ -161,7 +161,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200):
         labels=LABELS, recordable=RECORDABLE, coordinator=coordinator, values=values, errors=errors or {},
         can_edit=can(user, "case.update"), coordinators=_coordinators(session) if can(user, "case.update") else [],
         outside=not policy.covers(case.first_discovered_at), now_local=local_input(utcnow()),
-        rules_ja={c.kind: c.rule_ja for c in compute(deadlines.facts_of(case))},
+        rules_ja={c.kind: c.rule_ja for c in deadlines.computed(session, case)},
         sections=render_sections(session=session, case=case, policy=policy, user=user)), status
 
 

@@ -49,9 +49,9 @@ def case_coverage_json(product: Product, policy: Policy, case: Case, result: Per
         "categories": cr.categories,
         "limits": cr.limits,
         "thirty_day_rule": None if td is None else {
-            "discovery_date": td.discovery_date.isoformat(), "window_first_day": td.window_first.isoformat(),
-            "window_last_day": td.window_last.isoformat(), "notice_at": iso(td.notice_at),
-            "status": td.status, "explanation": td.explanation, "decision": "I-5"},
+            "discovery_date": td.window.discovery_date.isoformat(), "window_first_day": td.window.first.isoformat(),
+            "window_last_day": td.window.last.isoformat(), "notice_at": iso(td.notice_at),
+            "status": td.status, "explanation": td.explanation, "decision": td.decision},
         "response_period": None if cr.response_period is None else {
             "first_day": cr.response_period[0].isoformat(), "last_day": cr.response_period[1].isoformat(),
             "decision": "I-4"},

@@ -12,9 +12,9 @@ from hotline.cases.schemas import CaseIn
 from hotline.cases.service import create_case
 from hotline.costs.schemas import CostIn
 from hotline.costs.service import record_cost
-from hotline.coverage.engine import tokyo_date
 from hotline.db import utcnow
 from hotline.orgs.models import Policy
+from workflows.calendar import tokyo_date
 
 SUMMARY = "【デモ】DOMAIN E.1 A社の例：業務PCでマルウェア検知、顧客情報約3,000件漏えい（費用の記録例・プラン{plan}）"
 # (days after discovery, category, amount, victims, consent reference, note)

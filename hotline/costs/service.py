@@ -10,14 +10,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
-from hotline.cases.models import Case
+from hotline.cases.models import FACT_COLUMNS, Case, facts_of
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
-from hotline.coverage.engine import CaseFacts, CostItem, PeriodResult, compute, extend, tokyo_date, yen
+from hotline.coverage.engine import CostItem, PeriodResult, compute, extend, yen
 from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.orgs.models import Policy
 from hotline.products.catalogue import Product, get_product
+from workflows.calendar import tokyo_date
+from workflows.thirty_day import ordered_before_notice
 
 AUDITED = ("category", "amount_jpy", "arose_on", "ordered_at", "victims", "consent_ref", "consent_on", "vendor_id",
            "dispatch_id", "invoice_ref", "note")
@@ -58,22 +60,30 @@ def warnings_for(product: Product, case: Case, category: str, *, arose_on: dt.da
                     f"consent the line is paid ¥0 (pending consent, decision I-8).",
                     f"{cat.number} {cat.name_ja}には保険会社の書面による事前同意が必要です。同意が記録されるまで"
                     f"この明細の支払額は¥0（同意待ち、判断I-8）です。"))
-    if cat.thirty_day_rule:
-        if case.attack_confirmed == "yes":
-            out.append(("An attack was confirmed: ① emergency-response costs are not payable (decision I-9).",
-                        "攻撃が確認されているため、①緊急対応費用は支払対象外です（判断I-9）。"))
-        before = (ordered_at is not None and ordered_at <= case.reported_at) or (
-            ordered_at is None and arose_on is not None and arose_on < tokyo_date(case.reported_at))
+    if cat.false_alarm == "emergency" and case.attack_confirmed == "yes":
+        out.append(("An attack was confirmed: ① emergency-response costs are not payable (decision I-9).",
+                    "攻撃が確認されているため、①緊急対応費用は支払対象外です（判断I-9）。"))
+    rule = product.thirty_day_rule  # None: the product has no 30-day rule, and nothing here warns of it
+    if cat.thirty_day_rule and rule is not None:
+        dec = rule.decision
+        before = ordered_before_notice(case.reported_at, ordered_at=ordered_at, arose_on=arose_on)
         if before:
-            out.append(("This ① cost was ordered before the insurer was told (hotline call): it breaks the 30-day "
-                        "rule for the whole case, and only ① costs inside the 30-day window remain eligible "
-                        "(decision I-5).",
-                        "この①の費用は保険会社（ホットライン）への連絡より前に発注されています。案件全体で30日ルールの"
-                        "要件を満たさなくなり、支払対象は30日の期間内に発生した①の費用のみになります（判断I-5）。"))
-        elif ordered_at is None and arose_on is not None and arose_on == tokyo_date(case.reported_at):
-            out.append(("A ① cost on the day of the notice: enter the time it was ordered, or the 30-day rule "
-                        "cannot be decided (decision I-5).",
-                        "連絡日と同じ日の①の費用です。発注時刻を入力しないと30日ルールを判定できません（判断I-5）。"))
+            out.append((f"This ① cost was ordered before the insurer was told (hotline call): it breaks the 30-day "
+                        f"rule for the whole case, and only ① costs inside the 30-day window remain eligible "
+                        f"(decision {dec}).",
+                        f"この①の費用は保険会社（ホットライン）への連絡より前に発注されています。案件全体で30日ルールの"
+                        f"要件を満たさなくなり、支払対象は30日の期間内に発生した①の費用のみになります（判断{dec}）。"))
+        elif before is None:
+            out.append((f"A ① cost on the day of the notice: enter the time it was ordered, or the 30-day rule "
+                        f"cannot be decided (decision {dec}).",
+                        f"連絡日と同じ日の①の費用です。発注時刻を入力しないと30日ルールを判定できません（判断{dec}）。"))
+        window = rule.window(case.first_discovered_at)
+        if not window.in_time(case.reported_at):
+            first, last = window.first.isoformat(), window.last.isoformat()
+            out.append((f"The insurer was told after the last day {last} of the 30-day window: only ① costs that "
+                        f"arose {first} to {last} are eligible (decision {dec}).",
+                        f"保険会社への連絡は30日の期間の最終日{last}より後です。支払対象は{first}〜{last}に発生した"
+                        f"①の費用のみです（判断{dec}）。"))
     return [ja if lang == "ja" else en for en, ja in out]
 
 
@@ -171,8 +181,6 @@ def list_lines(session: Session, case_id: int, *, include_removed: bool = False)
 
 
 # --- coverage ---------------------------------------------------------------------------------------------
-_CASE_COLUMNS = (Case.id, Case.first_discovered_at, Case.reported_at, Case.discovery_source, Case.attack_confirmed,
-                 Case.publication_made_at, Case.reference)
 _LINE_COLUMNS = (CostLine.id, CostLine.case_id, CostLine.category, CostLine.amount_jpy, CostLine.arose_on,
                  CostLine.victims, CostLine.consent_ref, CostLine.ordered_at)
 _CACHE: OrderedDict[tuple, tuple[tuple, PeriodResult]] = OrderedDict()  # engine inputs → (ledger stamp, result)
@@ -222,8 +230,8 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     (the key holds every engine input except the lines, which the ledger stamp stands for); when lines were
     only added, they are allocated after the others instead of recomputing the period."""
     product = product_of(policy)
-    cases = tuple(CaseFacts(*row) for row in
-                  session.execute(select(*_CASE_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
+    cases = tuple(facts_of(row) for row in
+                  session.execute(select(*FACT_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
     key = (str(session.get_bind().url), policy.id, policy.product, policy.plan, policy.period_start,
            policy.period_end, id(product), cases)
     stamp = _ledger_stamp(session, policy.id)

@@ -13,28 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from operator import attrgetter
-from zoneinfo import ZoneInfo
 
 from hotline.products.catalogue import Category, Product
+from workflows.calendar import tokyo_date
+from workflows.facts import CaseFacts
+from workflows.thirty_day import ThirtyDay, assess
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")  # 外部通報, as in hotline/cases/models.py
 
 _PLURAL = {"victim": "victims", "company": "companies", "person": "persons"}
 _UNIT_JA = {"victim": ("被害者", "名"), "company": ("被害法人", "社"), "person": ("被害者", "名")}
 PAYABLE, REDUCED = "payable", "reduced"
 PENDING_CONSENT, PENDING_DETERMINATION, NOT_COVERED = "pending_consent", "pending_determination", "not_covered"
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    id: int
-    first_discovered_at: dt.datetime  # aware
-    reported_at: dt.datetime  # the notice to the insurer (the hotline call counts, C.3)
-    discovery_source: str = "internal"
-    attack_confirmed: str = "unknown"  # unknown | yes | no
-    publication_made_at: dt.datetime | None = None  # 公表等の措置 (I-3)
-    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,14 +41,6 @@ class CostItem:
 
 def yen(n: int) -> str:
     return f"¥{n:,}"
-
-
-def tokyo_date(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(TOKYO).date()
-
-
-def tokyo_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=TOKYO)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -112,24 +94,11 @@ class Totals:
 
 
 @dataclass
-class ThirtyDay:
-    """The 30-day rule of one case (C.3, I-5)."""
-    discovery_date: dt.date
-    window_first: dt.date
-    window_last: dt.date
-    notice_at: dt.datetime
-    notice_in_time: bool
-    status: str  # valid | broken | undecided
-    explanation: str
-    explanation_ja: str = ""
-
-
-@dataclass
 class CaseResult(Totals):
     case_id: int = 0
     lines: list[LineResult] = field(default_factory=list)
     limits: list[dict] = field(default_factory=list)
-    thirty_day: ThirtyDay | None = None
+    thirty_day: ThirtyDay | None = None  # None: the product has no 30-day rule
     response_period: tuple[dt.date, dt.date] | None = None
 
 
@@ -141,50 +110,6 @@ class PeriodResult(Totals):
     lines: dict[int, LineResult] = field(default_factory=dict)
     limits: list[dict] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
-
-
-def thirty_day_rule(product: Product, case: CaseFacts, emergency_lines: list[CostItem]) -> ThirtyDay:
-    rule = product.thirty_day_rule
-    d0 = tokyo_date(case.first_discovered_at)
-    first, last = d0 + dt.timedelta(days=rule.window_first_day), d0 + dt.timedelta(days=rule.window_last_day)
-    in_time = case.reported_at < tokyo_midnight(last + dt.timedelta(days=1))
-    notice_day = tokyo_date(case.reported_at)
-    before, undecided = None, None
-    for line in emergency_lines:
-        if line.ordered_at is not None:
-            if line.ordered_at <= case.reported_at:
-                before = before or line
-        elif line.arose_on < notice_day:
-            before = before or line
-        elif line.arose_on == notice_day:
-            undecided = undecided or line
-    notice = case.reported_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
-    window = f"{first.isoformat()} to {last.isoformat()}"
-    if not in_time:
-        return ThirtyDay(d0, first, last, case.reported_at, False, "broken",
-                         f"the insurer was told on {notice} JST, after the last day {last.isoformat()} of the "
-                         f"30-day window (decision I-5)",
-                         f"保険会社への連絡は{notice}（日本時間）で、30日の期間の最終日{last.isoformat()}より後です（判断I-5）")
-    if before is not None:
-        stamp = (before.ordered_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") + " JST"
-                 if before.ordered_at else None)
-        when = stamp or f"on {before.arose_on.isoformat()}"
-        return ThirtyDay(d0, first, last, case.reported_at, True, "broken",
-                         f"a ① cost (line {before.id}) was ordered {when}, before the notice of {notice} JST "
-                         f"(decision I-5)",
-                         f"①の費用（明細{before.id}）が{stamp or before.arose_on.isoformat()}に発注されており、"
-                         f"{notice}（日本時間）の連絡より前です（判断I-5）")
-    if undecided is not None:
-        return ThirtyDay(d0, first, last, case.reported_at, True, "undecided",
-                         f"a ① cost (line {undecided.id}) arose on the notice date {notice_day.isoformat()} "
-                         f"without an order time: record when it was ordered to decide the 30-day rule "
-                         f"(decision I-5)",
-                         f"①の費用（明細{undecided.id}）が連絡日{notice_day.isoformat()}に発生していますが発注時刻が"
-                         f"ありません。30日ルールを判定するため発注時刻を記録してください（判断I-5）")
-    return ThirtyDay(d0, first, last, case.reported_at, True, "valid",
-                     f"notice on {notice} JST, inside the window {window} and before any ① order (decision I-5)",
-                     f"{notice}（日本時間）の連絡は期間{first.isoformat()}〜{last.isoformat()}内で、①の発注より前です"
-                     f"（判断I-5）")
 
 
 class _Limits:
@@ -330,7 +255,7 @@ class _Run:
                 d0 = tokyo_date(c.first_discovered_at)
                 cr.response_period = (d0, add_years(d0, product.response_period.years))
             if product.thirty_day_rule is not None:  # I-5
-                cr.thirty_day = thirty_day_rule(product, c, by_case_emergency.get(c.id, []))
+                cr.thirty_day = assess(product.thirty_day_rule, c, by_case_emergency.get(c.id, []))
             self.ctx[c.id] = _CaseCtx(c, cr, period is None or period[0] <= c.first_discovered_at < period[1],
                                       c.discovery_source in EXTERNAL_NOTIFICATION_SOURCES,
                                       c.publication_made_at is not None)
@@ -453,18 +378,17 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
             decisions.append("I-4")
     if cat.thirty_day_rule and attack == "no" and cr.thirty_day is not None:
         td = cr.thirty_day
-        decisions.append("I-5")
+        decisions.append(td.decision)
         if td.status == "undecided":
             pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: {td.explanation}",
                                                   f"{yen(c)}は判定待ち：{td.explanation_ja}"))
-        elif td.status == "broken" and not (td.window_first <= x.arose_on <= td.window_last):
-            excluded.append(lambda c=claimed, d=x.arose_on: (
+        elif td.status == "broken" and not td.window.contains(x.arose_on):
+            excluded.append(lambda c=claimed, d=x.arose_on, w=td.window: (
                 f"{yen(c)} not covered: the 30-day notice rule was not met ({td.explanation}); only ① costs that "
-                f"arose {td.window_first.isoformat()} to {td.window_last.isoformat()} are eligible, this one arose "
-                f"on {d.isoformat()}",
+                f"arose {w.first.isoformat()} to {w.last.isoformat()} are eligible, this one arose on {d.isoformat()}",
                 f"{yen(c)}は対象外：30日ルールの連絡要件を満たしていません（{td.explanation_ja}）。支払対象は"
-                f"{td.window_first.isoformat()}〜{td.window_last.isoformat()}に発生した①の費用のみで、この費用は"
-                f"{d.isoformat()}に発生しています"))
+                f"{w.first.isoformat()}〜{w.last.isoformat()}に発生した①の費用のみで、この費用は{d.isoformat()}に"
+                f"発生しています"))
     if cat.needs_publication and not cc.published:
         pending_det.append(lambda c=claimed: (f"{yen(c)} pending: {name} is paid once the 公表等の措置 (a public "
                                               f"announcement or apology letters to the victims) is recorded on the "

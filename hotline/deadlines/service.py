@@ -1,4 +1,5 @@
-"""Deadline rows and reminders: recomputed from the case facts by the pure rules in workflows.deadlines.
+"""Deadline rows and reminders: recomputed from the case facts (and the 30-day rule of the policy's product)
+by the pure rules in workflows.deadlines.
 
 Every change of a deadline row is written to the audit log (deadline_changed old → new; deadline_missed;
 deadline_met) in the caller's transaction. Reminders are (re)scheduled here whenever deadlines move.
@@ -13,11 +14,13 @@ from sqlmodel import Session, select
 
 from hotline.audit.service import record
 from hotline.auth.models import User
-from hotline.cases.models import Case
+from hotline.cases.models import Case, facts_of
 from hotline.db import utcnow
 from hotline.deadlines.models import Deadline, Reminder
 from hotline.errors import Invalid, NotFound
 from hotline.formatting import iso, jst
+from hotline.orgs.models import Policy
+from hotline.products.catalogue import get_product
 from workflows import deadlines as rules
 
 OFFSET_RE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -40,14 +43,13 @@ def parse_offsets(text: str) -> list[tuple[str, dt.timedelta]]:
 DEFAULT_OFFSETS = parse_offsets("7d,3d,1d,4h")
 
 
-def facts_of(case: Case) -> rules.CaseFacts:
-    return rules.CaseFacts(
-        first_discovered_at=case.first_discovered_at, reported_at=case.reported_at,
-        personal_records_affected=case.personal_records_affected, card_data=case.card_data,
-        sensitive_data=case.sensitive_data, malicious=case.malicious, eu_data_subjects=case.eu_data_subjects,
-        attack_confirmed=case.attack_confirmed, pmark_holder=case.pmark_holder, appi_known_at=case.appi_known_at,
-        gdpr_aware_at=case.gdpr_aware_at, card_known_at=case.card_known_at,
-        pmark_discovered_at=case.pmark_discovered_at)
+def computed(session: Session, case: Case) -> list[rules.Computed]:
+    """What the pure rules say for the case: its facts, and the 30-day rule of its policy's product (a product
+    without one gives the insurer notice not_applicable)."""
+    code = session.get(Policy, case.policy_id).product
+    product = get_product(code)
+    return rules.compute(facts_of(case), thirty_day=product.thirty_day_rule if product is not None else None,
+                         product=code)
 
 
 def describe(row: Deadline) -> str:
@@ -98,7 +100,7 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
     changes: list[tuple[str, str, str]] = []
     slots: list[tuple[int | None, str, str, dt.datetime | None, dt.datetime | None]] = []  # id, kind, status, due, met
     inserts: list[dict] = []
-    for c in rules.compute(facts_of(case)):
+    for c in computed(session, case):
         row = existing.get(c.kind)
         met_at = c.met_at if c.kind not in rules.RECORDABLE else (row.met_at if row else None)
         st = rules.status(c.due_at, met_at, c.applies, now)

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from vendors import capabilities
+from workflows.calendar import TOKYO
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 SMS_BRIEF_CHARS = 280  # the brief is cut for SMS; the answer page shows it whole
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from hotline.audit.models import AuditEvent
 from hotline.audit.service import record
-from hotline.cases.models import Case
+from hotline.cases.models import Case, facts_of
 from hotline.db import claim, lock_due, utcnow
 from hotline.dispatch import links, messages, registry
 from hotline.dispatch.models import WAITING, Dispatch, DispatchAttempt, Vendor
@@ -20,17 +20,14 @@ from hotline.dispatch.schemas import DispatchIn
 from hotline.dispatch.settings import DispatchSettings
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.outbox.service import send
+from hotline.products.catalogue import get_product
 from vendors import capabilities, escalation, gates, selection
 from vendors.notifier import Notifier
 
 
 # --- Dispatching --------------------------------------------------------------------------------------
-def _consent_required(product_code: str):
+def _consent_required(product):
     """Consent flags and names of the product's cost categories (the product catalogue)."""
-    from hotline.products.catalogue import get_product
-
-    product = get_product(product_code)
-
     def _category(code):
         try:
             return product.category(code) if product is not None else None
@@ -60,11 +57,12 @@ def consented_categories(session: Session, case_id: int) -> set[str]:
 
 def warnings_for(session: Session, case: Case, product_code: str, capability: str, *, now: dt.datetime,
                  translate=lambda s: s) -> list[str]:
-    required, name = _consent_required(product_code)
+    product = get_product(product_code)
+    required, name = _consent_required(product)
     consented = consented_categories(session, case.id)
-    facts = gates.CaseFacts(first_discovered_at=case.first_discovered_at, reported_at=case.reported_at,
-                            attack_confirmed=case.attack_confirmed)
-    return gates.dispatch_warnings(capability, facts, now, consent_required=required, category_name=name,
+    return gates.dispatch_warnings(capability, facts_of(case), now,
+                                   thirty_day=product.thirty_day_rule if product is not None else None,
+                                   consent_required=required, category_name=name,
                                    consent_recorded=consented.__contains__, translate=translate)
 
 

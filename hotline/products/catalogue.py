@@ -12,6 +12,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PrivateAttr, model_validator
 
+from workflows.thirty_day import ThirtyDayRule
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -88,12 +90,6 @@ class ResponsePeriod(Strict):
     decision: str
 
 
-class ThirtyDayRule(Strict):
-    window_first_day: int = Field(ge=0)
-    window_last_day: int = Field(ge=1)
-    decision: str
-
-
 class Product(Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     insurer_ja: str
@@ -104,7 +100,7 @@ class Product(Strict):
     plans: dict[str, Plan]
     groups: dict[str, Group] = {}
     response_period: ResponsePeriod | None = None
-    thirty_day_rule: ThirtyDayRule | None = None
+    thirty_day_rule: ThirtyDayRule | None = None  # the rule itself is workflows.thirty_day (None: no rule)
     decisions: dict[str, Decision] = {}
     categories: list[Category] = []
 
@@ -123,6 +119,8 @@ class Product(Strict):
                     raise ValueError(f"{c.code}: unknown decision {d}")
             if c.thirty_day_rule and self.thirty_day_rule is None:
                 raise ValueError(f"{c.code}: thirty_day_rule needs the product's thirty_day_rule")
+        if self.thirty_day_rule is not None and self.thirty_day_rule.decision not in self.decisions:
+            raise ValueError(f"thirty_day_rule: unknown decision {self.thirty_day_rule.decision}")
         if self.amounts_known:
             for key, plan in self.plans.items():
                 missing = [f for f in ("liability_per_claim_jpy", "liability_per_period_jpy", "cost_overall_jpy")

@@ -4,6 +4,8 @@ import datetime as dt
 from tests.support import jst
 from vendors import escalation, gates, selection
 from vendors.capabilities import CAPABILITIES, cost_categories
+from workflows.facts import CaseFacts
+from workflows.thirty_day import ThirtyDayRule
 
 
 def _v(id, name, caps=("forensics",), hours="24x7", rank=100, load=0, contacts=1, active=True):
@@ -64,13 +66,17 @@ def test_chain_and_escalation_steps():
     assert escalation.next_step(chain[:2], 0, deadline=t, now=t, declined=True).action == "expire"
 
 
-def _warn(cap, facts, now):
-    return gates.dispatch_warnings(cap, facts, now, consent_required=lambda c: c in {"advisory", "system_restoration"},
+TM_RULE = ThirtyDayRule(window_first_day=1, window_last_day=30, decision="I-5")  # tm-juas-2026's data
+
+
+def _warn(cap, facts, now, thirty_day=TM_RULE):
+    return gates.dispatch_warnings(cap, facts, now, thirty_day=thirty_day,
+                                   consent_required=lambda c: c in {"advisory", "system_restoration"},
                                    category_name=lambda c: {"advisory": "④ 相談費用"}.get(c, c))
 
 
 def test_warnings_for_consent_categories_and_emergency_work_before_notice():
-    facts = gates.CaseFacts(jst(2026, 4, 10, 23, 30), jst(2026, 4, 11, 0, 15), "unknown")
+    facts = CaseFacts(first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2026, 4, 11, 0, 15))
     now = jst(2026, 4, 11, 9, 0)
     assert _warn("forensics", facts, now) == []  # notice first, inside the window: no warning
     assert _warn("call_center", facts, now) == []
@@ -78,13 +84,16 @@ def test_warnings_for_consent_categories_and_emergency_work_before_notice():
     assert "④ 相談費用 (advisory)" in w and "written consent" in w
     assert len(_warn("data_recovery", facts, now)) == 1
     # emergency work ordered before the notice is on record
-    early = gates.CaseFacts(jst(2026, 4, 10, 23, 30), jst(2026, 4, 11, 12, 0), "unknown")
+    early = CaseFacts(first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2026, 4, 11, 12, 0))
     (w,) = _warn("forensics", early, now)
     assert "before the insurer notice" in w
     # attack confirmed: forensics is ③, no 30-day rule
-    assert _warn("forensics", gates.CaseFacts(facts.first_discovered_at, jst(2026, 4, 11, 12, 0), "yes"), now) == []
+    confirmed = CaseFacts(first_discovered_at=facts.first_discovered_at, reported_at=jst(2026, 4, 11, 12, 0),
+                          attack_confirmed="yes")
+    assert _warn("forensics", confirmed, now) == []
     # notice after the window: D0 2026-04-10, last day 05-10; told 05-11 00:00
-    late = gates.CaseFacts(jst(2026, 4, 10, 23, 30), jst(2026, 5, 11, 0, 0), "no")
+    late = CaseFacts(first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2026, 5, 11, 0, 0),
+                     attack_confirmed="no")
     (w,) = _warn("investigation", late, jst(2026, 5, 11, 1, 0))
     assert "last day 2026-05-10" in w and "has ended" in w
-    assert gates.notice_window_end(jst(2026, 4, 10, 8, 30)) == jst(2026, 5, 11, 0, 0)
+    assert TM_RULE.window(jst(2026, 4, 10, 8, 30)).ends_at == jst(2026, 5, 11, 0, 0)

@@ -4,14 +4,12 @@
 holiday); 05-09 Sat; 06-08 Mon; 12-29 Tue .. 2027-01-03 Sun year-end closure; 2027-01-04 Mon.
 """
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflows import calendar
 from workflows.deadlines import (
-    CaseFacts,
     appi_final,
     appi_preliminary,
     card_brand_report,
@@ -21,8 +19,11 @@ from workflows.deadlines import (
     pmark_report,
     status,
 )
+from workflows.facts import CaseFacts
+from workflows.thirty_day import ThirtyDayRule
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+TOKYO = calendar.TOKYO
+TM, TM_RULE = "tm-juas-2026", ThirtyDayRule(window_first_day=1, window_last_day=30, decision="I-5")  # its data
 UTC = dt.UTC
 
 
@@ -40,16 +41,16 @@ PERSONAL = {"personal_records_affected": 10}
 def test_tokyo_date_trap_0830_jst_is_the_previous_day_in_utc():
     discovered = jst(2026, 4, 10, 8, 30)
     assert discovered.astimezone(UTC).date() == dt.date(2026, 4, 9)  # the trap
-    d = insurer_emergency_notice(facts(discovered))
+    d = insurer_emergency_notice(facts(discovered), TM_RULE, TM)
     assert d.last_day == dt.date(2026, 5, 10)  # D0 = 04-10 (JST) + 30; UTC would give 05-09
     assert d.due_at == jst(2026, 5, 11, 0, 0)
     # the same instant given in UTC computes the same Tokyo-calendar deadline
-    assert insurer_emergency_notice(facts(discovered.astimezone(UTC))).last_day == dt.date(2026, 5, 10)
+    assert insurer_emergency_notice(facts(discovered.astimezone(UTC)), TM_RULE, TM).last_day == dt.date(2026, 5, 10)
 
 
 def test_discovery_at_2359_and_0000_jst():
-    assert insurer_emergency_notice(facts(jst(2026, 4, 10, 23, 59))).last_day == dt.date(2026, 5, 10)
-    d = insurer_emergency_notice(facts(jst(2026, 4, 11, 0, 0)))
+    assert insurer_emergency_notice(facts(jst(2026, 4, 10, 23, 59)), TM_RULE, TM).last_day == dt.date(2026, 5, 10)
+    d = insurer_emergency_notice(facts(jst(2026, 4, 11, 0, 0)), TM_RULE, TM)
     assert d.last_day == dt.date(2026, 5, 11) and d.due_at == jst(2026, 5, 12, 0, 0)
     # 23:59 JST on 04-10 is 14:59 UTC; 00:00 JST on 04-11 is 15:00 UTC on 04-10: UTC dates would not differ
     f = facts(jst(2026, 4, 10, 23, 59), sensitive_data=True, **PERSONAL)
@@ -60,11 +61,11 @@ def test_discovery_at_2359_and_0000_jst():
 
 def test_insurer_notice_last_day_no_rollover_and_met_by_reported_at():
     discovered = jst(2026, 4, 10, 23, 30)  # DOMAIN C.3 worked example: day 30 = 05-10 (Sun), no roll-over
-    on_time = insurer_emergency_notice(facts(discovered, reported_at=jst(2026, 5, 10, 23, 59, 59)))
+    on_time = insurer_emergency_notice(facts(discovered, reported_at=jst(2026, 5, 10, 23, 59, 59)), TM_RULE, TM)
     assert on_time.last_day == dt.date(2026, 5, 10) and on_time.met_at == jst(2026, 5, 10, 23, 59, 59)
     now = jst(2026, 6, 1, 0, 0)
     assert status(on_time.due_at, on_time.met_at, True, now) == "met"
-    late = insurer_emergency_notice(facts(discovered, reported_at=jst(2026, 5, 11, 0, 0)))
+    late = insurer_emergency_notice(facts(discovered, reported_at=jst(2026, 5, 11, 0, 0)), TM_RULE, TM)
     assert status(late.due_at, late.met_at, True, now) == "missed"  # 05-11 00:00 is the first late instant
 
 
@@ -118,7 +119,7 @@ def test_appi_triggers_and_not_applicable():
 def test_appi_clock_starts_when_the_business_knew_not_at_discovery():
     f = facts(jst(2026, 4, 1, 10, 0), sensitive_data=True, appi_known_at=jst(2026, 4, 10, 23, 30), **PERSONAL)
     assert appi_final(f).last_day == dt.date(2026, 5, 11)
-    assert insurer_emergency_notice(f).last_day == dt.date(2026, 5, 1)  # still from first discovery
+    assert insurer_emergency_notice(f, TM_RULE, TM).last_day == dt.date(2026, 5, 1)  # still from first discovery
 
 
 def test_gdpr_72_hours_across_a_date_change():
@@ -162,7 +163,7 @@ def test_status_rules():
 
 
 def test_compute_returns_every_kind_in_order():
-    kinds = [d.kind for d in compute(facts(jst(2026, 4, 10)))]
+    kinds = [d.kind for d in compute(facts(jst(2026, 4, 10)), thirty_day=TM_RULE, product=TM)]
     assert kinds == ["insurer_emergency_notice", "appi_preliminary", "appi_final", "gdpr_authority",
                      "card_brand_report", "pmark_report"]
 
@@ -181,7 +182,7 @@ def test_calendar_helpers():
 def test_day_rules_due_at_is_midnight_after_last_day_and_appi_lands_on_a_business_day(t, malicious):
     f = facts(t, malicious=malicious, sensitive_data=True, **PERSONAL)
     d0 = t.date()
-    for d in compute(f):
+    for d in compute(f, thirty_day=TM_RULE, product=TM):
         if d.last_day is not None:
             assert d.due_at == jst(d.last_day.year, d.last_day.month, d.last_day.day) + dt.timedelta(days=1)
             assert d.last_day > d0

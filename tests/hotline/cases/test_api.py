@@ -11,7 +11,7 @@ from hotline.cases.models import Case
 from hotline.db import utcnow
 from hotline.deadlines.models import Deadline
 from hotline.deadlines.service import open_deadline_summaries
-from tests.support import jst
+from tests.support import jst, login
 
 
 def body(policy, **kw):
@@ -131,6 +131,49 @@ def test_patch_recomputes_deadlines_with_audit_old_to_new(factory, api_as, opera
     assert by_kind(r.get_json()["deadlines"])["insurer_emergency_notice"]["last_day"] == "2026-05-10"
     r = api.patch(f"/cases/{ref}", json={"first_discovered_at": "2026-04-09T08:30:00+09:00"})
     assert by_kind(r.get_json()["deadlines"])["insurer_emergency_notice"]["last_day"] == "2026-05-09"
+
+
+SOMPO_RULE = ("Not applicable: the policy's product (sj-cyber-2018) has no 30-day notice rule for "
+              "emergency-response costs.")
+
+
+def test_a_sompo_case_has_no_insurer_notice_deadline(factory, api_as, operator, client):
+    """sj-cyber-2018 has no 30-day rule in its data: the insurer notice does not apply, and says why."""
+    api = api_as(operator)
+    late = {"reported_at": "2026-05-11T00:00:00+09:00"}  # after day 30: a TM case would have missed it
+    tm = by_kind(api.post("/cases", json=body(factory.policy(), **late)).get_json()["deadlines"])
+    assert tm["insurer_emergency_notice"]["status"] == "missed"
+    r = api.post("/cases", json=body(factory.policy(product="sj-cyber-2018", plan="individual"), **late))
+    assert r.status_code == 201, r.get_json()
+    sompo = by_kind(r.get_json()["deadlines"])
+    assert sompo["insurer_emergency_notice"] == {
+        "kind": "insurer_emergency_notice", "status": "not_applicable", "due_at": None, "last_day": None,
+        "met_at": None, "starts_at": None, "rule": SOMPO_RULE}
+    assert {k: v["status"] for k, v in sompo.items() if k != "insurer_emergency_notice"} == \
+        {k: v["status"] for k, v in tm.items() if k != "insurer_emergency_notice"}  # the regulators' clocks stay
+    ref = r.get_json()["reference"]
+    assert by_kind(api.get(f"/cases/{ref}/deadlines").get_json())["insurer_emergency_notice"]["rule"] == SOMPO_RULE
+    login(client, operator)
+    page = client.get(f"/cases/{ref}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "対象外：契約の保険商品（sj-cyber-2018）には緊急対応費用の30日ルールがありません。" in page
+
+
+def test_moving_a_case_to_a_policy_without_the_rule_recomputes_the_notice(factory, api_as, operator, db):
+    api = api_as(operator)
+    tm_policy = factory.policy()
+    sompo_policy = factory.policy(product="sj-cyber-2018", plan="individual")
+    ref = api.post("/cases", json=body(tm_policy)).get_json()["reference"]
+    r = api.patch(f"/cases/{ref}", json={"policy_id": sompo_policy.id})
+    assert r.status_code == 200
+    assert by_kind(r.get_json()["deadlines"])["insurer_emergency_notice"]["status"] == "not_applicable"
+    case = db.exec(select(Case).where(Case.reference == ref)).one()
+    moved = [(e.old, e.new) for e in db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                                                      AuditEvent.kind == "deadline_changed"))]
+    assert moved == [("met, last day 2026-05-10, due 2026-05-11T00:00:00+09:00, met 2026-04-11T00:15:00+09:00",
+                      "not_applicable")]
+    back = by_kind(api.patch(f"/cases/{ref}", json={"policy_id": tm_policy.id}).get_json()["deadlines"])
+    assert back["insurer_emergency_notice"] == {**back["insurer_emergency_notice"], "status": "met",
+                                                "last_day": "2026-05-10", "due_at": "2026-05-11T00:00:00+09:00"}
 
 
 def test_patch_refuses_bad_changes(factory, api_as, operator):

@@ -175,6 +175,50 @@ def test_emergency_cost_before_notice_is_warned_and_breaks_the_rule(factory, sta
     assert cov["lines"][0]["status"] == "not_covered"
 
 
+def test_emergency_cost_after_a_late_notice_is_warned(factory, staff):
+    # D0 2026-04-10: the window's last day is 05-10; told at 05-11 00:00, the first late instant
+    case, _ = a_case(factory, attack_confirmed="no", reported_at=jst(2026, 5, 11, 0, 0))
+    r = staff.post(f"/cases/{case.reference}/costs",
+                   json={"category": "emergency_response", "amount_jpy": 1_000_000, "arose_on": "2026-05-12",
+                         "ordered_at": "2026-05-12T09:00:00+09:00"})
+    assert r.status_code == 201 and r.get_json()["warnings"] == [
+        "The insurer was told after the last day 2026-05-10 of the 30-day window: only ① costs that arose "
+        "2026-04-11 to 2026-05-10 are eligible (decision I-5)."]
+    assert staff.get(f"/cases/{case.reference}/coverage").get_json()["lines"][0]["status"] == "not_covered"
+
+
+def test_a_sompo_case_has_no_30_day_warning(factory, api_as, staff):
+    """Sompo's cyber-incident response costs (its ① -like category) ordered before the hotline call, on a
+    case opened through the API: only the adjuster warning, no 30-day rule in the coverage."""
+    policy = factory.policy(product="sj-cyber-2018", plan="individual")
+    r = api_as(factory.user("operator")).post("/cases", json={
+        "policy_id": policy.id, "first_discovered_at": "2026-04-10T23:30:00+09:00",
+        "reported_at": "2026-05-11T00:00:00+09:00", "summary": "不審な通信を検知", "attack_confirmed": "no"})
+    ref = r.get_json()["reference"]
+    for ordered in ("2026-04-10T23:50:00+09:00", "2026-05-11T00:00:00+09:00"):  # before, and at the notice
+        r = staff.post(f"/cases/{ref}/costs", json={"category": "cyber_incident_response", "amount_jpy": 500_000,
+                                                    "arose_on": ordered[:10], "ordered_at": ordered})
+        assert r.status_code == 201 and r.get_json()["warnings"] == [
+            "The limits of this product are not known: the line will show as pending for the adjuster."]
+    r = staff.post(f"/cases/{ref}/costs", json={"category": "cyber_incident_response", "amount_jpy": 1,
+                                                "arose_on": "2026-05-11"})  # the notice's date, no order time
+    assert len(r.get_json()["warnings"]) == 1
+    assert staff.get(f"/cases/{ref}/coverage").get_json()["thirty_day_rule"] is None
+
+
+def test_the_cost_form_speaks_of_the_30_day_rule_only_for_a_product_that_has_it(factory, client):
+    login(client, factory.user("coordinator"))
+    for product, plan, shown in (("tm-juas-2026", "A", True), ("sj-cyber-2018", "individual", False)):
+        case = factory.case(factory.policy(product=product, plan=plan))
+        path = f"/cases/{case.reference}/costs/new"
+        for lang, words in (("en", "30-day rule"), ("ja", "30日ルール")):
+            page = client.get(path, headers={"Accept-Language": lang}).get_data(as_text=True)
+            assert (words in page) is shown and ('name="ordered_at"' in page) is shown
+        category = "emergency_response" if shown else "cyber_incident_response"
+        r = post_form(client, path, {"category": category, "amount_jpy": "100", "arose_on": "2026-04-10"})
+        assert r.status_code == 422 and ("30-day" in r.get_data(as_text=True)) is shown  # ordered before notice
+
+
 def test_pending_line_summaries_for_the_closure_guard(factory, staff, db):
     from hotline.costs.service import pending_line_summaries
 
@@ -270,6 +314,7 @@ def test_case_page_has_the_coverage_section(factory, client, staff):
 def test_kept_and_extended_results_match_a_fresh_computation(factory, staff, db, monkeypatch):
     """Coverage is kept per process and extended when lines are only added; it must always equal a
     computation from scratch, whatever happened to the ledger in between."""
+    from hotline.cases.models import FACT_COLUMNS, Case, facts_of
     from hotline.costs import service
     from hotline.coverage.engine import CostItem, compute
 
@@ -282,15 +327,13 @@ def test_kept_and_extended_results_match_a_fresh_computation(factory, staff, db,
     def check():
         kept = staff.get(f"/cases/{case.reference}/coverage").get_json()
         lines = [CostItem(*row) for row in db.execute(service._line_query(service.product_of(policy), policy.id))]
-        facts = service.CaseFacts(*db.execute(select(*service._CASE_COLUMNS).where(Case.id == case.id)).one())
+        facts = facts_of(db.execute(select(*FACT_COLUMNS).where(Case.id == case.id)).one())
         fresh = compute(service.product_of(policy), policy.plan, [facts], lines,
                         period=(policy.period_start, policy.period_end))
         assert kept["payable_jpy"] == fresh.payable_jpy
         assert [(x["id"], x["payable_jpy"], x["status"]) for x in kept["lines"]] == \
             [(x.id, x.payable_jpy, x.status) for x in fresh.cases[case.id].lines]
         return kept
-
-    from hotline.cases.models import Case
 
     first = staff.post(url, json={"category": "attack_response", "amount_jpy": 3_000_000, "arose_on": "2026-04-12"})
     check()

@@ -5,9 +5,10 @@ import datetime as dt
 
 import pytest
 
-from hotline.coverage.engine import CaseFacts, CostItem, compute
+from hotline.coverage.engine import CostItem, compute
 from hotline.products.catalogue import get_product
 from tests.support import jst
+from workflows.facts import CaseFacts
 
 TM = get_product("tm-juas-2026")
 D = dt.date
@@ -360,7 +361,7 @@ def test_thirty_day_tokyo_date_trap():
     ledger.add("emergency_response", 1_000_000, D(2026, 5, 10), ordered_at=jst(2026, 5, 10, 12))
     r = run(ledger, [false_alarm(discovered=discovered, reported=jst(2026, 5, 10, 11))])
     td = r.cases[1].thirty_day
-    assert (td.discovery_date, td.window_first, td.window_last) == (D(2026, 4, 10), D(2026, 4, 11), D(2026, 5, 10))
+    assert (td.window.discovery_date, td.window.first, td.window.last) == (D(2026, 4, 10), D(2026, 4, 11), D(2026, 5, 10))
     assert td.status == "valid" and r.lines[1].payable_jpy == 900_000
 
 

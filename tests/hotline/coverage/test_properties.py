@@ -7,9 +7,10 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.coverage.engine import CaseFacts, CostItem, compute
+from hotline.coverage.engine import CostItem, compute
 from hotline.products.catalogue import get_product
 from tests.support import jst
+from workflows.facts import CaseFacts
 
 TM = get_product("tm-juas-2026")
 CODES = [c.code for c in TM.categories]

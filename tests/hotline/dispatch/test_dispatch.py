@@ -12,6 +12,7 @@ from hotline.dispatch import links
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.service import active_dispatch_summaries
 from hotline.outbox.models import OutboxMessage
+from tests.support import jst
 
 LINK = re.compile(r"http://localhost(/dispatch/answer/[\w.\-]+)")
 
@@ -150,13 +151,31 @@ def test_warnings_409_then_override_on_the_timeline(coord, factory, db):
 
 
 def test_emergency_work_before_the_notice_warns(coord, factory):
-    from tests.support import jst
-
     case = factory.case(first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2099, 1, 1, 0, 0))
     v = add_vendor(coord, "LAC")
     r = coord.post(f"/cases/{case.reference}/dispatches",
                    json={"vendor_id": v["id"], "capability": "forensics", "brief": "x"})
     assert r.status_code == 409 and "before the insurer notice" in r.get_json()["error"]["warnings"][0]
+
+
+def test_no_30_day_warning_on_a_sompo_case(coord, factory, api_as):
+    """Forensics while the attack is unknown is ① work under tm-juas-2026; the same dispatch on a Sompo case
+    (no 30-day rule in its product) warns of nothing, whether the notice was late or is still ahead."""
+    operator = api_as(factory.user("operator"))
+    v = add_vendor(coord, "LAC")
+    dispatch = {"vendor_id": v["id"], "capability": "forensics", "brief": "ログ解析"}
+    late = {"first_discovered_at": "2026-04-10T23:30:00+09:00", "reported_at": "2026-05-11T00:00:00+09:00",
+            "summary": "不審な通信を検知"}
+    tm = operator.post("/cases", json={"policy_id": factory.policy().id, **late}).get_json()["reference"]
+    r = coord.post(f"/cases/{tm}/dispatches", json=dispatch)
+    assert r.status_code == 409 and "last day 2026-05-10" in r.get_json()["error"]["warnings"][0]
+    sompo_policy = factory.policy(product="sj-cyber-2018", plan="individual")
+    sompo = operator.post("/cases", json={"policy_id": sompo_policy.id, **late}).get_json()["reference"]
+    r = coord.post(f"/cases/{sompo}/dispatches", json=dispatch)
+    assert r.status_code == 201 and r.get_json()["warnings"] == []
+    ahead = factory.case(sompo_policy, reported_at=jst(2099, 1, 1, 0, 0))  # the notice is still to come
+    r = coord.post(f"/cases/{ahead.reference}/dispatches", json=dispatch)
+    assert r.status_code == 201 and r.get_json()["warnings"] == []
 
 
 def test_decline_moves_to_the_next_vendor_and_late_acceptance_is_refused(coord, factory, client, db):
