@@ -69,6 +69,19 @@ def database_url(request, tmp_path) -> str:
     return url
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(request, tmp_path_factory) -> str:
+    """One database for all the tests of a module, on each backend: for a world that is costly to build and
+    that the module's tests share (each test then makes fresh rows for what it changes)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module") / "hotline.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    _truncate_all(url)
+    return url
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({
