@@ -11,7 +11,8 @@ from sqlmodel import select
 from hotline.auth import service
 from hotline.auth.models import ApiToken, Role, User
 from hotline.auth.permissions import current_principal, require
-from hotline.errors import Invalid, flash_invalid
+from hotline.error_handlers import flash_invalid
+from hotline.errors import Invalid
 from hotline.extensions import get_session, login_manager
 from hotline.orgs.service import list_organizations
 

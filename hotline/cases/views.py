@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import select
@@ -16,7 +16,8 @@ from hotline.cases.sections import render_sections
 from hotline.db import utcnow
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
-from hotline.errors import ApiError, Invalid, fields_from_validation
+from hotline.error_handlers import fields_from_validation
+from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.orgs.models import Organization, Policy
@@ -209,10 +210,8 @@ def deadline_met(reference: str, kind: str):
         flash(_("Recorded: %(what)s.", what=_(LABELS.get(kind, kind))))
     except ValidationError as exc:
         flash("; ".join(f"{k}: {v}" for k, v in fields_from_validation(exc).items()), "error")
-    except ApiError as exc:
+    except Invalid as exc:
         session.rollback()
-        if exc.status == 404:
-            abort(404)
         flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message, "error")
     return redirect(url_for("cases.show", reference=reference))
 

@@ -11,7 +11,7 @@ from hotline.cases.models import Case
 from hotline.dispatch import links, messages, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.settings import from_config
-from hotline.errors import ApiError
+from hotline.errors import Forbidden
 from hotline.extensions import get_session
 from vendors.notifier import gather_twiml, notifier_from_config, say_twiml, twilio_signature_valid
 
@@ -31,7 +31,7 @@ def _check_signature() -> None:
     public = settings.base_url + request.full_path.rstrip("?")
     if not twilio_signature_valid(current_app.config.get("TWILIO_AUTH_TOKEN"), [public, request.url],
                                   request.form.to_dict(), request.headers.get("X-Twilio-Signature", "")):
-        raise ApiError(403, "Invalid Twilio signature.", code="bad_signature")
+        raise Forbidden("Invalid Twilio signature.", code="bad_signature")
 
 
 def _twiml(xml: str) -> Response:

@@ -11,7 +11,8 @@ from hotline.dispatch import links, registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.schemas import ContactIn, DispatchIn, VendorIn, VendorPatch
 from hotline.dispatch.settings import from_config
-from hotline.errors import ApiError, Conflict, Invalid, fields_from_validation
+from hotline.error_handlers import fields_from_validation, status_of
+from hotline.errors import Conflict, Forbidden, Invalid, NeedsOverride
 from hotline.extensions import get_session
 from vendors import capabilities, escalation
 from vendors.notifier import notifier_from_config
@@ -119,7 +120,7 @@ def edit(vendor_id: int):
     if request.method == "GET":
         return _render_form(vendor, values, {})
     if not can(current_principal(), "vendor.write"):
-        raise ApiError(403, _("Your role may not do this."))
+        raise Forbidden(_("Your role may not do this."))
     values = {**_vendor_form_data(request.form), "contacts_text": request.form.get("contacts", "")}
     new_contacts, contact_error = _parse_contacts(values["contacts_text"])
     if contact_error:
@@ -203,13 +204,14 @@ def dispatch_create(reference: str):
         return again(422, errors=fields_from_validation(exc))
     except Invalid as exc:
         session.rollback()
-        return again(422, errors=exc.fields)
+        return again(status_of(exc), errors=exc.fields)
+    except NeedsOverride as exc:
+        session.rollback()  # the same warnings, in the page's language
+        return again(status_of(exc), warnings=service.warnings_for(session, case, policy.product, form["capability"],
+                                                                   now=service.utcnow(), translate=_))
     except Conflict as exc:
         session.rollback()
-        if exc.code == "warnings":  # the same warnings, in the page's language
-            return again(409, warnings=service.warnings_for(session, case, policy.product, form["capability"],
-                                                            now=service.utcnow(), translate=_))
-        return again(409, errors={"case": exc.message})
+        return again(status_of(exc), errors={"case": exc.message})
     flash(_("Dispatch #%(id)s sent; waiting for the vendor to accept.", id=dispatch.id))
     return redirect(url_for("vendors.case_dispatches", reference=case.reference))
 

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
-from hotline.errors import Invalid, flash_invalid
+from hotline.error_handlers import flash_invalid
+from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.orgs import service

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from hotline.audit.service import record
 from hotline.cases.models import Case
 from hotline.db import utcnow
-from hotline.errors import ApiError, Conflict, Invalid, NotFound
+from hotline.errors import Blocked, Invalid, NotFound
 from hotline.phases.models import CasePhase, CaseTask
 from workflows import phases as rules
 from workflows.tasks import checklist
@@ -127,8 +127,7 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
     blocked = rules.blockers(statuses, key, action, case_closed=case.status == "closed",
                              closing_blockers=outside, open_closure_tasks=open_closure, lang=lang)
     if blocked:
-        raise Conflict("Cannot " + action + " " + rules.title(key) + ": " + "; ".join(blocked),
-                       code="guard", extra={"blockers": blocked})
+        raise Blocked("Cannot " + action + " " + rules.title(key) + ": " + "; ".join(blocked), blockers=blocked)
 
     phase = by_key[key]
     old = phase.status
@@ -164,8 +163,8 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
             session.commit()
         except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
             session.rollback()
-            raise Conflict("The phase was changed by someone else at the same moment; reload and try again.",
-                           code="guard", extra={"blockers": ["changed at the same moment"]}) from None
+            raise Blocked("The phase was changed by someone else at the same moment; reload and try again.",
+                          blockers=["changed at the same moment"]) from None
     return rows
 
 
@@ -184,7 +183,7 @@ def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_
     if not title.strip():
         raise Invalid({"title": "a title is required"})
     if case.status == "closed":
-        raise Conflict("The case is closed; no task can be added.", code="guard")
+        raise Blocked("The case is closed; no task can be added.", blockers=["the case is closed"])
     if owner_id is not None:
         from hotline.auth.models import User
 
@@ -211,7 +210,7 @@ def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now
     if task.status == "done":
         return task  # completing twice is harmless and leaves one event
     if case.status == "closed":
-        raise Conflict("The case is closed; its tasks can no longer change.", code="guard")
+        raise Blocked("The case is closed; its tasks can no longer change.", blockers=["the case is closed"])
     now = now or utcnow()
     task.status, task.done_at = "done", now
     task.done_by_id = getattr(actor, "id", None)
@@ -235,4 +234,4 @@ def overdue_tasks(session: Session, *, now: dt.datetime | None = None, limit: in
 def require_phase_key(key: str) -> None:
     """An unknown phase key in a URL is a resource that does not exist: 404."""
     if key not in rules.PHASES:
-        raise ApiError(404, f"No such phase {key!r}; phases are {', '.join(rules.PHASE_KEYS)}.")
+        raise NotFound(message=f"No such phase {key!r}; phases are {', '.join(rules.PHASE_KEYS)}.")
