@@ -7,39 +7,41 @@ pickled into a job store: the database rows are the schedule.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import threading
-from collections.abc import Callable
 
 from flask import Flask
 
+from hotline.deadlines import jobs as deadline_jobs
+from hotline.dispatch import jobs as dispatch_jobs
+from hotline.phases import jobs as phase_jobs
+
 log = logging.getLogger("hotline.clock")
 
-# "module:function" references; each is called as job(app) inside an app context, returns a count.
-JOBS: list[str] = [
-    "hotline.deadlines.jobs:mark_missed",
-    "hotline.deadlines.jobs:send_reminders",
-    "hotline.phases.jobs:remind_overdue_tasks",
-    "hotline.dispatch.jobs:escalate_dispatches",
-]
+# Every job, imported: a job module that cannot be imported stops the clock at start-up, loudly.
+# Each is called as job(app) inside an app context and returns how many rows it handled.
+JOBS = (
+    deadline_jobs.mark_missed,
+    deadline_jobs.send_reminders,
+    phase_jobs.remind_overdue_tasks,
+    dispatch_jobs.escalate_dispatches,
+)
 
 
-def resolve(ref: str) -> Callable[[Flask], int]:
-    module, _, name = ref.partition(":")
-    return getattr(importlib.import_module(module), name)
+def name(job) -> str:
+    return f"{job.__module__}.{job.__name__}"
 
 
 def tick(app: Flask) -> dict[str, int]:
     """Run every job once. A failing job is logged and does not stop the others."""
     done: dict[str, int] = {}
-    for ref in JOBS:
+    for job in JOBS:
         try:
             with app.app_context():
-                done[ref] = resolve(ref)(app) or 0
+                done[name(job)] = job(app) or 0
         except Exception:
-            log.exception("clock job %s failed; it will run again at the next tick", ref)
+            log.exception("clock job %s failed; it will run again at the next tick", name(job))
     if any(done.values()):
         log.info("tick: %s", done)
     return done
@@ -76,7 +78,7 @@ def run(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("clock: started, tick every %ss, jobs: %s", app.config["CLOCK_TICK_SECONDS"], ", ".join(JOBS) or "none")
+    log.info("clock: started, tick every %ss, jobs: %s", app.config["CLOCK_TICK_SECONDS"], ", ".join(map(name, JOBS)) or "none")
     scheduler.start()
     stop.wait()
     scheduler.shutdown(wait=True)

@@ -33,11 +33,15 @@ def make_api_blueprint(children: list[Blueprint]) -> Blueprint:
     for child in children:
         api.register_blueprint(child)
 
+    import sys
+
     from hotline.api.openapi import document
+
+    modules = [sys.modules[child.import_name] for child in children]
 
     @api.get("/openapi.json")
     def openapi():
-        return jsonify(document())
+        return jsonify(document(modules))
 
     return api
 

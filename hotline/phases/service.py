@@ -6,28 +6,24 @@ Every change records an audit event with the case id (the timeline): phase event
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import logging
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
 from hotline.cases.models import Case
+from hotline.costs.service import pending_line_summaries
 from hotline.db import utcnow
+from hotline.deadlines.service import open_deadline_summaries
+from hotline.dispatch.service import active_dispatch_summaries
 from hotline.errors import Blocked, Invalid, NotFound
 from hotline.phases.models import CasePhase, CaseTask
 from workflows import phases as rules
 from workflows.tasks import checklist
 
-log = logging.getLogger(__name__)
-
-# What stops a case from closing, owned by other domains: "module:function"(session, case_id) -> [str].
-CLOSING_GUARDS = (
-    "hotline.deadlines.service:open_deadline_summaries",
-    "hotline.costs.service:pending_line_summaries",
-    "hotline.dispatch.service:active_dispatch_summaries",
-)
+# What stops a case from closing, owned by other domains: guard(session, case_id, lang=...) -> [str].
+# Imported, so a guard that cannot load stops the app at start-up instead of letting a case close without it.
+CLOSING_GUARDS = (open_deadline_summaries, pending_line_summaries, active_dispatch_summaries)
 
 
 def _facts(case: Case) -> dict:
@@ -89,18 +85,7 @@ def phases_with_tasks(session: Session, case: Case) -> list[tuple[CasePhase, lis
 
 def closing_blockers(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
     """Open deadlines, pending cost lines and active dispatches, from the domains that own them."""
-    out: list[str] = []
-    for ref in CLOSING_GUARDS:
-        module_name, _, fn = ref.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # that domain is not installed in this build
-            if exc.name != module_name and not module_name.startswith(f"{exc.name}."):
-                raise
-            log.warning("closing guard %s unavailable: %s", ref, exc)
-            continue
-        out += list(getattr(module, fn)(session, case_id, lang=lang))
-    return out
+    return [blocker for guard in CLOSING_GUARDS for blocker in guard(session, case_id, lang=lang)]
 
 
 def move_phase(session: Session, case: Case, key: str, action: str, *, reason: str | None = None,

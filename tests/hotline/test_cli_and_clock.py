@@ -48,22 +48,17 @@ def test_create_user_refuses_bad_input(cli_env):
 
 def test_tick_runs_every_job_and_survives_a_failing_one(app, monkeypatch):
     calls = []
-    monkeypatch.setattr(clock, "JOBS", ["tests.hotline.test_cli_and_clock:_boom", "tests.hotline.test_cli_and_clock:_count"])
-    monkeypatch.setattr(sys.modules[__name__], "_CALLS", calls)
-    assert clock.tick(app) == {"tests.hotline.test_cli_and_clock:_count": 1}
+
+    def _boom(app):
+        raise RuntimeError("a broken job")
+
+    def _count(app):
+        calls.append("count")
+        return 1
+
+    monkeypatch.setattr(clock, "JOBS", (_boom, _count))
+    assert clock.tick(app) == {f"{__name__}._count": 1}
     assert calls == ["count"]
-
-
-_CALLS: list = []
-
-
-def _boom(app):
-    raise RuntimeError("a broken job")
-
-
-def _count(app):
-    _CALLS.append("count")
-    return 1
 
 
 @pytest.mark.slow

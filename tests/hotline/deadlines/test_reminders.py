@@ -164,7 +164,7 @@ def _sent(app, reminder_id):
 
 @pytest.fixture
 def clock_jobs(monkeypatch):
-    monkeypatch.setattr(clock, "JOBS", ["hotline.deadlines.jobs:mark_missed", "hotline.deadlines.jobs:send_reminders"])
+    monkeypatch.setattr(clock, "JOBS", (jobs.mark_missed, jobs.send_reminders))
 
 
 def _second_app(app):

@@ -9,18 +9,18 @@ from sqlmodel import Session, select
 
 from hotline import clock
 from hotline.audit.models import AuditEvent
+from hotline.dispatch.jobs import escalate_dispatches
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.outbox.models import OutboxMessage
 from tests.hotline.dispatch.test_dispatch import add_vendor, sms_links
 
 pytestmark = pytest.mark.slow
-JOB = "hotline.dispatch.jobs:escalate_dispatches"
 
 
 @pytest.fixture
 def fast(app, monkeypatch):
     app.config.update(CLOCK_TICK_SECONDS=0.2, DISPATCH_ACK_TIMEOUT_SECONDS=1)
-    monkeypatch.setattr(clock, "JOBS", [JOB])  # only this domain's job: the test is about it
+    monkeypatch.setattr(clock, "JOBS", (escalate_dispatches,))  # only this domain's job: the test is about it
     return app
 
 

@@ -167,21 +167,31 @@ def test_closing_guards_come_from_the_other_domains(db, factory, monkeypatch):
         return fn
 
     import hotline.phases.service as svc
-    monkeypatch.setattr(svc, "CLOSING_GUARDS", ("tests.hotline.phases.test_api:_guard_a", "tests.hotline.phases.test_api:_guard_b"))
-    monkeypatch.setattr(__import__("tests.hotline.phases.test_api", fromlist=["x"]), "_guard_a", fake("a"), raising=False)
-    monkeypatch.setattr(__import__("tests.hotline.phases.test_api", fromlist=["x"]), "_guard_b", fake("b"), raising=False)
+    monkeypatch.setattr(svc, "CLOSING_GUARDS", (fake("a"), fake("b")))
     case = factory.case()
     assert service.closing_blockers(db, case.id) == ["a blocks", "b blocks"]
     assert service.closing_blockers(db, case.id, lang="ja") == ["aが妨げ", "bが妨げ"]
     assert calls == [("a", case.id, "en"), ("b", case.id, "en"), ("a", case.id, "ja"), ("b", case.id, "ja")]
 
 
-def test_a_missing_domain_is_skipped_but_a_broken_import_is_not(db, factory, monkeypatch):
-    import hotline.phases.service as svc
+@pytest.mark.parametrize("broken", ["hotline.dispatch.service", "hotline.costs.service"])
+def test_a_guard_that_cannot_load_stops_the_app_and_the_clock_at_start_up(broken, tmp_path):
+    """Never a case closed with a guard silently gone: a guard module that fails to import fails loudly."""
+    import os
+    import subprocess
+    import sys
 
-    case = factory.case()
-    monkeypatch.setattr(svc, "CLOSING_GUARDS", ("hotline.not_built_yet.service:x",))
-    assert service.closing_blockers(db, case.id) == []
+    breaks = ("import sys\n"
+              "class Broken:\n"
+              "    def find_spec(self, name, path=None, target=None):\n"
+              f"        if name == {broken!r}: raise ImportError('broken on purpose: ' + name)\n"
+              "sys.meta_path.insert(0, Broken())\n")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "x"}
+    for start in ("from hotline import create_app; create_app()",  # the web app
+                  "from flask.cli import main; sys.argv = ['flask', '--app', 'hotline', 'clock']; main()"):
+        out = subprocess.run([sys.executable, "-c", breaks + start], capture_output=True, text=True, cwd=tmp_path,
+                             env=env, timeout=120)
+        assert out.returncode != 0 and f"ImportError: broken on purpose: {broken}" in out.stderr, (start, out.stderr)
 
 
 def test_an_open_deadline_stops_closing_until_it_is_met(api, factory):
@@ -372,9 +382,9 @@ def test_overdue_tasks_are_reminded_once(app, db, factory):
 
 def test_the_clock_lists_the_job():
     from hotline import clock
+    from hotline.phases.jobs import remind_overdue_tasks
 
-    assert "hotline.phases.jobs:remind_overdue_tasks" in clock.JOBS
-    assert callable(clock.resolve("hotline.phases.jobs:remind_overdue_tasks"))
+    assert remind_overdue_tasks in clock.JOBS
 
 
 def test_dashboard_shows_overdue_tasks(client, factory, db):
@@ -461,8 +471,9 @@ def test_openapi_documents_every_workflow_endpoint(client):
 
 def test_the_case_page_shows_the_phases_and_timeline_sections(app, client, factory, staff):
     from hotline.cases.sections import CASE_SECTIONS
+    from hotline.phases.views import case_section
 
-    assert "hotline.phases.views:case_section" in CASE_SECTIONS
+    assert case_section in CASE_SECTIONS
     case = factory.case()
     login(client, staff)
     r = client.get(f"/cases/{case.reference}", headers={"Accept-Language": "ja"})
