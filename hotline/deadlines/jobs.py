@@ -21,7 +21,6 @@ from hotline.deadlines.models import Deadline, Reminder
 from hotline.deadlines.service import record_missed
 from hotline.formatting import duration, jst
 from hotline.outbox.service import send
-from vendors.notifier import notifier_from_config
 from workflows.deadlines import LABELS, LABELS_JA
 
 BATCH = 500
@@ -92,7 +91,7 @@ def send_reminders(app: Flask, *, now: dt.datetime | None = None) -> int:
                 session.execute(sa.update(Reminder).where(Reminder.id == r.id)
                                 .values(status="skipped", reason=why))
             else:
-                notifier = notifier or notifier_from_config(app.config)
+                notifier = notifier or app.extensions["hotline.notifier"]
                 msg = send(session, notifier, channel=r.channel, to=r.recipient, case_id=r.case_id,
                            source=f"reminder:{r.id}",
                            body=reminder_body(case, deadline, now, app.config["PUBLIC_BASE_URL"]))

@@ -12,8 +12,8 @@ from hotline.dispatch import links, messages, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.settings import from_config
 from hotline.errors import Forbidden
-from hotline.extensions import get_session
-from vendors.notifier import gather_twiml, notifier_from_config, say_twiml, twilio_signature_valid
+from hotline.extensions import get_session, notifier
+from vendors.notifier.twilio import gather_twiml, say_twiml, twilio_signature_valid
 
 bp = Blueprint("dispatch_twilio", __name__, url_prefix="/twilio/dispatch")
 
@@ -76,6 +76,6 @@ def answer(token: str):
     if digit not in ("1", "2"):
         return _menu(token)
     outcome = service.respond(get_session(), attempt_id=attempt.id, answer="accept" if digit == "1" else "decline",
-                              via="voice", notifier=notifier_from_config(current_app.config),
+                              via="voice", notifier=notifier(),
                               settings=from_config(current_app.config))
     return _twiml(say_twiml(OUTCOME_TEXT[outcome]))

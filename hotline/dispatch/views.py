@@ -13,9 +13,8 @@ from hotline.dispatch.schemas import ContactIn, DispatchIn, VendorIn, VendorPatc
 from hotline.dispatch.settings import from_config
 from hotline.error_handlers import fields_from_validation, status_of
 from hotline.errors import Conflict, Forbidden, Invalid, NeedsOverride
-from hotline.extensions import get_session
+from hotline.extensions import get_session, notifier
 from vendors import capabilities, escalation
-from vendors.notifier import notifier_from_config
 
 bp = Blueprint("vendors", __name__)
 
@@ -198,7 +197,7 @@ def dispatch_create(reference: str):
                           capability=form["capability"], brief=form["brief"],
                           override_warnings=form["override_warnings"])
         dispatch = service.create_dispatch(session, case=case, product_code=policy.product, data=data, actor=user,
-                                           notifier=notifier_from_config(current_app.config),
+                                           notifier=notifier(),
                                            settings=from_config(current_app.config))
     except ValidationError as exc:
         return again(422, errors=fields_from_validation(exc))
@@ -227,7 +226,7 @@ def dispatch_action(reference: str, dispatch_id: int):
     try:
         service.coordinator_action(session, dispatch=service.get_dispatch(session, case, dispatch_id), action=action,
                                    note=request.form.get("note", ""), actor=current_principal(),
-                                   notifier=notifier_from_config(current_app.config),
+                                   notifier=notifier(),
                                    settings=from_config(current_app.config))
         flash(_("Dispatch #%(id)s updated.", id=dispatch_id))
     except Conflict as exc:
@@ -282,7 +281,7 @@ def answer_post(token: str):
         return _answer_page(token, attempt, dispatch, problem="choose", status=422)
     session = get_session()
     outcome = service.respond(session, attempt_id=attempt.id, answer=choice, via="link",
-                              notifier=notifier_from_config(current_app.config),
+                              notifier=notifier(),
                               settings=from_config(current_app.config))
     session.refresh(dispatch)
     status = {"already_used": 409}.get(outcome, 200)

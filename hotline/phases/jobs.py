@@ -11,7 +11,6 @@ from hotline.db import claim, lock_due, utcnow
 from hotline.formatting import jst
 from hotline.outbox.service import send
 from hotline.phases.models import CaseTask
-from vendors.notifier import notifier_from_config
 
 
 def _recipient(session: Session, task: CaseTask, case: Case) -> tuple[str, str] | None:
@@ -27,7 +26,7 @@ def remind_overdue_tasks(app: Flask) -> int:
     """Claim each open, overdue, not yet reminded task of an open case and send one reminder for it."""
     now = utcnow()
     sent = 0
-    notifier = notifier_from_config(app.config)
+    notifier = app.extensions["hotline.notifier"]
     with Session(app.extensions["hotline.engine"], expire_on_commit=False) as session:
         due = session.exec(lock_due(
             select(CaseTask.id)

@@ -243,9 +243,8 @@ def test_two_clocks_send_each_reminder_once(app, db, factory, coordinator, clock
     assert all(_sent(app, rid) for rid in ids)
 
 
+@pytest.mark.twilio
 def test_twilio_adapter_sends_a_reminder_through_the_real_client(app, db, factory, coordinator, fake_twilio):
-    app.config.update(TWILIO_ACCOUNT_SID=fake_twilio.account_sid, TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
-                      TWILIO_FROM_NUMBER="+15005550006", TWILIO_API_BASE_URL=fake_twilio.url)
     case = open_case(db, factory, coordinator, eu_data_subjects=True)
     first = reminders(db, case.id)[0]
     assert jobs.send_reminders(app, now=first.send_at) == 2

@@ -109,7 +109,7 @@ def test_acceptance_racing_escalation_has_one_winner(fast, factory, api_as):
     from hotline.dispatch.jobs import escalate_dispatches
     from hotline.dispatch.service import respond
     from hotline.dispatch.settings import from_config
-    from vendors.notifier import OutboxNotifier
+    from vendors.notifier.outbox import OutboxNotifier
 
     coord = api_as(factory.user("coordinator"))
     a = add_vendor(coord, "A社", escalation_rank=1)
