@@ -78,4 +78,5 @@ def load(session: Session, *, hash_method: str = "scrypt") -> list[tuple[str, st
     session.flush()
     for step in STEPS:
         step(session, orgs, users)
+    session.commit()
     return [(email, passwords[email], role) for email, role, *_ in USERS]

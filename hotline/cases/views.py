@@ -149,7 +149,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200):
     session = get_session()
     user = current_principal()
     case, policy = service.get_visible_case(session, user, reference)
-    rows = deadlines.ensure_deadlines(session, case, offsets=_offsets())
+    rows = deadlines.deadlines_of(session, case.id)
     organization = session.get(Organization, policy.organization_id)
     coordinator = session.get(User, case.coordinator_id) if case.coordinator_id else None
     values = form or {**{n: getattr(case, n) or "" for n in TEXTS},
@@ -181,7 +181,6 @@ def update_facts(reference: str):
     try:
         data = CasePatch.model_validate(payload)
         if not errors:
-            deadlines.ensure_deadlines(session, case, offsets=_offsets())
             changes = service.update_case(session, case, data, actor=current_principal(), offsets=_offsets())
             if changes:
                 flash(_("Facts saved. Deadlines moved: %(kinds)s.",
@@ -206,7 +205,6 @@ def deadline_met(reference: str, kind: str):
     try:
         data = DeadlineMetIn.model_validate({"met_at": _instant(raw) if raw else utcnow()})
         deadlines.record_met(session, case, kind, data.met_at, actor=current_principal(), offsets=_offsets())
-        session.commit()
         flash(_("Recorded: %(what)s.", what=_(LABELS.get(kind, kind))))
     except ValidationError as exc:
         flash("; ".join(f"{k}: {v}" for k, v in fields_from_validation(exc).items()), "error")

@@ -47,7 +47,6 @@ def create_organization():
     except ValidationError as exc:
         flash_invalid(exc)
         return redirect(url_for("orgs.index"))
-    session.commit()
     flash(_("Organisation %(name)s registered.", name=org.name))
     return redirect(url_for("orgs.index"))
 
@@ -67,6 +66,5 @@ def create_policy():
         session.rollback()
         flash_invalid(exc)
         return redirect(url_for("orgs.index", **{k: v for k, v in form.items() if k != "csrf_token"}))
-    session.commit()
     flash(_("Policy %(number)s registered.", number=policy.policy_number))
     return redirect(url_for("orgs.index"))

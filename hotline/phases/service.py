@@ -11,13 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
+from hotline.auth.models import User
 from hotline.cases.models import Case
 from hotline.costs.service import pending_line_summaries
-from hotline.db import utcnow
+from hotline.db import claim, lock_due, utcnow
 from hotline.deadlines.service import open_deadline_summaries
 from hotline.dispatch.service import active_dispatch_summaries
 from hotline.errors import Blocked, Invalid, NotFound
+from hotline.formatting import jst
+from hotline.outbox.service import send
 from hotline.phases.models import CasePhase, CaseTask
+from vendors.notifier import Notifier
 from workflows import phases as rules
 from workflows.tasks import checklist
 
@@ -37,39 +41,19 @@ def _generate_tasks(session: Session, case: Case, key: str, started_at: dt.datet
     return tasks
 
 
-def initialise_case_workflow(session: Session, case: Case) -> list[CasePhase]:
-    """Create the nine phase rows of a new case (intake active from the hotline call) and intake's checklist.
-
-    Does not commit: the intake service calls it inside its own unit of work. Safe to call twice.
-    """
-    existing = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id)
-                                 .order_by(CasePhase.position)))
-    if existing:
-        return existing
+def initialise_case_workflow(session: Session, case: Case) -> None:
+    """Create the nine phase rows of a case that has none (intake active from the hotline call) and intake's
+    checklist. Does not commit: intake (and the backfill of older cases) call it inside their unit of work."""
     start = case.reported_at or case.created_at or utcnow()
-    rows = []
-    for position, (key, status) in enumerate(rules.initial_statuses().items()):
-        rows.append(CasePhase(case_id=case.id, key=key, position=position, status=status,
-                              started_at=start if status == "active" else None))
-    session.add_all(rows)
+    session.add_all([CasePhase(case_id=case.id, key=key, position=position, status=status,
+                               started_at=start if status == "active" else None)
+                     for position, (key, status) in enumerate(rules.initial_statuses().items())])
     _generate_tasks(session, case, "intake", start)
     session.flush()
-    return rows
 
 
-def ensure_phases(session: Session, case: Case) -> list[CasePhase]:
-    """The case's phase rows in order, created on first access (cases opened before this domain existed)."""
-    rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).order_by(CasePhase.position)))
-    if rows:
-        return rows
-    try:
-        rows = initialise_case_workflow(session, case)
-        session.commit()
-    except IntegrityError:  # another request created them at the same moment: use theirs
-        session.rollback()
-        rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id)
-                                 .order_by(CasePhase.position)))
-    return rows
+def phases_of(session: Session, case_id: int) -> list[CasePhase]:
+    return list(session.exec(select(CasePhase).where(CasePhase.case_id == case_id).order_by(CasePhase.position)))
 
 
 def case_tasks(session: Session, case_id: int) -> list[CaseTask]:
@@ -78,7 +62,7 @@ def case_tasks(session: Session, case_id: int) -> list[CaseTask]:
 
 
 def phases_with_tasks(session: Session, case: Case) -> list[tuple[CasePhase, list[CaseTask]]]:
-    rows = ensure_phases(session, case)
+    rows = phases_of(session, case.id)
     tasks = case_tasks(session, case.id)
     return [(p, [t for t in tasks if t.phase_key == p.key]) for p in rows]
 
@@ -89,15 +73,13 @@ def closing_blockers(session: Session, case_id: int, *, lang: str = "en") -> lis
 
 
 def move_phase(session: Session, case: Case, key: str, action: str, *, reason: str | None = None,
-               actor=None, now: dt.datetime | None = None, commit: bool = True,
-               lang: str = "en") -> list[CasePhase]:
-    """Start, complete or skip a phase. 422 for bad input, 409 `guard` with the blockers (in `lang`: the API
-    answers in English, the pages in the reader's language), else applied."""
+               actor=None, now: dt.datetime | None = None, lang: str = "en") -> list[CasePhase]:
+    """Start, complete or skip a phase; commits. Invalid for bad input, Blocked with the blockers (in `lang`: the
+    API answers in English, the pages in the reader's language)."""
     fields = rules.validate_move(key, action, reason)
     if fields:
         raise Invalid(fields)
     now = now or utcnow()
-    ensure_phases(session, case)
     # Re-read the rows locked (PostgreSQL): two people pressing the same button move the phase once.
     rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).order_by(CasePhase.position)
                              .with_for_update().execution_options(populate_existing=True)))
@@ -143,13 +125,12 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
         record(session, actor=actor, kind="case_closed", entity="case", entity_id=case.id, case_id=case.id,
                summary="Case closed", summary_ja="案件をクローズ", field="status", old="open", new="closed", at=now)
     session.add_all([phase, case])
-    if commit:
-        try:
-            session.commit()
-        except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
-            session.rollback()
-            raise Blocked("The phase was changed by someone else at the same moment; reload and try again.",
-                          blockers=["changed at the same moment"]) from None
+    try:
+        session.commit()
+    except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
+        session.rollback()
+        raise Blocked("The phase was changed by someone else at the same moment; reload and try again.",
+                      blockers=["changed at the same moment"]) from None
     return rows
 
 
@@ -162,7 +143,8 @@ def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
 
 def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_ja: str | None = None,
              due_at: dt.datetime | None = None, owner_role: str | None = None, owner_id: int | None = None,
-             cost_category: str | None = None, actor=None, commit: bool = True) -> CaseTask:
+             cost_category: str | None = None, actor=None) -> CaseTask:
+    """Add a task by hand to a phase's checklist; commits."""
     if phase_key not in rules.PHASES:
         raise Invalid({"phase": f"unknown phase; one of {', '.join(rules.PHASE_KEYS)}"})
     if not title.strip():
@@ -170,11 +152,8 @@ def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_
     if case.status == "closed":
         raise Blocked("The case is closed; no task can be added.", blockers=["the case is closed"])
     if owner_id is not None:
-        from hotline.auth.models import User
-
         if session.get(User, owner_id) is None:
             raise Invalid({"owner_id": "no such user"})
-    ensure_phases(session, case)
     task = CaseTask(case_id=case.id, phase_key=phase_key, title_en=title.strip(),
                     title_ja=(title_ja or title).strip(), due_at=due_at, owner_role=owner_role, owner_id=owner_id,
                     cost_category=cost_category)
@@ -184,13 +163,13 @@ def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_
     record(session, actor=actor, kind="task_added", entity="case_task", entity_id=task.id, case_id=case.id,
            summary=f"Task added to {rules.title(phase_key)}: {task.title_en}{due}",
            summary_ja=f"タスクを追加（{rules.title(phase_key, 'ja')}）：{task.title_ja}", field="task", new="open")
-    if commit:
-        session.commit()
+    session.commit()
     return task
 
 
-def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now: dt.datetime | None = None,
-                  commit: bool = True) -> CaseTask:
+def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now: dt.datetime | None = None
+                  ) -> CaseTask:
+    """Mark a task done; commits. Twice is harmless and leaves one event."""
     task = get_task(session, case, task_id)
     if task.status == "done":
         return task  # completing twice is harmless and leaves one event
@@ -203,8 +182,7 @@ def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now
     record(session, actor=actor, kind="task_done", entity="case_task", entity_id=task.id, case_id=case.id,
            summary=f"Task done: {task.title_en}", summary_ja=f"タスク完了：{task.title_ja}",
            field=task.template_key or "task", old="open", new="done", at=now)
-    if commit:
-        session.commit()
+    session.commit()
     return task
 
 
@@ -214,6 +192,47 @@ def overdue_tasks(session: Session, *, now: dt.datetime | None = None, limit: in
                              .where(CaseTask.status == "open", CaseTask.due_at.is_not(None), CaseTask.due_at <= now,
                                     Case.status == "open")
                              .order_by(CaseTask.due_at, CaseTask.id).limit(limit)))
+
+
+def tasks_to_remind(session: Session, *, now: dt.datetime, limit: int = 100) -> list[int]:
+    """Ids of the open, overdue tasks of open cases that nobody has been reminded of yet."""
+    return list(session.exec(select(CaseTask.id).where(
+        CaseTask.status == "open", CaseTask.due_at.is_not(None), CaseTask.due_at <= now,
+        CaseTask.reminded_at.is_(None), CaseTask.case_id.in_(select(Case.id).where(Case.status == "open")))
+        .order_by(CaseTask.due_at).limit(limit)))
+
+
+def _recipient(session: Session, task: CaseTask, case: Case) -> tuple[str, str] | None:
+    """(channel, address): the task's owner, else the case's coordinator; SMS when they have a phone."""
+    for user_id in (task.owner_id, case.coordinator_id):
+        user = session.get(User, user_id) if user_id else None
+        if user is not None and user.is_active:
+            return ("sms", user.phone) if user.phone else ("email", user.email)
+    return None
+
+
+def remind_overdue_task(session: Session, task_id: int, *, now: dt.datetime, notifier: Notifier) -> bool:
+    """One reminder to the owner of an overdue task, exactly once (claimed like the deadline reminders);
+    commits. False when another clock has it."""
+    task = session.exec(lock_due(select(CaseTask).where(CaseTask.id == task_id,
+                                                        CaseTask.reminded_at.is_(None)))).first()
+    if task is None or not claim(session, CaseTask, task_id, column="reminded_at", value=now):
+        session.rollback()
+        return False
+    case = session.get(Case, task.case_id)
+    target = _recipient(session, task, case)
+    if target is not None:
+        send(session, notifier, channel=target[0], to=target[1], case_id=case.id, source=f"task:{task.id}",
+             body=f"[{case.reference}] 期限超過のタスク / Overdue task: {task.title_ja} / {task.title_en} "
+                  f"(期限 due {jst(task.due_at)} JST)")
+    record(session, actor="clock", kind="reminder_sent", entity="case_task", entity_id=task.id,
+           case_id=case.id, field=task.template_key or "task", at=now,
+           summary=(f"Overdue task reminder sent to {target[1]}: {task.title_en}" if target else
+                    f"Overdue task, nobody to remind (no owner or coordinator): {task.title_en}"),
+           summary_ja=(f"期限超過タスクのリマインダーを送信：{task.title_ja}" if target else
+                       f"期限超過タスク（送信先なし：担当者・コーディネーター未設定）：{task.title_ja}"))
+    session.commit()
+    return True
 
 
 def require_phase_key(key: str) -> None:

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from hotline import clock
+from tests.support import jst
 
 
 def _flask(env, *args, check=True):
@@ -49,16 +50,17 @@ def test_create_user_refuses_bad_input(cli_env):
 def test_tick_runs_every_job_and_survives_a_failing_one(app, monkeypatch):
     calls = []
 
-    def _boom(app):
+    def _boom(app, now):
         raise RuntimeError("a broken job")
 
-    def _count(app):
-        calls.append("count")
+    def _count(app, now):
+        calls.append(now)
         return 1
 
     monkeypatch.setattr(clock, "JOBS", (_boom, _count))
-    assert clock.tick(app) == {f"{__name__}._count": 1}
-    assert calls == ["count"]
+    at = jst(2026, 4, 11, 9, 0)
+    assert clock.tick(app, now=at) == {f"{__name__}._count": 1}
+    assert calls == [at]  # every job runs at the instant the tick was given
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from hotline import clock
 from hotline.audit.models import AuditEvent
+from hotline.db import utcnow
 from hotline.dispatch.jobs import escalate_dispatches
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.outbox.models import OutboxMessage
@@ -135,7 +136,7 @@ def test_acceptance_racing_escalation_has_one_winner(fast, factory, api_as):
         def clock_tick(barrier=barrier):
             with fast.app_context():
                 barrier.wait()
-                escalate_dispatches(fast)
+                escalate_dispatches(fast, utcnow())
 
         threads = [threading.Thread(target=vendor), threading.Thread(target=clock_tick)]
         [t.start() for t in threads]
