@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -43,13 +44,16 @@ def _generate_tasks(session: Session, case: Case, key: str, started_at: dt.datet
 
 def initialise_case_workflow(session: Session, case: Case) -> None:
     """Create the nine phase rows of a case that has none (intake active from the hotline call) and intake's
-    checklist. Does not commit: intake (and the backfill of older cases) call it inside their unit of work."""
+    checklist. Does not commit: intake (and the backfill of older cases) call it inside their unit of work.
+    Two bulk INSERTs, no ORM objects: intake is the hot path."""
     start = case.reported_at or case.created_at or utcnow()
-    session.add_all([CasePhase(case_id=case.id, key=key, position=position, status=status,
-                               started_at=start if status == "active" else None)
-                     for position, (key, status) in enumerate(rules.initial_statuses().items())])
-    _generate_tasks(session, case, "intake", start)
-    session.flush()
+    session.execute(sa.insert(CasePhase.__table__), [
+        {"case_id": case.id, "key": key, "position": position, "status": status,
+         "started_at": start if status == "active" else None}
+        for position, (key, status) in enumerate(rules.initial_statuses().items())])
+    tasks = [{"case_id": case.id, "phase_key": "intake", **item} for item in checklist("intake", _facts(case), start)]
+    if tasks:
+        session.execute(sa.insert(CaseTask.__table__), tasks)
 
 
 def phases_of(session: Session, case_id: int) -> list[CasePhase]:
