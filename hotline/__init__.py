@@ -16,13 +16,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
 
-    from hotline import db, errors, extensions, formatting, i18n
+    from hotline import db, error_handlers, extensions, formatting, i18n
+    from vendors import notifier
 
     app.extensions["hotline.engine"] = db.make_engine(app.config["DATABASE_URL"])
+    app.extensions["hotline.notifier"] = notifier.from_config(app.config)  # built once: outbox or Twilio
     extensions.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
 
     if app.config["TRUST_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

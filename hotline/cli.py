@@ -1,4 +1,4 @@
-"""Command-line set-up: `flask --app hotline <command>`."""
+"""Command-line set-up: `flask --app hotline <command>`. Thin: each command calls services, which commit."""
 from __future__ import annotations
 
 import logging
@@ -8,20 +8,33 @@ import sys
 
 import click
 from flask import Flask, current_app
+from sqlmodel import Session
 
-from hotline.db import session_scope, upgrade_schema
+from hotline.db import upgrade_schema
 
 
-def _engine():
-    return current_app.extensions["hotline.engine"]
+def _session() -> Session:
+    return Session(current_app.extensions["hotline.engine"], expire_on_commit=False)
+
+
+def prepare_database() -> int:
+    """Upgrade the schema, then give cases without deadlines or phases (older databases, rows loaded in bulk)
+    what intake gives a case, once; returns how many cases were completed."""
+    from hotline.cases.service import backfill
+    from hotline.deadlines.service import parse_offsets
+
+    upgrade_schema(current_app.config["DATABASE_URL"])
+    with _session() as session:
+        return backfill(session, offsets=parse_offsets(current_app.config["REMINDER_OFFSETS"]))
 
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
-        """Create the schema, or upgrade it to the newest revision. Safe to run twice."""
-        upgrade_schema(current_app.config["DATABASE_URL"])
-        click.echo("Schema is up to date.")
+        """Create the schema, or upgrade it to the newest revision, and complete older cases. Safe to run twice."""
+        completed = prepare_database()
+        click.echo("Schema is up to date." + (f" {completed} older cases were given their deadlines and phases."
+                                              if completed else ""))
 
     @app.cli.command("create-user")
     @click.argument("email")
@@ -36,7 +49,7 @@ def register_cli(app: Flask) -> None:
         from hotline.errors import Invalid
 
         try:
-            with session_scope(_engine()) as session:
+            with _session() as session:
                 user = create(session, email=email, role=role, password=password, organization_id=org_id,
                               display_name=name, phone=phone, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
                               actor="cli")
@@ -55,7 +68,7 @@ def register_cli(app: Flask) -> None:
         from hotline.auth.service import issue_token as issue
         from hotline.auth.service import normalise_email
 
-        with session_scope(_engine()) as session:
+        with _session() as session:
             user = session.exec(select(User).where(User.email == normalise_email(email))).first()
             if user is None:
                 raise click.ClickException(f"no user {email}")
@@ -77,8 +90,8 @@ def register_cli(app: Flask) -> None:
         """Add demo organisations, policies, users and cases (idempotent) and print the logins."""
         from hotline.demo import load
 
-        upgrade_schema(current_app.config["DATABASE_URL"])
-        with session_scope(_engine()) as session:
+        prepare_database()
+        with _session() as session:
             logins = load(session, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         _print_logins(logins)
 
@@ -88,8 +101,8 @@ def register_cli(app: Flask) -> None:
         """Set up the embedded default with demo data, then run the web app and the clock together."""
         from hotline.demo import load
 
-        upgrade_schema(current_app.config["DATABASE_URL"])
-        with session_scope(_engine()) as session:
+        prepare_database()
+        with _session() as session:
             logins = load(session, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         _print_logins(logins)
         env = {**os.environ, "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0"),

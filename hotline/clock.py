@@ -1,45 +1,52 @@
 """The clock process: the one place where time-driven work runs (reminders, escalations).
 
-APScheduler is only a ticker here. Each tick runs every job in `JOBS`; a job claims its due rows
-from the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and records what it did in the same
-transaction, so a restart or a second clock process neither loses nor repeats work. No job is
-pickled into a job store: the database rows are the schedule.
+APScheduler is only a ticker here. Each tick runs every job in `JOBS` at one instant, `now`. A job is thin:
+for each due row it calls a service function that claims the row (`FOR UPDATE SKIP LOCKED` on PostgreSQL
+plus a conditional update), acts and records what it did in one transaction, so a restart or a second clock
+process neither loses nor repeats work. No job is pickled into a job store: the database rows are the
+schedule. Tests call `tick(app, now=...)` at the instant they choose.
 """
 from __future__ import annotations
 
-import importlib
+import datetime as dt
 import logging
 import signal
 import threading
-from collections.abc import Callable
 
 from flask import Flask
 
+from hotline.db import utcnow
+from hotline.deadlines import jobs as deadline_jobs
+from hotline.dispatch import jobs as dispatch_jobs
+from hotline.phases import jobs as phase_jobs
+
 log = logging.getLogger("hotline.clock")
 
-# "module:function" references; each is called as job(app) inside an app context, returns a count.
-JOBS: list[str] = [
-    "hotline.deadlines.jobs:mark_missed",
-    "hotline.deadlines.jobs:send_reminders",
-    "hotline.phases.jobs:remind_overdue_tasks",
-    "hotline.dispatch.jobs:escalate_dispatches",
-]
+# Every job, imported: a job module that cannot be imported stops the clock at start-up, loudly.
+# Each is called as job(app, now) inside an app context and returns how many rows it handled.
+JOBS = (
+    deadline_jobs.mark_missed,
+    deadline_jobs.send_reminders,
+    phase_jobs.remind_overdue_tasks,
+    dispatch_jobs.escalate_dispatches,
+)
 
 
-def resolve(ref: str) -> Callable[[Flask], int]:
-    module, _, name = ref.partition(":")
-    return getattr(importlib.import_module(module), name)
+def name(job) -> str:
+    return f"{job.__module__}.{job.__name__}"
 
 
-def tick(app: Flask) -> dict[str, int]:
-    """Run every job once. A failing job is logged and does not stop the others."""
+def tick(app: Flask, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run every job once, at `now` (the current instant by default). A failing job is logged and does not
+    stop the others."""
+    now = now or utcnow()
     done: dict[str, int] = {}
-    for ref in JOBS:
+    for job in JOBS:
         try:
             with app.app_context():
-                done[ref] = resolve(ref)(app) or 0
+                done[name(job)] = job(app, now) or 0
         except Exception:
-            log.exception("clock job %s failed; it will run again at the next tick", ref)
+            log.exception("clock job %s failed; it will run again at the next tick", name(job))
     if any(done.values()):
         log.info("tick: %s", done)
     return done
@@ -55,14 +62,8 @@ def make_scheduler(app: Flask, *, blocking: bool):
                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
                     timezone="Asia/Tokyo")
     scheduler.add_job(tick, "interval", args=[app], seconds=app.config["CLOCK_TICK_SECONDS"],
-                      id="tick", next_run_time=_now())
+                      id="tick", next_run_time=utcnow())
     return scheduler
-
-
-def _now():
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC)
 
 
 def run(app: Flask) -> None:
@@ -76,7 +77,7 @@ def run(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("clock: started, tick every %ss, jobs: %s", app.config["CLOCK_TICK_SECONDS"], ", ".join(JOBS) or "none")
+    log.info("clock: started, tick every %ss, jobs: %s", app.config["CLOCK_TICK_SECONDS"], ", ".join(map(name, JOBS)) or "none")
     scheduler.start()
     stop.wait()
     scheduler.shutdown(wait=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -57,18 +56,6 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-@contextmanager
-def session_scope(engine: sa.Engine):
-    """A unit of work: commit on success, roll back on error. Services run inside one."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def alembic_config(url: str):

@@ -6,7 +6,6 @@ the command can print them again. Loading twice adds nothing.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import secrets
 from pathlib import Path
 
@@ -15,7 +14,11 @@ from sqlmodel import Session, select
 
 from hotline.auth.models import User
 from hotline.auth.service import create_user
+from hotline.cases import demo as cases_demo
+from hotline.costs import demo as costs_demo
+from hotline.dispatch import demo as dispatch_demo
 from hotline.orgs.models import Organization, Policy
+from hotline.phases import demo as phases_demo
 from workflows.calendar import TOKYO
 
 PERIOD = (dt.datetime(2026, 3, 1, 16, 0, tzinfo=TOKYO), dt.datetime(2027, 3, 1, 16, 0, tzinfo=TOKYO))
@@ -35,13 +38,8 @@ USERS = [  # e-mail, role, display name, index of the organisation for insureds
 # Reminders go to the coordinator's phone. +81-3-0000-xxxx cannot be a real Japanese number (no Tokyo
 # subscriber number starts with 0), so demo messages reach nobody even if Twilio is configured.
 DEMO_PHONES = {"coordinator@hotline.example": "+81300009001"}
-# Further demo steps of other domains, "module:function", each called as fn(session, orgs, users).
-STEPS: list[str] = [
-    "hotline.cases.demo:load",
-    "hotline.phases.demo:load",
-    "hotline.dispatch.demo:load",
-    "hotline.costs.demo:load",
-]
+# Further demo steps of other domains, in order, each called as step(session, orgs, users).
+STEPS = (cases_demo.load, phases_demo.load, dispatch_demo.load, costs_demo.load)
 
 
 def _passwords(path: Path) -> dict[str, str]:
@@ -77,7 +75,7 @@ def load(session: Session, *, hash_method: str = "scrypt") -> list[tuple[str, st
                                phone=DEMO_PHONES.get(email), hash_method=hash_method, actor="demo")
         users[role if org_index in (None, 0) else f"{role}{org_index}"] = user
     session.flush()
-    for ref in STEPS:
-        module, _, fn = ref.partition(":")
-        getattr(importlib.import_module(module), fn)(session, orgs, users)
+    for step in STEPS:
+        step(session, orgs, users)
+    session.commit()
     return [(email, passwords[email], role) for email, role, *_ in USERS]

@@ -14,6 +14,11 @@ def engine():
     return current_app.extensions["hotline.engine"]
 
 
+def notifier():
+    """The app's notifier (outbox or Twilio), built once by the app factory."""
+    return current_app.extensions["hotline.notifier"]
+
+
 def get_session() -> Session:
     """The request's session. Services commit their own unit of work; teardown closes it."""
     if "db" not in g:

@@ -83,12 +83,20 @@ def module_database_url(request, tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(request, database_url, tmp_path):
+    """The app on the test's database, with the outbox notifier; a test marked `twilio` gets the Twilio
+    adapter against the fake Twilio API instead (the notifier is built once, when the app is created), with
+    the marker's keyword arguments as further configuration."""
+    twilio = {"TWILIO_ACCOUNT_SID": None, "TWILIO_AUTH_TOKEN": None, "TWILIO_FROM_NUMBER": None}
+    marker = request.node.get_closest_marker("twilio")
+    if marker is not None:
+        fake = request.getfixturevalue("fake_twilio")
+        twilio = {"TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": fake.auth_token,
+                  "TWILIO_FROM_NUMBER": "+15005550006", "TWILIO_API_BASE_URL": fake.url, **marker.kwargs}
     app = create_app({
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
         "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
-        "PASSWORD_HASH_METHOD": FAST_HASH, "PUBLIC_BASE_URL": "http://localhost",
-        "TWILIO_ACCOUNT_SID": None, "TWILIO_AUTH_TOKEN": None, "TWILIO_FROM_NUMBER": None,
+        "PASSWORD_HASH_METHOD": FAST_HASH, "PUBLIC_BASE_URL": "http://localhost", **twilio,
     })
     app.instance_path = str(tmp_path / "instance")
     os.makedirs(app.instance_path, exist_ok=True)

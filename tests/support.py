@@ -66,8 +66,10 @@ class Factory:
         return token
 
     def case(self, policy=None, **facts):
-        """A case row with sensible defaults; intake rules are tested through the service and API."""
+        """A case row with sensible defaults, completed the way `init-db` completes a row loaded in bulk (its
+        deadlines, phases and intake checklist); intake rules are tested through the service and API."""
         from hotline.cases.models import Case
+        from hotline.cases.service import backfill
 
         policy = policy or self.policy()
         n = self._next()
@@ -77,6 +79,7 @@ class Factory:
         case = Case(**values)
         self.s.add(case)
         self.s.commit()
+        backfill(self.s)
         return case
 
 

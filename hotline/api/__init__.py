@@ -6,7 +6,7 @@ from typing import TypeVar
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel
 
-from hotline.errors import ApiError
+from hotline.errors import Invalid, Unauthenticated
 from hotline.extensions import get_session
 
 
@@ -17,12 +17,12 @@ def authenticate_bearer() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "A valid bearer token is needed.")
+        raise Unauthenticated()
     from hotline.auth.service import user_for_token
 
     user = user_for_token(get_session(), token.strip())
     if user is None:
-        raise ApiError(401, "The bearer token is unknown or revoked.")
+        raise Unauthenticated("The bearer token is unknown or revoked.")
     g.api_user = user
 
 
@@ -33,11 +33,15 @@ def make_api_blueprint(children: list[Blueprint]) -> Blueprint:
     for child in children:
         api.register_blueprint(child)
 
+    import sys
+
     from hotline.api.openapi import document
+
+    modules = [sys.modules[child.import_name] for child in children]
 
     @api.get("/openapi.json")
     def openapi():
-        return jsonify(document())
+        return jsonify(document(modules))
 
     return api
 
@@ -49,5 +53,5 @@ def parse_body(model: type[M]) -> M:
     """The request's JSON object validated by a pydantic model; 422 with fields when it is not."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError(422, "The body must be a JSON object.", fields={"body": "expected a JSON object"})
+        raise Invalid({"body": "expected a JSON object"}, "The body must be a JSON object.")
     return model.model_validate(data)

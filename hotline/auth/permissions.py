@@ -11,7 +11,7 @@ from flask import g, request
 from flask_login import current_user
 
 from hotline.auth.models import Role, User
-from hotline.errors import ApiError, Forbidden, NotFound
+from hotline.errors import Forbidden, NotFound, Unauthenticated
 
 OP, CO, INS, AD = Role.operator, Role.coordinator, Role.insured, Role.admin
 
@@ -64,7 +64,7 @@ def require(permission: str):
             user = current_principal()
             if user is None:
                 if request.path.startswith("/api/"):
-                    raise ApiError(401, "A valid bearer token is needed.")
+                    raise Unauthenticated()
                 from hotline.extensions import login_manager
 
                 return login_manager.unauthorized()

@@ -1,4 +1,4 @@
-"""Users, passwords and API tokens."""
+"""Users, passwords and API tokens. Each function that changes something commits its unit of work."""
 from __future__ import annotations
 
 import hashlib
@@ -60,6 +60,7 @@ def create_user(session: Session, *, email: str, role: str, password: str, organ
     session.flush()
     record(session, actor=actor, kind="user_created", entity="user", entity_id=user.id,
            summary=f"User {email} created with role {role}")
+    session.commit()
     return user
 
 
@@ -90,6 +91,7 @@ def update_user(session: Session, user: User, *, role: str | None = None, organi
     if password or changes["role"][0] != new_role or changes["is_active"][0] != changes["is_active"][1]:
         user.session_version += 1  # log out everywhere
     session.add(user)
+    session.commit()
     return user
 
 
@@ -127,6 +129,7 @@ def issue_token(session: Session, user: User, *, label: str = "", actor=None) ->
     session.flush()
     record(session, actor=actor or user, kind="token_issued", entity="api_token", entity_id=row.id,
            summary=f"API token {row.prefix}… issued for {user.email}")
+    session.commit()
     return token
 
 
@@ -139,6 +142,7 @@ def revoke_token(session: Session, token_id: int, *, actor=None) -> ApiToken:
         session.add(row)
         record(session, actor=actor, kind="token_revoked", entity="api_token", entity_id=row.id,
                summary=f"API token {row.prefix}… revoked")
+        session.commit()
     return row
 
 

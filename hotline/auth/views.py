@@ -11,7 +11,8 @@ from sqlmodel import select
 from hotline.auth import service
 from hotline.auth.models import ApiToken, Role, User
 from hotline.auth.permissions import current_principal, require
-from hotline.errors import Invalid, flash_invalid
+from hotline.error_handlers import flash_invalid
+from hotline.errors import Invalid
 from hotline.extensions import get_session, login_manager
 from hotline.orgs.service import list_organizations
 
@@ -81,7 +82,6 @@ def create_user():
         session.rollback()
         flash_invalid(exc)
         return redirect(url_for("auth.users"))
-    session.commit()
     flash(_("User %(email)s created.", email=user.email))
     return redirect(url_for("auth.users"))
 
@@ -104,7 +104,6 @@ def update_user(user_id: int):
         session.rollback()
         flash_invalid(exc)
         return redirect(url_for("auth.users"))
-    session.commit()
     flash(_("User %(email)s updated.", email=user.email))
     return redirect(url_for("auth.users"))
 
@@ -112,8 +111,6 @@ def update_user(user_id: int):
 @bp.post("/admin/tokens/<int:token_id>/revoke")
 @require("user.manage")
 def revoke_token(token_id: int):
-    session = get_session()
-    service.revoke_token(session, token_id, actor=current_principal())
-    session.commit()
+    service.revoke_token(get_session(), token_id, actor=current_principal())
     flash(_("Token revoked."))
     return redirect(url_for("auth.users"))

@@ -58,7 +58,7 @@ def case_json(case: Case, policy: Policy, *, deadline_rows: list[Deadline] | Non
 
 
 def _full(session, case: Case, policy: Policy) -> dict:
-    return case_json(case, policy, deadline_rows=deadlines.ensure_deadlines(session, case, offsets=offsets()))
+    return case_json(case, policy, deadline_rows=deadlines.deadlines_of(session, case.id))
 
 
 @bp.post("/cases")
@@ -112,7 +112,6 @@ def patch_case(reference: str):
     data = parse_body(CasePatch)
     session = get_session()
     case, _ = service.get_visible_case(session, current_principal(), reference)
-    deadlines.ensure_deadlines(session, case, offsets=offsets())
     service.update_case(session, case, data, actor=current_principal(), offsets=offsets())
     return jsonify(_full(session, case, session.get(Policy, case.policy_id)))
 
@@ -122,7 +121,7 @@ def patch_case(reference: str):
 def get_deadlines(reference: str):
     session = get_session()
     case, _ = service.get_visible_case(session, current_principal(), reference)
-    return jsonify([deadline_json(d) for d in deadlines.ensure_deadlines(session, case, offsets=offsets())])
+    return jsonify([deadline_json(d) for d in deadlines.deadlines_of(session, case.id)])
 
 
 @bp.post("/cases/<reference>/deadlines/<kind>/met")
@@ -132,7 +131,6 @@ def deadline_met(reference: str, kind: str):
     session = get_session()
     case, _ = service.get_visible_case(session, current_principal(), reference)
     row = deadlines.record_met(session, case, kind, data.met_at, actor=current_principal(), offsets=offsets())
-    session.commit()
     return jsonify(deadline_json(row))
 
 

@@ -1,5 +1,9 @@
 """Cases: intake, fact changes (with the deadlines recomputed), lists, and loading a case the way every
-edge must, with the organisation scope applied."""
+edge must, with the organisation scope applied.
+
+Opening a case is one unit of work: the case, its deadlines and reminders, its phases and the intake
+checklist, and the audit entries are committed together.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +20,12 @@ from hotline.cases.models import Case, CaseReferenceCounter
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
 from hotline.db import utcnow
 from hotline.deadlines import service as deadlines
+from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid, NotFound
 from hotline.formatting import TOKYO
 from hotline.orgs.models import Organization, Policy
+from hotline.phases import service as phases
+from hotline.phases.models import CasePhase
 
 # Instants a little ahead of the server clock are clock skew between the caller and us, not the future.
 SKEW = dt.timedelta(minutes=2)
@@ -95,7 +102,7 @@ def _check(session: Session, values: dict, now: dt.datetime) -> None:
 
 def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None,
                 offsets=None) -> Case:
-    """Open a case, compute its deadlines and schedule reminders; commits."""
+    """Open a case: its deadlines and reminders, its phases and intake checklist, the audit entry; commits."""
     now = now or utcnow()
     values = {k: v for k, v in data.model_dump().items() if v is not None}
     values = {**DEFAULTS, **values}
@@ -118,8 +125,33 @@ def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | Non
                summary=f"Case {case.reference} opened on policy {policy.policy_number}{flag}",
                summary_ja=f"案件{case.reference}を受付（保険契約{policy.policy_number}）{flag_ja}", at=now)
         deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
+        phases.initialise_case_workflow(session, case)
         session.commit()
     return case
+
+
+def backfill(session: Session, *, now: dt.datetime | None = None, offsets=None, batch: int = 500) -> int:
+    """Give every case that lacks them what intake gives a case: its deadline rows and reminders, its phases and
+    the intake checklist. For cases of databases older than that rule, and rows loaded in bulk (the benchmark).
+    `init-db` runs it, so pages and the API only read. One unit of work per batch; returns how many cases it
+    completed; a second run finds nothing to do."""
+    now = now or utcnow()
+    has_deadlines = sa.exists().where(Deadline.case_id == Case.id).label("has_deadlines")
+    has_phases = sa.exists().where(CasePhase.case_id == Case.id).label("has_phases")
+    done, after = 0, 0
+    while True:
+        rows = session.exec(select(Case, has_deadlines, has_phases)
+                            .where(Case.id > after, sa.or_(~has_deadlines, ~has_phases))
+                            .order_by(Case.id).limit(batch)).all()
+        if not rows:
+            return done
+        for case, with_deadlines, with_phases in rows:
+            if not with_deadlines:
+                deadlines.recompute(session, case, actor="system", now=now, offsets=offsets, audit=False, fresh=True)
+            if not with_phases:
+                phases.initialise_case_workflow(session, case)
+        session.commit()
+        done, after = done + len(rows), rows[-1][0].id
 
 
 def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt.datetime | None = None,

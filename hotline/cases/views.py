@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import select
@@ -16,7 +16,8 @@ from hotline.cases.sections import render_sections
 from hotline.db import utcnow
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
-from hotline.errors import ApiError, Invalid, fields_from_validation
+from hotline.error_handlers import fields_from_validation
+from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.orgs.models import Organization, Policy
@@ -148,7 +149,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200):
     session = get_session()
     user = current_principal()
     case, policy = service.get_visible_case(session, user, reference)
-    rows = deadlines.ensure_deadlines(session, case, offsets=_offsets())
+    rows = deadlines.deadlines_of(session, case.id)
     organization = session.get(Organization, policy.organization_id)
     coordinator = session.get(User, case.coordinator_id) if case.coordinator_id else None
     values = form or {**{n: getattr(case, n) or "" for n in TEXTS},
@@ -180,7 +181,6 @@ def update_facts(reference: str):
     try:
         data = CasePatch.model_validate(payload)
         if not errors:
-            deadlines.ensure_deadlines(session, case, offsets=_offsets())
             changes = service.update_case(session, case, data, actor=current_principal(), offsets=_offsets())
             if changes:
                 flash(_("Facts saved. Deadlines moved: %(kinds)s.",
@@ -205,14 +205,11 @@ def deadline_met(reference: str, kind: str):
     try:
         data = DeadlineMetIn.model_validate({"met_at": _instant(raw) if raw else utcnow()})
         deadlines.record_met(session, case, kind, data.met_at, actor=current_principal(), offsets=_offsets())
-        session.commit()
         flash(_("Recorded: %(what)s.", what=_(LABELS.get(kind, kind))))
     except ValidationError as exc:
         flash("; ".join(f"{k}: {v}" for k, v in fields_from_validation(exc).items()), "error")
-    except ApiError as exc:
+    except Invalid as exc:
         session.rollback()
-        if exc.status == 404:
-            abort(404)
         flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message, "error")
     return redirect(url_for("cases.show", reference=reference))
 

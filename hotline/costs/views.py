@@ -15,7 +15,8 @@ from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
 from hotline.costs import service
 from hotline.costs.schemas import ConsentIn, CostIn
-from hotline.errors import Invalid, fields_from_validation
+from hotline.error_handlers import fields_from_validation
+from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.orgs.service import get_policy

@@ -1,8 +1,9 @@
-"""Deadline rows and reminders: recomputed from the case facts (and the 30-day rule of the policy's product)
-by the pure rules in workflows.deadlines.
+"""Deadline rows: recomputed from the case facts (and the 30-day rule of the policy's product) by the pure
+rules in workflows.deadlines.
 
 Every change of a deadline row is written to the audit log (deadline_changed old → new; deadline_missed;
-deadline_met) in the caller's transaction. Reminders are (re)scheduled here whenever deadlines move.
+deadline_met) in the same transaction. Reminders are (re)scheduled (deadlines/reminders.py) whenever the
+deadlines move. `recompute` adds to its caller's unit of work; the other functions that change rows commit.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
-from hotline.auth.models import User
 from hotline.cases.models import Case, facts_of
-from hotline.db import utcnow
-from hotline.deadlines.models import Deadline, Reminder
+from hotline.db import lock_due, utcnow
+from hotline.deadlines import reminders
+from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid, NotFound
 from hotline.formatting import iso, jst
 from hotline.orgs.models import Policy
@@ -75,25 +76,13 @@ def deadlines_of(session: Session, case_id: int) -> list[Deadline]:
     return sorted(rows, key=lambda d: order.get(d.kind, 99))
 
 
-def ensure_deadlines(session: Session, case: Case, *, offsets=None) -> list[Deadline]:
-    """The case's rows; computed (and committed) first if the case has none yet (e.g. bulk-loaded rows)."""
-    rows = deadlines_of(session, case.id)
-    if not rows:
-        try:
-            recompute(session, case, actor="system", offsets=offsets, audit=False)
-            session.commit()
-        except sa.exc.IntegrityError:  # another request computed them at the same moment
-            session.rollback()
-        rows = deadlines_of(session, case.id)
-    return rows
-
-
 def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = None, offsets=None,
               audit: bool = True, fresh: bool = False) -> list[tuple[str, str, str]]:
     """Bring the deadline rows in line with the facts; returns [(kind, old, new)] for the rows that changed.
 
     A recorded report (met_at) survives recomputation; the insurer notice is met by reported_at.
-    `fresh`: the case was just inserted and has no rows yet (intake: skips the reads, inserts in bulk).
+    `fresh`: the case has no rows yet (intake, the backfill: skips the reads, inserts in bulk).
+    Does not commit: intake, a fact change or a recorded report calls it inside its own unit of work.
     """
     now = now or utcnow()
     existing = {} if fresh else {d.kind: d for d in session.exec(select(Deadline).where(Deadline.case_id == case.id))}
@@ -133,23 +122,21 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
     unmet = [due for _id, _k, st, due, met in slots if st in ("open", "missed") and met is None and due is not None]
     case.next_due_at = min(unmet) if unmet else None
     session.add(case)
-    schedule_reminders(session, case, [(i, due) for i, _k, st, due, _m in slots if st == "open" and due],
+    reminders.schedule(session, case, [(i, due) for i, _k, st, due, _m in slots if st == "open" and due],
                        now=now, offsets=DEFAULT_OFFSETS if offsets is None else offsets, fresh=fresh)
     return changes
 
 
 def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, actor,
                now: dt.datetime | None = None, offsets=None) -> Deadline:
-    """Record that the report of `kind` was made at `met_at` (in time: met; late: stays missed, with met_at)."""
+    """Record that the report of `kind` was made at `met_at` (in time: met; late: stays missed, with met_at);
+    commits."""
     now = now or utcnow()
     if kind not in rules.KINDS:
         raise NotFound("deadline kind")
     if kind not in rules.RECORDABLE:
         raise Invalid({"kind": "the insurer notice is met by the case's reported_at; change that instead"})
-    row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).first()
-    if row is None:
-        recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False)
-        row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).one()
+    row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).one()
     if row.status == "not_applicable":
         raise Invalid({"kind": "this deadline does not apply to the case (its trigger facts do not hold)"})
     if met_at > now:
@@ -165,6 +152,7 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
            summary=f"{rules.LABELS[kind]} made {jst(met_at)} JST" + ("" if in_time else " (late)"),
            summary_ja=f"{rules.LABELS_JA[kind]}：{jst(met_at)}に実施" + ("" if in_time else "（期限後）"))
     recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False)
+    session.commit()
     return row
 
 
@@ -173,6 +161,26 @@ def record_missed(session: Session, row: Deadline, *, actor, at: dt.datetime | N
     record(session, actor=actor, kind="deadline_missed", entity="deadline", entity_id=row.id, case_id=row.case_id,
            field=row.kind, at=at, summary=f"{rules.LABELS[row.kind]} was due {jst(row.due_at)} JST and is not met",
            summary_ja=f"{rules.LABELS_JA[row.kind]}：期限{jst(row.due_at)}を過ぎ、未了です", **change)
+
+
+def overdue(session: Session, *, now: dt.datetime, limit: int = 500) -> list[int]:
+    """Ids of the open deadlines whose due instant has passed, earliest first."""
+    return list(session.exec(select(Deadline.id).where(Deadline.status == "open", Deadline.due_at <= now)
+                             .order_by(Deadline.due_at).limit(limit)))
+
+
+def mark_missed(session: Session, deadline_id: int, *, now: dt.datetime) -> bool:
+    """An open deadline whose due instant passed unmet becomes missed (audit: deadline_missed); commits.
+    False when it was not open any more (met meanwhile, or another clock marked it)."""
+    row = session.exec(lock_due(select(Deadline).where(Deadline.id == deadline_id,
+                                                       Deadline.status == "open"))).first()
+    changed = row is not None and session.execute(
+        sa.update(Deadline).where(Deadline.id == deadline_id, Deadline.status == "open")
+        .values(status="missed", updated_at=now)).rowcount == 1
+    if changed:
+        record_missed(session, row, actor="clock", at=now, old="open", new="missed")
+    session.commit()
+    return changed
 
 
 def open_deadline_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
@@ -187,70 +195,3 @@ def open_deadline_summaries(session: Session, case_id: int, *, lang: str = "en")
         when = f"last day {r.last_day.isoformat()} (JST)" if r.last_day else f"due {jst(r.due_at)} JST"
         out.append(f"{rules.LABELS[r.kind]}: {when}" + (", overdue" if r.status == "missed" else ""))
     return out
-
-
-# --- Reminders ---------------------------------------------------------------------------------------
-
-def _recipients(session: Session, case: Case) -> list[tuple[str, str]]:
-    if case.status != "open":
-        return []
-    out = []
-    if case.coordinator_id:
-        user = session.get(User, case.coordinator_id)
-        if user is not None and user.is_active and user.phone:
-            out.append(("coordinator", user.phone))
-    if case.contact_phone:
-        out.append(("contact", case.contact_phone))
-    return out
-
-
-def schedule_reminders(session: Session, case: Case, open_deadlines: list[tuple[int, dt.datetime]], *,
-                       now: dt.datetime, offsets: list[tuple[str, dt.timedelta]], fresh: bool = False) -> None:
-    """One pending reminder per (open deadline, offset, recipient) whose send time is still ahead.
-
-    `open_deadlines` is [(deadline id, due_at)]. Pending reminders that no longer fit (the deadline moved, was
-    met, stopped applying, or the recipient changed) are deleted and replaced; sent and skipped ones stay.
-    Send times already past when a deadline becomes known are not all sent late: only the nearest one is,
-    at once, so the coordinator and the insured hear of an urgent deadline (e.g. GDPR with 3 hours left)
-    without a burst of stale messages. Its key is that offset, so it goes out once.
-    """
-    wanted: dict[tuple, tuple[str, dt.datetime]] = {}
-    recipients = _recipients(session, case)
-    for deadline_id, due_at in open_deadlines:
-        passed = []
-        for label, delta in offsets:
-            send_at = due_at - delta
-            if send_at <= now:
-                passed.append((delta, label))
-                continue
-            for role, phone in recipients:
-                wanted[(deadline_id, label, phone, due_at)] = (role, send_at)
-        if passed and due_at > now:
-            label = min(passed)[1]  # the smallest offset: the reminder nearest to the deadline
-            for role, phone in recipients:
-                wanted[(deadline_id, label, phone, due_at)] = (role, now)
-    stale = []
-    if not fresh:
-        table = Reminder.__table__
-        for rid, did, label, phone, due_at, status in session.execute(
-                sa.select(table.c.id, table.c.deadline_id, table.c.offset_label, table.c.recipient,
-                          Reminder.for_due_at, table.c.status).where(table.c.case_id == case.id)):
-            key = (did, label, phone, due_at)
-            if key in wanted:
-                wanted.pop(key)
-            elif status == "pending":
-                stale.append(rid)
-    if stale:  # conditional: a row the clock has just claimed is not deleted
-        session.execute(sa.delete(Reminder).where(Reminder.id.in_(stale), Reminder.status == "pending",
-                                                  Reminder.claimed_at.is_(None)))
-    if wanted:
-        session.execute(sa.insert(Reminder.__table__), [
-            {"deadline_id": deadline_id, "case_id": case.id, "offset_label": label, "for_due_at": due_at,
-             "send_at": send_at, "recipient": phone, "recipient_role": role, "channel": "sms",
-             "status": "pending", "created_at": now}
-            for (deadline_id, label, phone, due_at), (role, send_at) in wanted.items()])
-
-
-def reminders_of(session: Session, case_id: int) -> list[Reminder]:
-    return list(session.exec(select(Reminder).where(Reminder.case_id == case_id)
-                             .order_by(Reminder.send_at, Reminder.id)))

@@ -12,10 +12,9 @@ from hotline.dispatch.models import Dispatch, DispatchAttempt, Vendor
 from hotline.dispatch.schemas import DispatchAction, DispatchIn, VendorIn, VendorPatch
 from hotline.dispatch.settings import from_config
 from hotline.errors import Invalid
-from hotline.extensions import get_session
+from hotline.extensions import get_session, notifier
 from hotline.formatting import iso
 from vendors.capabilities import CODES, cost_categories
-from vendors.notifier import notifier_from_config
 
 bp = Blueprint("dispatch_api", __name__)
 
@@ -102,7 +101,7 @@ def create_dispatch(reference: str):
     case, policy = get_visible_case(session, current_principal(), reference)
     data = parse_body(DispatchIn)
     dispatch = service.create_dispatch(session, case=case, product_code=policy.product, data=data,
-                                       actor=current_principal(), notifier=notifier_from_config(current_app.config),
+                                       actor=current_principal(), notifier=notifier(),
                                        settings=from_config(current_app.config))
     return jsonify(_dispatch_out(session, case, [dispatch])[0]), 201
 
@@ -131,7 +130,7 @@ def act_on_dispatch(reference: str, dispatch_id: int):
     data = parse_body(DispatchAction)
     dispatch = service.coordinator_action(session, dispatch=service.get_dispatch(session, case, dispatch_id),
                                           action=data.action, note=data.note, actor=current_principal(),
-                                          notifier=notifier_from_config(current_app.config),
+                                          notifier=notifier(),
                                           settings=from_config(current_app.config))
     return jsonify(_dispatch_out(session, case, [dispatch])[0])
 

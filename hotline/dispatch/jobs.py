@@ -1,25 +1,23 @@
-"""The clock job: escalate dispatch steps nobody answered in time."""
+"""The clock job of dispatch: escalate the steps nobody answered in time."""
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import Flask
 from sqlmodel import Session
 
-from hotline.db import utcnow
 from hotline.dispatch.service import escalate_one
 from hotline.dispatch.settings import from_config
-from vendors.notifier import notifier_from_config
 
 MAX_PER_TICK = 200  # a backlog after a long outage drains over a few ticks, never in one huge burst
 
 
-def escalate_dispatches(app: Flask) -> int:
-    """Each overdue step in its own transaction (claim, next step, messages, timeline), so a crash
-    between two steps loses or repeats nothing."""
-    settings, notifier = from_config(app.config), notifier_from_config(app.config)
-    done = 0
-    for _ in range(MAX_PER_TICK):
+def escalate_dispatches(app: Flask, now: dt.datetime) -> int:
+    """Each overdue step in its own transaction (escalate_one commits), so a crash between two steps loses or
+    repeats nothing."""
+    settings, notifier = from_config(app.config), app.extensions["hotline.notifier"]
+    for done in range(MAX_PER_TICK):
         with Session(app.extensions["hotline.engine"], expire_on_commit=False) as session:
-            if not escalate_one(session, now=utcnow(), notifier=notifier, settings=settings):
-                break
-        done += 1
-    return done
+            if not escalate_one(session, now=now, notifier=notifier, settings=settings):
+                return done
+    return MAX_PER_TICK

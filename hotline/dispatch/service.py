@@ -18,7 +18,7 @@ from hotline.dispatch import links, messages, registry
 from hotline.dispatch.models import WAITING, Dispatch, DispatchAttempt, Vendor
 from hotline.dispatch.schemas import DispatchIn
 from hotline.dispatch.settings import DispatchSettings
-from hotline.errors import Conflict, Invalid, NotFound
+from hotline.errors import Conflict, Invalid, NeedsOverride, NotFound
 from hotline.outbox.service import send
 from hotline.products.catalogue import get_product
 from vendors import capabilities, escalation, gates, selection
@@ -90,8 +90,8 @@ def create_dispatch(session: Session, *, case: Case, product_code: str, data: Di
         raise Conflict("The case is closed; reopen it before dispatching a vendor.", code="case_closed")
     warnings = warnings_for(session, case, product_code, data.capability, now=now)
     if warnings and not data.override_warnings:
-        raise Conflict("The policy calls for attention before this dispatch; send override_warnings=true to "
-                       "dispatch anyway.", code="warnings", extra={"warnings": warnings})
+        raise NeedsOverride("The policy calls for attention before this dispatch; send override_warnings=true to "
+                            "dispatch anyway.", warnings=warnings)
     chain = _chain(session, vendor, data.capability, now)
     if not chain or chain[0].vendor_id != vendor.id:
         raise Invalid({"vendor_id": f"{vendor.name} has no on-call contact"})

@@ -11,9 +11,9 @@ from hotline.cases.models import Case
 from hotline.dispatch import links, messages, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.settings import from_config
-from hotline.errors import ApiError
-from hotline.extensions import get_session
-from vendors.notifier import gather_twiml, notifier_from_config, say_twiml, twilio_signature_valid
+from hotline.errors import Forbidden
+from hotline.extensions import get_session, notifier
+from vendors.notifier.twilio import gather_twiml, say_twiml, twilio_signature_valid
 
 bp = Blueprint("dispatch_twilio", __name__, url_prefix="/twilio/dispatch")
 
@@ -31,7 +31,7 @@ def _check_signature() -> None:
     public = settings.base_url + request.full_path.rstrip("?")
     if not twilio_signature_valid(current_app.config.get("TWILIO_AUTH_TOKEN"), [public, request.url],
                                   request.form.to_dict(), request.headers.get("X-Twilio-Signature", "")):
-        raise ApiError(403, "Invalid Twilio signature.", code="bad_signature")
+        raise Forbidden("Invalid Twilio signature.", code="bad_signature")
 
 
 def _twiml(xml: str) -> Response:
@@ -76,6 +76,6 @@ def answer(token: str):
     if digit not in ("1", "2"):
         return _menu(token)
     outcome = service.respond(get_session(), attempt_id=attempt.id, answer="accept" if digit == "1" else "decline",
-                              via="voice", notifier=notifier_from_config(current_app.config),
+                              via="voice", notifier=notifier(),
                               settings=from_config(current_app.config))
     return _twiml(say_twiml(OUTCOME_TEXT[outcome]))

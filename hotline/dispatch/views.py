@@ -11,10 +11,10 @@ from hotline.dispatch import links, registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.schemas import ContactIn, DispatchIn, VendorIn, VendorPatch
 from hotline.dispatch.settings import from_config
-from hotline.errors import ApiError, Conflict, Invalid, fields_from_validation
-from hotline.extensions import get_session
+from hotline.error_handlers import fields_from_validation, status_of
+from hotline.errors import Conflict, Forbidden, Invalid, NeedsOverride
+from hotline.extensions import get_session, notifier
 from vendors import capabilities, escalation
-from vendors.notifier import notifier_from_config
 
 bp = Blueprint("vendors", __name__)
 
@@ -119,7 +119,7 @@ def edit(vendor_id: int):
     if request.method == "GET":
         return _render_form(vendor, values, {})
     if not can(current_principal(), "vendor.write"):
-        raise ApiError(403, _("Your role may not do this."))
+        raise Forbidden(_("Your role may not do this."))
     values = {**_vendor_form_data(request.form), "contacts_text": request.form.get("contacts", "")}
     new_contacts, contact_error = _parse_contacts(values["contacts_text"])
     if contact_error:
@@ -197,19 +197,20 @@ def dispatch_create(reference: str):
                           capability=form["capability"], brief=form["brief"],
                           override_warnings=form["override_warnings"])
         dispatch = service.create_dispatch(session, case=case, product_code=policy.product, data=data, actor=user,
-                                           notifier=notifier_from_config(current_app.config),
+                                           notifier=notifier(),
                                            settings=from_config(current_app.config))
     except ValidationError as exc:
         return again(422, errors=fields_from_validation(exc))
     except Invalid as exc:
         session.rollback()
-        return again(422, errors=exc.fields)
+        return again(status_of(exc), errors=exc.fields)
+    except NeedsOverride as exc:
+        session.rollback()  # the same warnings, in the page's language
+        return again(status_of(exc), warnings=service.warnings_for(session, case, policy.product, form["capability"],
+                                                                   now=service.utcnow(), translate=_))
     except Conflict as exc:
         session.rollback()
-        if exc.code == "warnings":  # the same warnings, in the page's language
-            return again(409, warnings=service.warnings_for(session, case, policy.product, form["capability"],
-                                                            now=service.utcnow(), translate=_))
-        return again(409, errors={"case": exc.message})
+        return again(status_of(exc), errors={"case": exc.message})
     flash(_("Dispatch #%(id)s sent; waiting for the vendor to accept.", id=dispatch.id))
     return redirect(url_for("vendors.case_dispatches", reference=case.reference))
 
@@ -225,7 +226,7 @@ def dispatch_action(reference: str, dispatch_id: int):
     try:
         service.coordinator_action(session, dispatch=service.get_dispatch(session, case, dispatch_id), action=action,
                                    note=request.form.get("note", ""), actor=current_principal(),
-                                   notifier=notifier_from_config(current_app.config),
+                                   notifier=notifier(),
                                    settings=from_config(current_app.config))
         flash(_("Dispatch #%(id)s updated.", id=dispatch_id))
     except Conflict as exc:
@@ -280,7 +281,7 @@ def answer_post(token: str):
         return _answer_page(token, attempt, dispatch, problem="choose", status=422)
     session = get_session()
     outcome = service.respond(session, attempt_id=attempt.id, answer=choice, via="link",
-                              notifier=notifier_from_config(current_app.config),
+                              notifier=notifier(),
                               settings=from_config(current_app.config))
     session.refresh(dispatch)
     status = {"already_used": 409}.get(outcome, 200)

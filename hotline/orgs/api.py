@@ -35,7 +35,6 @@ def create_organization():
     data = parse_body(OrganizationIn)
     session = get_session()
     org = service.create_organization(session, data, actor=current_principal())
-    session.commit()
     return jsonify(organization_json(org)), 201
 
 
@@ -51,7 +50,6 @@ def create_policy():
     data = parse_body(PolicyIn)
     session = get_session()
     policy = service.create_policy(session, data, actor=current_principal())
-    session.commit()
     return jsonify(policy_json(policy)), 201
 
 

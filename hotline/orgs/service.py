@@ -1,4 +1,4 @@
-"""Organisations and policies."""
+"""Organisations and policies. Each function that changes something commits its unit of work."""
 from __future__ import annotations
 
 from sqlalchemy import or_
@@ -17,6 +17,7 @@ def create_organization(session: Session, data: OrganizationIn, *, actor) -> Org
     session.flush()
     record(session, actor=actor, kind="organization_created", entity="organization", entity_id=org.id,
            summary=f"Organisation {org.name} created")
+    session.commit()
     return org
 
 
@@ -40,6 +41,7 @@ def create_policy(session: Session, data: PolicyIn, *, actor) -> Policy:
     session.flush()
     record(session, actor=actor, kind="policy_created", entity="policy", entity_id=policy.id,
            summary=f"Policy {policy.policy_number} ({policy.product} plan {policy.plan}) created")
+    session.commit()
     return policy
 
 

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
-from hotline.errors import Invalid, flash_invalid
+from hotline.error_handlers import flash_invalid
+from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.orgs import service
@@ -46,7 +47,6 @@ def create_organization():
     except ValidationError as exc:
         flash_invalid(exc)
         return redirect(url_for("orgs.index"))
-    session.commit()
     flash(_("Organisation %(name)s registered.", name=org.name))
     return redirect(url_for("orgs.index"))
 
@@ -66,6 +66,5 @@ def create_policy():
         session.rollback()
         flash_invalid(exc)
         return redirect(url_for("orgs.index", **{k: v for k, v in form.items() if k != "csrf_token"}))
-    session.commit()
     flash(_("Policy %(number)s registered.", number=policy.policy_number))
     return redirect(url_for("orgs.index"))

@@ -100,7 +100,7 @@ OPENAPI_SCHEMAS = {"PhaseMoveIn": PhaseMoveIn, "TaskIn": TaskIn, "TaskUpdateIn":
 OPENAPI_PATHS = {
     "/cases/{reference}/phases": {
         "get": {"summary": "The nine phases of a case in order, each with its task checklist "
-                           "(operator, coordinator; insured: own cases). Created on first access.",
+                           "(operator, coordinator; insured: own cases). Created with the case at intake.",
                 "parameters": _REF, "responses": responses(200, _PHASES, 403, 404)},
     },
     "/cases/{reference}/phases/{key}": {

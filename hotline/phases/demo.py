@@ -24,20 +24,17 @@ def load(session: Session, orgs, users) -> None:
     coordinator = users.get("coordinator")
     cases = list(session.exec(select(Case).where(Case.status == "open").order_by(Case.id)))
     for case, script in zip(cases, SCRIPTS, strict=False):
-        if session.exec(select(CasePhase.id).where(CasePhase.case_id == case.id)).first() is not None:
-            continue  # already set up: loading twice adds nothing
-        service.initialise_case_workflow(session, case)
+        intake = session.exec(select(CasePhase).where(CasePhase.case_id == case.id, CasePhase.key == "intake")).one()
+        if intake.status != "active":
+            continue  # already moved on: loading twice adds nothing
         for key, action, reason, hours in script:
             at = min(utcnow(), case.reported_at + dt.timedelta(hours=hours))
             if action == "complete":  # a phase is completed once its checklist is worked through
                 for task in service.case_tasks(session, case.id):
                     if task.phase_key == key and task.status == "open":
-                        service.complete_task(session, case, task.id, actor=coordinator, now=at, commit=False)
-            service.move_phase(session, case, key, action, reason=reason, actor=coordinator, now=at, commit=False)
+                        service.complete_task(session, case, task.id, actor=coordinator, now=at)
+            service.move_phase(session, case, key, action, reason=reason, actor=coordinator, now=at)
         if ("investigation", "start") in [(k, a) for k, a, _reason, _hours in script]:
             containment = next(t for t in service.case_tasks(session, case.id) if t.template_key == "containment")
-            service.complete_task(session, case, containment.id, actor=coordinator, commit=False,
+            service.complete_task(session, case, containment.id, actor=coordinator,
                                   now=min(utcnow(), case.reported_at + dt.timedelta(hours=30)))
-    for case in cases[len(SCRIPTS):]:
-        service.initialise_case_workflow(session, case)
-    session.flush()

@@ -1,4 +1,4 @@
-"""Phase state per case and the task checklist. Created lazily for a case on first access."""
+"""Phase state per case and the task checklist. Created at intake, in the same unit of work as the case."""
 from __future__ import annotations
 
 import datetime as dt

@@ -6,28 +6,29 @@ Every change records an audit event with the case id (the timeline): phase event
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import logging
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
+from hotline.auth.models import User
 from hotline.cases.models import Case
-from hotline.db import utcnow
-from hotline.errors import ApiError, Conflict, Invalid, NotFound
+from hotline.costs.service import pending_line_summaries
+from hotline.db import claim, lock_due, utcnow
+from hotline.deadlines.service import open_deadline_summaries
+from hotline.dispatch.service import active_dispatch_summaries
+from hotline.errors import Blocked, Invalid, NotFound
+from hotline.formatting import jst
+from hotline.outbox.service import send
 from hotline.phases.models import CasePhase, CaseTask
+from vendors.notifier import Notifier
 from workflows import phases as rules
 from workflows.tasks import checklist
 
-log = logging.getLogger(__name__)
-
-# What stops a case from closing, owned by other domains: "module:function"(session, case_id) -> [str].
-CLOSING_GUARDS = (
-    "hotline.deadlines.service:open_deadline_summaries",
-    "hotline.costs.service:pending_line_summaries",
-    "hotline.dispatch.service:active_dispatch_summaries",
-)
+# What stops a case from closing, owned by other domains: guard(session, case_id, lang=...) -> [str].
+# Imported, so a guard that cannot load stops the app at start-up instead of letting a case close without it.
+CLOSING_GUARDS = (open_deadline_summaries, pending_line_summaries, active_dispatch_summaries)
 
 
 def _facts(case: Case) -> dict:
@@ -41,39 +42,22 @@ def _generate_tasks(session: Session, case: Case, key: str, started_at: dt.datet
     return tasks
 
 
-def initialise_case_workflow(session: Session, case: Case) -> list[CasePhase]:
-    """Create the nine phase rows of a new case (intake active from the hotline call) and intake's checklist.
-
-    Does not commit: the intake service calls it inside its own unit of work. Safe to call twice.
-    """
-    existing = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id)
-                                 .order_by(CasePhase.position)))
-    if existing:
-        return existing
+def initialise_case_workflow(session: Session, case: Case) -> None:
+    """Create the nine phase rows of a case that has none (intake active from the hotline call) and intake's
+    checklist. Does not commit: intake (and the backfill of older cases) call it inside their unit of work.
+    Two bulk INSERTs, no ORM objects: intake is the hot path."""
     start = case.reported_at or case.created_at or utcnow()
-    rows = []
-    for position, (key, status) in enumerate(rules.initial_statuses().items()):
-        rows.append(CasePhase(case_id=case.id, key=key, position=position, status=status,
-                              started_at=start if status == "active" else None))
-    session.add_all(rows)
-    _generate_tasks(session, case, "intake", start)
-    session.flush()
-    return rows
+    session.execute(sa.insert(CasePhase.__table__), [
+        {"case_id": case.id, "key": key, "position": position, "status": status,
+         "started_at": start if status == "active" else None}
+        for position, (key, status) in enumerate(rules.initial_statuses().items())])
+    tasks = [{"case_id": case.id, "phase_key": "intake", **item} for item in checklist("intake", _facts(case), start)]
+    if tasks:
+        session.execute(sa.insert(CaseTask.__table__), tasks)
 
 
-def ensure_phases(session: Session, case: Case) -> list[CasePhase]:
-    """The case's phase rows in order, created on first access (cases opened before this domain existed)."""
-    rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).order_by(CasePhase.position)))
-    if rows:
-        return rows
-    try:
-        rows = initialise_case_workflow(session, case)
-        session.commit()
-    except IntegrityError:  # another request created them at the same moment: use theirs
-        session.rollback()
-        rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id)
-                                 .order_by(CasePhase.position)))
-    return rows
+def phases_of(session: Session, case_id: int) -> list[CasePhase]:
+    return list(session.exec(select(CasePhase).where(CasePhase.case_id == case_id).order_by(CasePhase.position)))
 
 
 def case_tasks(session: Session, case_id: int) -> list[CaseTask]:
@@ -82,37 +66,24 @@ def case_tasks(session: Session, case_id: int) -> list[CaseTask]:
 
 
 def phases_with_tasks(session: Session, case: Case) -> list[tuple[CasePhase, list[CaseTask]]]:
-    rows = ensure_phases(session, case)
+    rows = phases_of(session, case.id)
     tasks = case_tasks(session, case.id)
     return [(p, [t for t in tasks if t.phase_key == p.key]) for p in rows]
 
 
 def closing_blockers(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
     """Open deadlines, pending cost lines and active dispatches, from the domains that own them."""
-    out: list[str] = []
-    for ref in CLOSING_GUARDS:
-        module_name, _, fn = ref.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # that domain is not installed in this build
-            if exc.name != module_name and not module_name.startswith(f"{exc.name}."):
-                raise
-            log.warning("closing guard %s unavailable: %s", ref, exc)
-            continue
-        out += list(getattr(module, fn)(session, case_id, lang=lang))
-    return out
+    return [blocker for guard in CLOSING_GUARDS for blocker in guard(session, case_id, lang=lang)]
 
 
 def move_phase(session: Session, case: Case, key: str, action: str, *, reason: str | None = None,
-               actor=None, now: dt.datetime | None = None, commit: bool = True,
-               lang: str = "en") -> list[CasePhase]:
-    """Start, complete or skip a phase. 422 for bad input, 409 `guard` with the blockers (in `lang`: the API
-    answers in English, the pages in the reader's language), else applied."""
+               actor=None, now: dt.datetime | None = None, lang: str = "en") -> list[CasePhase]:
+    """Start, complete or skip a phase; commits. Invalid for bad input, Blocked with the blockers (in `lang`: the
+    API answers in English, the pages in the reader's language)."""
     fields = rules.validate_move(key, action, reason)
     if fields:
         raise Invalid(fields)
     now = now or utcnow()
-    ensure_phases(session, case)
     # Re-read the rows locked (PostgreSQL): two people pressing the same button move the phase once.
     rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).order_by(CasePhase.position)
                              .with_for_update().execution_options(populate_existing=True)))
@@ -127,8 +98,7 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
     blocked = rules.blockers(statuses, key, action, case_closed=case.status == "closed",
                              closing_blockers=outside, open_closure_tasks=open_closure, lang=lang)
     if blocked:
-        raise Conflict("Cannot " + action + " " + rules.title(key) + ": " + "; ".join(blocked),
-                       code="guard", extra={"blockers": blocked})
+        raise Blocked("Cannot " + action + " " + rules.title(key) + ": " + "; ".join(blocked), blockers=blocked)
 
     phase = by_key[key]
     old = phase.status
@@ -159,13 +129,12 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
         record(session, actor=actor, kind="case_closed", entity="case", entity_id=case.id, case_id=case.id,
                summary="Case closed", summary_ja="案件をクローズ", field="status", old="open", new="closed", at=now)
     session.add_all([phase, case])
-    if commit:
-        try:
-            session.commit()
-        except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
-            session.rollback()
-            raise Conflict("The phase was changed by someone else at the same moment; reload and try again.",
-                           code="guard", extra={"blockers": ["changed at the same moment"]}) from None
+    try:
+        session.commit()
+    except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
+        session.rollback()
+        raise Blocked("The phase was changed by someone else at the same moment; reload and try again.",
+                      blockers=["changed at the same moment"]) from None
     return rows
 
 
@@ -178,19 +147,17 @@ def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
 
 def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_ja: str | None = None,
              due_at: dt.datetime | None = None, owner_role: str | None = None, owner_id: int | None = None,
-             cost_category: str | None = None, actor=None, commit: bool = True) -> CaseTask:
+             cost_category: str | None = None, actor=None) -> CaseTask:
+    """Add a task by hand to a phase's checklist; commits."""
     if phase_key not in rules.PHASES:
         raise Invalid({"phase": f"unknown phase; one of {', '.join(rules.PHASE_KEYS)}"})
     if not title.strip():
         raise Invalid({"title": "a title is required"})
     if case.status == "closed":
-        raise Conflict("The case is closed; no task can be added.", code="guard")
+        raise Blocked("The case is closed; no task can be added.", blockers=["the case is closed"])
     if owner_id is not None:
-        from hotline.auth.models import User
-
         if session.get(User, owner_id) is None:
             raise Invalid({"owner_id": "no such user"})
-    ensure_phases(session, case)
     task = CaseTask(case_id=case.id, phase_key=phase_key, title_en=title.strip(),
                     title_ja=(title_ja or title).strip(), due_at=due_at, owner_role=owner_role, owner_id=owner_id,
                     cost_category=cost_category)
@@ -200,18 +167,18 @@ def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_
     record(session, actor=actor, kind="task_added", entity="case_task", entity_id=task.id, case_id=case.id,
            summary=f"Task added to {rules.title(phase_key)}: {task.title_en}{due}",
            summary_ja=f"タスクを追加（{rules.title(phase_key, 'ja')}）：{task.title_ja}", field="task", new="open")
-    if commit:
-        session.commit()
+    session.commit()
     return task
 
 
-def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now: dt.datetime | None = None,
-                  commit: bool = True) -> CaseTask:
+def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now: dt.datetime | None = None
+                  ) -> CaseTask:
+    """Mark a task done; commits. Twice is harmless and leaves one event."""
     task = get_task(session, case, task_id)
     if task.status == "done":
         return task  # completing twice is harmless and leaves one event
     if case.status == "closed":
-        raise Conflict("The case is closed; its tasks can no longer change.", code="guard")
+        raise Blocked("The case is closed; its tasks can no longer change.", blockers=["the case is closed"])
     now = now or utcnow()
     task.status, task.done_at = "done", now
     task.done_by_id = getattr(actor, "id", None)
@@ -219,8 +186,7 @@ def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now
     record(session, actor=actor, kind="task_done", entity="case_task", entity_id=task.id, case_id=case.id,
            summary=f"Task done: {task.title_en}", summary_ja=f"タスク完了：{task.title_ja}",
            field=task.template_key or "task", old="open", new="done", at=now)
-    if commit:
-        session.commit()
+    session.commit()
     return task
 
 
@@ -232,7 +198,48 @@ def overdue_tasks(session: Session, *, now: dt.datetime | None = None, limit: in
                              .order_by(CaseTask.due_at, CaseTask.id).limit(limit)))
 
 
+def tasks_to_remind(session: Session, *, now: dt.datetime, limit: int = 100) -> list[int]:
+    """Ids of the open, overdue tasks of open cases that nobody has been reminded of yet."""
+    return list(session.exec(select(CaseTask.id).where(
+        CaseTask.status == "open", CaseTask.due_at.is_not(None), CaseTask.due_at <= now,
+        CaseTask.reminded_at.is_(None), CaseTask.case_id.in_(select(Case.id).where(Case.status == "open")))
+        .order_by(CaseTask.due_at).limit(limit)))
+
+
+def _recipient(session: Session, task: CaseTask, case: Case) -> tuple[str, str] | None:
+    """(channel, address): the task's owner, else the case's coordinator; SMS when they have a phone."""
+    for user_id in (task.owner_id, case.coordinator_id):
+        user = session.get(User, user_id) if user_id else None
+        if user is not None and user.is_active:
+            return ("sms", user.phone) if user.phone else ("email", user.email)
+    return None
+
+
+def remind_overdue_task(session: Session, task_id: int, *, now: dt.datetime, notifier: Notifier) -> bool:
+    """One reminder to the owner of an overdue task, exactly once (claimed like the deadline reminders);
+    commits. False when another clock has it."""
+    task = session.exec(lock_due(select(CaseTask).where(CaseTask.id == task_id,
+                                                        CaseTask.reminded_at.is_(None)))).first()
+    if task is None or not claim(session, CaseTask, task_id, column="reminded_at", value=now):
+        session.rollback()
+        return False
+    case = session.get(Case, task.case_id)
+    target = _recipient(session, task, case)
+    if target is not None:
+        send(session, notifier, channel=target[0], to=target[1], case_id=case.id, source=f"task:{task.id}",
+             body=f"[{case.reference}] 期限超過のタスク / Overdue task: {task.title_ja} / {task.title_en} "
+                  f"(期限 due {jst(task.due_at)} JST)")
+    record(session, actor="clock", kind="reminder_sent", entity="case_task", entity_id=task.id,
+           case_id=case.id, field=task.template_key or "task", at=now,
+           summary=(f"Overdue task reminder sent to {target[1]}: {task.title_en}" if target else
+                    f"Overdue task, nobody to remind (no owner or coordinator): {task.title_en}"),
+           summary_ja=(f"期限超過タスクのリマインダーを送信：{task.title_ja}" if target else
+                       f"期限超過タスク（送信先なし：担当者・コーディネーター未設定）：{task.title_ja}"))
+    session.commit()
+    return True
+
+
 def require_phase_key(key: str) -> None:
     """An unknown phase key in a URL is a resource that does not exist: 404."""
     if key not in rules.PHASES:
-        raise ApiError(404, f"No such phase {key!r}; phases are {', '.join(rules.PHASE_KEYS)}.")
+        raise NotFound(message=f"No such phase {key!r}; phases are {', '.join(rules.PHASE_KEYS)}.")

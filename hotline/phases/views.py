@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.service import get_visible_case
-from hotline.errors import ApiError
+from hotline.error_handlers import status_of
+from hotline.errors import Blocked, Conflict, Invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
 from hotline.phases import service
@@ -105,15 +106,16 @@ def move(reference: str, key: str):
     try:
         service.move_phase(session, case, key, action, reason=reason or None, actor=current_principal(),
                            lang=_lang())
-    except ApiError as exc:
+    except Invalid as exc:
         session.rollback()
-        if exc.status == 422:
-            errors = {f"{key}.{f}": _("A reason is required to skip a phase.") if f == "reason" else why
-                      for f, why in exc.fields.items()}
-            return _render(case, policy, errors=errors, form={"reason": reason, "phase": key}, status=422)
-        blockers = exc.extra.get("blockers", [exc.message])
+        errors = {f"{key}.{f}": _("A reason is required to skip a phase.") if f == "reason" else why
+                  for f, why in exc.fields.items()}
+        return _render(case, policy, errors=errors, form={"reason": reason, "phase": key}, status=status_of(exc))
+    except Conflict as exc:
+        session.rollback()
+        blockers = exc.blockers if isinstance(exc, Blocked) else [exc.message]
         return _render(case, policy, errors={f"{key}.guard": blockers}, form={"reason": reason, "phase": key},
-                       status=exc.status)
+                       status=status_of(exc))
     labels = {"start": _("Phase started: %(phase)s", phase=rules.title(key, _lang())),
               "complete": _("Phase completed: %(phase)s", phase=rules.title(key, _lang())),
               "skip": _("Phase skipped: %(phase)s", phase=rules.title(key, _lang()))}
@@ -151,7 +153,7 @@ def add_task(reference: str):
         try:
             service.add_task(session, case, phase_key=form["phase"], title=form["title"][:300], due_at=due,
                              owner_role=form["owner_role"] or None, actor=current_principal())
-        except ApiError as exc:
+        except (Invalid, Conflict) as exc:
             session.rollback()
             errors["task.guard"] = [exc.message]
     if errors:
@@ -167,11 +169,9 @@ def task_done(reference: str, task_id: int):
     case, policy = get_visible_case(session, current_principal(), reference)
     try:
         service.complete_task(session, case, task_id, actor=current_principal())
-    except ApiError as exc:
+    except Conflict as exc:
         session.rollback()
-        if exc.status == 404:
-            raise
-        return _render(case, policy, errors={"task.guard": [exc.message]}, status=exc.status)
+        return _render(case, policy, errors={"task.guard": [exc.message]}, status=status_of(exc))
     flash(_("Task done."))
     return _back(case)
 

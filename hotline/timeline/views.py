@@ -11,7 +11,7 @@ from sqlmodel import select
 from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
-from hotline.errors import ApiError
+from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.timeline import service
 from hotline.timeline.api import csv_response
@@ -69,7 +69,7 @@ def add_note(reference: str):
     form = {"kind": request.form.get("kind", "note"), "text": request.form.get("text", "")}
     try:
         service.add_note(session, case, kind=form["kind"], text=form["text"], actor=current_principal())
-    except ApiError:
+    except Invalid:
         session.rollback()
         return render_template("timeline/page.html", case=case, policy=policy, kinds=[],
                                events=service.case_timeline(session, case.id),

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from hotline import clock
+from tests.support import jst
 
 
 def _flask(env, *args, check=True):
@@ -48,35 +49,81 @@ def test_create_user_refuses_bad_input(cli_env):
 
 def test_tick_runs_every_job_and_survives_a_failing_one(app, monkeypatch):
     calls = []
-    monkeypatch.setattr(clock, "JOBS", ["tests.hotline.test_cli_and_clock:_boom", "tests.hotline.test_cli_and_clock:_count"])
-    monkeypatch.setattr(sys.modules[__name__], "_CALLS", calls)
-    assert clock.tick(app) == {"tests.hotline.test_cli_and_clock:_count": 1}
-    assert calls == ["count"]
+
+    def _boom(app, now):
+        raise RuntimeError("a broken job")
+
+    def _count(app, now):
+        calls.append(now)
+        return 1
+
+    monkeypatch.setattr(clock, "JOBS", (_boom, _count))
+    at = jst(2026, 4, 11, 9, 0)
+    assert clock.tick(app, now=at) == {f"{__name__}._count": 1}
+    assert calls == [at]  # every job runs at the instant the tick was given
 
 
-_CALLS: list = []
+def start_clock(database_url: str, log_path) -> subprocess.Popen:
+    """`flask --app hotline clock` as production runs it (0.2 s ticks, outbox notifier), logging to a file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    env.update(DATABASE_URL=database_url, SECRET_KEY="x", CLOCK_TICK_SECONDS="0.2")
+    log = open(log_path, "w")  # a file, not a pipe: a chatty clock can never block on a full pipe
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", "clock"], env=env, stderr=log,
+                            stdout=log, text=True)
+    proc.log_path = log_path
+    log.close()
+    return proc
 
 
-def _boom(app):
-    raise RuntimeError("a broken job")
-
-
-def _count(app):
-    _CALLS.append("count")
-    return 1
+def stop_clock(proc: subprocess.Popen) -> str:
+    """SIGTERM, then the clock finishes its tick and exits 0; returns its log."""
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=300)
+    log = open(proc.log_path).read()
+    assert proc.returncode == 0 and "stopped cleanly" in log, log
+    return log
 
 
 @pytest.mark.slow
-def test_clock_process_starts_logs_and_stops_cleanly(cli_env):
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "hotline", "clock"],
-                            env={**cli_env, "CLOCK_TICK_SECONDS": "0.2"}, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    started = ""
-    while "clock: started" not in started and time.monotonic() < deadline:
-        started += proc.stderr.readline()
-    assert "clock: started" in started, started
-    time.sleep(0.5)  # a few ticks
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, started + err
-    assert "stopped cleanly" in err
+def test_clock_process_sends_a_reminder_due_in_a_second_and_stops_cleanly(cli_env, tmp_path):
+    """End to end: a real clock process, a reminder due one second after it is written, the outbox row
+    observed (never before its send time), then SIGTERM and a clean stop. The wait is long, not tight."""
+    import datetime as dt
+
+    from sqlmodel import Session, select
+
+    from hotline import create_app
+    from hotline.cases.schemas import CaseIn
+    from hotline.cases.service import create_case
+    from hotline.db import utcnow
+    from hotline.deadlines.models import Reminder
+    from hotline.outbox.models import OutboxMessage
+    from tests.support import Factory
+
+    app = create_app({"DATABASE_URL": cli_env["DATABASE_URL"], "SECRET_KEY": "x", "TWILIO_ACCOUNT_SID": None})
+    with Session(app.extensions["hotline.engine"], expire_on_commit=False) as s:
+        factory = Factory(s)
+        coordinator = factory.user("coordinator", phone="+819000000001")
+        now = utcnow()
+        case = create_case(s, CaseIn(policy_id=factory.policy(end=jst(2099, 1, 1)).id, summary="x",
+                                     first_discovered_at=now - dt.timedelta(hours=70), eu_data_subjects=True,
+                                     coordinator_id=coordinator.id), actor=coordinator, now=now)
+        reminder = s.exec(select(Reminder).where(Reminder.case_id == case.id)).one()  # the 4h one, at once
+        reminder.send_at = utcnow() + dt.timedelta(seconds=1)
+        s.add(reminder)
+        s.commit()
+    proc = start_clock(cli_env["DATABASE_URL"], tmp_path / "clock.log")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with Session(app.extensions["hotline.engine"]) as s:
+                sent = s.exec(select(OutboxMessage).where(OutboxMessage.source == f"reminder:{reminder.id}")).all()
+            if sent or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    finally:
+        log = stop_clock(proc)
+    assert "clock: started" in log
+    (message,) = sent
+    assert message.created_at >= reminder.send_at and case.reference in message.body
+    app.extensions["hotline.engine"].dispose()

@@ -139,8 +139,7 @@ def test_other_domains_add_sections_to_the_case_page(client, factory, monkeypatc
 
     from hotline.cases import sections
 
-    monkeypatch.setattr(sections, "CASE_SECTIONS", ["tests.hotline.cases.test_pages:_demo_section",
-                                                    "tests.hotline.cases.test_pages:_hidden_section"])
+    monkeypatch.setattr(sections, "CASE_SECTIONS", (_demo_section, _hidden_section))
     app.jinja_loader = ChoiceLoader([app.jinja_loader, DictLoader(
         {"cases/_test_section.html": '<section id="extra">{{ case.reference }} for {{ who }}</section>'})])
     case = factory.case()

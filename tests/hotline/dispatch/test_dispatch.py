@@ -211,7 +211,7 @@ def test_late_answer_after_escalation_to_another_vendor(coord, factory, client, 
     from hotline.dispatch.service import escalate_one
     from hotline.dispatch.settings import from_config
     from tests.support import post_form
-    from vendors.notifier import OutboxNotifier
+    from vendors.notifier.outbox import OutboxNotifier
 
     case = factory.case(attack_confirmed="yes")
     a = add_vendor(coord, "A社", escalation_rank=1)
@@ -245,15 +245,10 @@ def test_coordinator_records_phone_answers_and_withdraws(coord, factory, db):
     assert coord.post(f"{url}/{d2['id']}", json={"action": "fly"}).status_code == 422
 
 
-def _twilio_config(app, fake):
-    app.config.update(TWILIO_ACCOUNT_SID=fake.account_sid, TWILIO_AUTH_TOKEN=fake.auth_token,
-                      TWILIO_FROM_NUMBER="+15005550006", TWILIO_API_BASE_URL=fake.url, DISPATCH_VOICE="1")
-
-
+@pytest.mark.twilio(DISPATCH_VOICE="1")
 def test_twilio_sms_and_voice_through_the_real_client(coord, factory, app, fake_twilio, client, db):
     from twilio.request_validator import RequestValidator
 
-    _twilio_config(app, fake_twilio)
     case = factory.case(attack_confirmed="yes")
     v = add_vendor(coord, "LAC")
     d = coord.post(f"/cases/{case.reference}/dispatches",
@@ -405,7 +400,7 @@ def test_a_colleague_answering_an_earlier_message_accepts_for_the_company(coord,
     from hotline.dispatch.service import escalate_one
     from hotline.dispatch.settings import from_config
     from tests.support import post_form
-    from vendors.notifier import OutboxNotifier
+    from vendors.notifier.outbox import OutboxNotifier
 
     case = factory.case(attack_confirmed="yes")
     a = add_vendor(coord, "A社", contacts=(("a1", "+81300000101"), ("a2", "+81300000102")))

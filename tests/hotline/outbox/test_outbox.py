@@ -1,7 +1,7 @@
 """The outbox: every message, newest first, filterable by case, on the API and on its page."""
 from hotline.outbox import service
 from tests.support import login
-from vendors.notifier import OutboxNotifier
+from vendors.notifier.outbox import OutboxNotifier
 
 
 def test_outbox_api_newest_first_and_by_case(db, factory, api_as):

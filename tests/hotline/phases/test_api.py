@@ -53,8 +53,38 @@ def finish_closure_tasks(api, case):
 
 
 # --- GET phases ----------------------------------------------------------------------------------------
-def test_phases_are_created_on_first_access_with_intake_active(api, factory):
-    case = factory.case()
+def test_a_case_opened_through_the_api_and_never_viewed_has_its_phases_and_its_tasks_are_reminded(
+        app, api, factory, db):
+    """Intake is one unit of work: phases and checklist come with the case, so the clock reminds an overdue
+    task of a case nobody has looked at."""
+    import datetime as dt
+
+    from hotline import clock
+    from hotline.outbox.models import OutboxMessage
+
+    coordinator = factory.user("coordinator", phone="+819011112222")
+    r = api.post("/cases", json={"policy_id": factory.policy().id, "summary": "不審な通信",
+                                 "first_discovered_at": "2026-04-10T23:30:00+09:00",
+                                 "reported_at": "2026-04-11T00:15:00+09:00", "coordinator_id": coordinator.id})
+    assert r.status_code == 201, r.get_json()
+    case = db.exec(select(Case).where(Case.reference == r.get_json()["reference"])).one()
+    phases = db.exec(select(CasePhase).where(CasePhase.case_id == case.id).order_by(CasePhase.position)).all()
+    assert [(p.key, p.status) for p in phases][:2] == [("intake", "active"), ("initial_response", "not_started")]
+    tasks = db.exec(select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.due_at)).all()
+    assert [t.template_key for t in tasks] == ["record_call", "assign_coordinator", "confirm_policy"]
+    first_due = tasks[0].due_at  # 1 h after the hotline call
+    assert first_due == jst(2026, 4, 11, 1, 15)
+    assert clock.tick(app, now=first_due - dt.timedelta(seconds=1))["hotline.phases.jobs.remind_overdue_tasks"] == 0
+    assert clock.tick(app, now=first_due)["hotline.phases.jobs.remind_overdue_tasks"] == 1
+    assert clock.tick(app, now=first_due)["hotline.phases.jobs.remind_overdue_tasks"] == 0  # once
+    (sms,) = db.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id, OutboxMessage.source.like("task:%")))
+    assert sms.to == "+819011112222" and "Record the call and the facts" in sms.body
+    assert api.get(f"/cases/{case.reference}/phases").get_json()[0]["tasks"][0]["title"] == \
+        "Record the call and the facts"
+
+
+def test_a_backfilled_case_has_its_phases_with_intake_active(api, factory):
+    case = factory.case()  # a row as bulk-loaded, completed by the backfill init-db runs
     r = api.get(f"/cases/{case.reference}/phases")
     assert r.status_code == 200
     body = r.get_json()
@@ -65,16 +95,6 @@ def test_phases_are_created_on_first_access_with_intake_active(api, factory):
                                                       "Confirm the policy and cover period"]
     assert body[0]["tasks"][0]["due_at"] == "2026-04-11T01:15:00+09:00"  # 1 h after the call
     assert all(p["status"] == "not_started" and p["tasks"] == [] for p in body[1:])
-    api.get(f"/cases/{case.reference}/phases")  # a second read creates nothing more
-    assert len(factory.s.exec(select(CasePhase).where(CasePhase.case_id == case.id)).all()) == 9
-
-
-def test_initialise_case_workflow_for_the_intake_service(db, factory):
-    case = factory.case()
-    rows = service.initialise_case_workflow(db, case)
-    assert service.initialise_case_workflow(db, case) == rows  # twice is safe
-    db.commit()
-    assert [r.key for r in rows] == list(PHASE_KEYS) and rows[0].status == "active"
 
 
 # --- moves ---------------------------------------------------------------------------------------------
@@ -167,21 +187,31 @@ def test_closing_guards_come_from_the_other_domains(db, factory, monkeypatch):
         return fn
 
     import hotline.phases.service as svc
-    monkeypatch.setattr(svc, "CLOSING_GUARDS", ("tests.hotline.phases.test_api:_guard_a", "tests.hotline.phases.test_api:_guard_b"))
-    monkeypatch.setattr(__import__("tests.hotline.phases.test_api", fromlist=["x"]), "_guard_a", fake("a"), raising=False)
-    monkeypatch.setattr(__import__("tests.hotline.phases.test_api", fromlist=["x"]), "_guard_b", fake("b"), raising=False)
+    monkeypatch.setattr(svc, "CLOSING_GUARDS", (fake("a"), fake("b")))
     case = factory.case()
     assert service.closing_blockers(db, case.id) == ["a blocks", "b blocks"]
     assert service.closing_blockers(db, case.id, lang="ja") == ["aが妨げ", "bが妨げ"]
     assert calls == [("a", case.id, "en"), ("b", case.id, "en"), ("a", case.id, "ja"), ("b", case.id, "ja")]
 
 
-def test_a_missing_domain_is_skipped_but_a_broken_import_is_not(db, factory, monkeypatch):
-    import hotline.phases.service as svc
+@pytest.mark.parametrize("broken", ["hotline.dispatch.service", "hotline.costs.service"])
+def test_a_guard_that_cannot_load_stops_the_app_and_the_clock_at_start_up(broken, tmp_path):
+    """Never a case closed with a guard silently gone: a guard module that fails to import fails loudly."""
+    import os
+    import subprocess
+    import sys
 
-    case = factory.case()
-    monkeypatch.setattr(svc, "CLOSING_GUARDS", ("hotline.not_built_yet.service:x",))
-    assert service.closing_blockers(db, case.id) == []
+    breaks = ("import sys\n"
+              "class Broken:\n"
+              "    def find_spec(self, name, path=None, target=None):\n"
+              f"        if name == {broken!r}: raise ImportError('broken on purpose: ' + name)\n"
+              "sys.meta_path.insert(0, Broken())\n")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "x"}
+    for start in ("from hotline import create_app; create_app()",  # the web app
+                  "from flask.cli import main; sys.argv = ['flask', '--app', 'hotline', 'clock']; main()"):
+        out = subprocess.run([sys.executable, "-c", breaks + start], capture_output=True, text=True, cwd=tmp_path,
+                             env=env, timeout=120)
+        assert out.returncode != 0 and f"ImportError: broken on purpose: {broken}" in out.stderr, (start, out.stderr)
 
 
 def test_an_open_deadline_stops_closing_until_it_is_met(api, factory):
@@ -355,12 +385,11 @@ def test_overdue_tasks_are_reminded_once(app, db, factory):
     from hotline.phases.jobs import remind_overdue_tasks
 
     coordinator = factory.user("coordinator", phone="+819011112222")
-    case = factory.case(coordinator_id=coordinator.id)
-    service.ensure_phases(db, case)  # intake's three tasks, due in April 2026: overdue now
-    closed = factory.case(status="closed")
-    service.ensure_phases(db, closed)
-    assert remind_overdue_tasks(app) == 3
-    assert remind_overdue_tasks(app) == 0  # exactly once per task
+    case = factory.case(coordinator_id=coordinator.id)  # intake's three tasks, due on 2026-04-11
+    factory.case(status="closed")
+    now = jst(2026, 4, 12)
+    assert remind_overdue_tasks(app, now) == 3
+    assert remind_overdue_tasks(app, now) == 0  # exactly once per task
     db.expire_all()
     out = db.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(m.channel, m.to, m.case_id) for m in out] == [("sms", "+819011112222", case.id)] * 3
@@ -372,14 +401,13 @@ def test_overdue_tasks_are_reminded_once(app, db, factory):
 
 def test_the_clock_lists_the_job():
     from hotline import clock
+    from hotline.phases.jobs import remind_overdue_tasks
 
-    assert "hotline.phases.jobs:remind_overdue_tasks" in clock.JOBS
-    assert callable(clock.resolve("hotline.phases.jobs:remind_overdue_tasks"))
+    assert remind_overdue_tasks in clock.JOBS
 
 
 def test_dashboard_shows_overdue_tasks(client, factory, db):
     case = factory.case()
-    service.ensure_phases(db, case)
     login(client, factory.user("operator"))
     page = client.get("/dashboard", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert "期限超過のタスク" in page and case.reference in page and "受付内容と事実の記録" in page
@@ -461,8 +489,9 @@ def test_openapi_documents_every_workflow_endpoint(client):
 
 def test_the_case_page_shows_the_phases_and_timeline_sections(app, client, factory, staff):
     from hotline.cases.sections import CASE_SECTIONS
+    from hotline.phases.views import case_section
 
-    assert "hotline.phases.views:case_section" in CASE_SECTIONS
+    assert case_section in CASE_SECTIONS
     case = factory.case()
     login(client, staff)
     r = client.get(f"/cases/{case.reference}", headers={"Accept-Language": "ja"})

@@ -1,50 +1,13 @@
-"""How messages leave the building.
-
-A notifier delivers one message on one channel. Two adapters: the outbox (the message is only stored
-and shown on the Outbox page; the default, so the app runs with no account anywhere) and Twilio
-(SMS and voice through the real `twilio` client). Nothing else in the code base imports `twilio`.
-"""
+"""The Twilio adapter: SMS and voice through Twilio's REST API with the real `twilio` client, and what Twilio's
+webhooks need (the X-Twilio-Signature check, TwiML). The only module that imports `twilio`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
 from xml.sax.saxutils import escape
 
-
-@dataclass(frozen=True)
-class Message:
-    channel: str  # sms | voice | email
-    to: str
-    body: str
-    voice_url: str | None = None  # voice: where Twilio fetches the TwiML (e.g. a menu that gathers digits)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    status: str  # queued | sent | failed
-    adapter: str
-    provider_id: str | None = None
-    error: str | None = None
-
-
-class Notifier(Protocol):
-    name: str
-
-    def deliver(self, message: Message) -> Delivery: ...
-
-
-class OutboxNotifier:
-    """Keeps the message in the outbox table, where people read it. Nothing leaves the machine."""
-
-    name = "outbox"
-
-    def deliver(self, message: Message) -> Delivery:
-        return Delivery(status="queued", adapter=self.name)
+from vendors.notifier import Delivery, Message
 
 
 class TwilioNotifier:
-    """SMS and voice through Twilio's REST API."""
-
     name = "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, *,
@@ -78,16 +41,7 @@ class TwilioNotifier:
         return Delivery(status="sent", adapter=self.name, provider_id=res.sid)
 
 
-def notifier_from_config(config) -> Notifier:
-    """Twilio when TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are set, else the outbox."""
-    sid, token, sender = (config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN"),
-                          config.get("TWILIO_FROM_NUMBER"))
-    if sid and token and sender:
-        return TwilioNotifier(sid, token, sender, api_base_url=config.get("TWILIO_API_BASE_URL"))
-    return OutboxNotifier()
-
-
-# --- Voice: what a dispatch call needs (kept here so nothing else imports `twilio`) ---------------------
+# --- Webhooks: what a dispatch call needs ------------------------------------------------------------
 def twilio_signature_valid(auth_token: str | None, urls: list[str], params: dict, signature: str) -> bool:
     """Whether X-Twilio-Signature matches one of the URLs the request may have been signed for (the public
     URL behind a proxy, or the URL as this app sees it)."""

@@ -1,0 +1,144 @@
+"""Reminders before each open deadline: scheduled whenever the deadlines move (deadlines.service.recompute
+calls `schedule`), and sent by the clock exactly once (`due`, then `send` for each).
+
+`send` handles one row in its own transaction: lock it (FOR UPDATE SKIP LOCKED on PostgreSQL, so a second clock
+skips it), claim it with a conditional UPDATE (the one winner, on SQLite too), act, record, commit. A crash
+before the commit rolls the claim back with the rest, so the row is done again later; with the outbox adapter
+nothing is then lost or repeated (with Twilio, a crash between the provider's answer and our commit can
+repeat that one message).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from hotline.audit.service import record
+from hotline.auth.models import User
+from hotline.cases.models import Case
+from hotline.db import claim, lock_due
+from hotline.deadlines.models import Deadline, Reminder
+from hotline.formatting import duration, jst
+from hotline.outbox.service import send as send_message
+from vendors.notifier import Notifier
+from workflows.deadlines import LABELS, LABELS_JA
+
+ROLE_JA = {"coordinator": "コーディネーター", "contact": "被保険者の窓口"}
+
+
+def _recipients(session: Session, case: Case) -> list[tuple[str, str]]:
+    if case.status != "open":
+        return []
+    out = []
+    if case.coordinator_id:
+        user = session.get(User, case.coordinator_id)
+        if user is not None and user.is_active and user.phone:
+            out.append(("coordinator", user.phone))
+    if case.contact_phone:
+        out.append(("contact", case.contact_phone))
+    return out
+
+
+def schedule(session: Session, case: Case, open_deadlines: list[tuple[int, dt.datetime]], *,
+             now: dt.datetime, offsets: list[tuple[str, dt.timedelta]], fresh: bool = False) -> None:
+    """One pending reminder per (open deadline, offset, recipient) whose send time is still ahead.
+
+    `open_deadlines` is [(deadline id, due_at)]. Pending reminders that no longer fit (the deadline moved, was
+    met, stopped applying, or the recipient changed) are deleted and replaced; sent and skipped ones stay.
+    Send times already past when a deadline becomes known are not all sent late: only the nearest one is,
+    at once, so the coordinator and the insured hear of an urgent deadline (e.g. GDPR with 3 hours left)
+    without a burst of stale messages. Its key is that offset, so it goes out once.
+    """
+    wanted: dict[tuple, tuple[str, dt.datetime]] = {}
+    recipients = _recipients(session, case)
+    for deadline_id, due_at in open_deadlines:
+        passed = []
+        for label, delta in offsets:
+            send_at = due_at - delta
+            if send_at <= now:
+                passed.append((delta, label))
+                continue
+            for role, phone in recipients:
+                wanted[(deadline_id, label, phone, due_at)] = (role, send_at)
+        if passed and due_at > now:
+            label = min(passed)[1]  # the smallest offset: the reminder nearest to the deadline
+            for role, phone in recipients:
+                wanted[(deadline_id, label, phone, due_at)] = (role, now)
+    stale = []
+    if not fresh:
+        table = Reminder.__table__
+        for rid, did, label, phone, due_at, status in session.execute(
+                sa.select(table.c.id, table.c.deadline_id, table.c.offset_label, table.c.recipient,
+                          Reminder.for_due_at, table.c.status).where(table.c.case_id == case.id)):
+            key = (did, label, phone, due_at)
+            if key in wanted:
+                wanted.pop(key)
+            elif status == "pending":
+                stale.append(rid)
+    if stale:  # conditional: a row the clock has just claimed is not deleted
+        session.execute(sa.delete(Reminder).where(Reminder.id.in_(stale), Reminder.status == "pending",
+                                                  Reminder.claimed_at.is_(None)))
+    if wanted:
+        session.execute(sa.insert(Reminder.__table__), [
+            {"deadline_id": deadline_id, "case_id": case.id, "offset_label": label, "for_due_at": due_at,
+             "send_at": send_at, "recipient": phone, "recipient_role": role, "channel": "sms",
+             "status": "pending", "created_at": now}
+            for (deadline_id, label, phone, due_at), (role, send_at) in wanted.items()])
+
+
+def of_case(session: Session, case_id: int) -> list[Reminder]:
+    return list(session.exec(select(Reminder).where(Reminder.case_id == case_id)
+                             .order_by(Reminder.send_at, Reminder.id)))
+
+
+def due(session: Session, *, now: dt.datetime, limit: int = 500) -> list[int]:
+    """Ids of the pending reminders whose send time has come, oldest first."""
+    return list(session.exec(select(Reminder.id).where(Reminder.status == "pending", Reminder.send_at <= now)
+                             .order_by(Reminder.send_at).limit(limit)))
+
+
+def _left_ja(delta: dt.timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    return f"あと{hours // 24}日{hours % 24}時間" if hours >= 24 else f"あと{max(hours, 0)}時間{int(delta.total_seconds() % 3600 // 60)}分"
+
+
+def body(case: Case, deadline: Deadline, now: dt.datetime, base_url: str) -> str:
+    when = f"{deadline.last_day.isoformat()} 24:00" if deadline.last_day else jst(deadline.due_at)
+    return (f"【hotline】{case.reference} {LABELS_JA[deadline.kind]}の期限: {when} JST"
+            f"（{_left_ja(deadline.due_at - now)}）。{base_url.rstrip('/')}/cases/{case.reference}")
+
+
+def send(session: Session, reminder_id: int, *, now: dt.datetime, notifier: Notifier, grace: dt.timedelta,
+         base_url: str) -> bool:
+    """Send one due reminder, once; commits. Found later than `grace` after its send time (the clock was down):
+    skipped with the reason, never silently dropped. False when another clock has it."""
+    r = session.exec(lock_due(select(Reminder).where(Reminder.id == reminder_id,
+                                                     Reminder.status == "pending"))).first()
+    if r is None or not claim(session, Reminder, r.id, column="claimed_at", value=now):
+        session.rollback()  # another clock has it
+        return False
+    deadline, case = session.get(Deadline, r.deadline_id), session.get(Case, r.case_id)
+    late = now - r.send_at
+    why = None
+    if late > grace:
+        why = f"found {duration(late)} after its send time, beyond REMINDER_GRACE ({duration(grace)})"
+    elif case.status != "open":
+        why = "the case is closed"
+    elif deadline.status != "open" or deadline.due_at != r.for_due_at:
+        why = f"the deadline is {deadline.status} or moved"
+    if why:
+        session.execute(sa.update(Reminder).where(Reminder.id == r.id).values(status="skipped", reason=why))
+    else:
+        msg = send_message(session, notifier, channel=r.channel, to=r.recipient, case_id=r.case_id,
+                           source=f"reminder:{r.id}", body=body(case, deadline, now, base_url))
+        session.execute(sa.update(Reminder).where(Reminder.id == r.id)
+                        .values(status="sent", sent_at=now, outbox_id=msg.id))
+        record(session, actor="clock", kind="reminder_sent", entity="reminder", entity_id=r.id,
+               case_id=r.case_id, field=deadline.kind, new=r.recipient_role,
+               summary=f"Reminder ({r.offset_label} before) for {LABELS[deadline.kind]} sent to the "
+                       f"{r.recipient_role} by {msg.adapter} ({msg.status})",
+               summary_ja=f"{LABELS_JA[deadline.kind]}のリマインダー（{r.offset_label}前）を"
+                          f"{ROLE_JA.get(r.recipient_role, r.recipient_role)}へ送信（{msg.adapter}）", at=now)
+    session.commit()
+    return True

@@ -1,0 +1,102 @@
+"""The one place where failures become HTTP: status codes, the API's error envelope (../shared/API.md),
+the error page, and form errors.
+
+{"error": {"code": "<snake_case>", "message": "<human sentence>", "fields": {"<field>": "<why>"}, ...details}}
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException
+
+from hotline.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[DomainError], int] = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
+                                        Invalid: 422}
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+          422: "invalid", 429: "too_many_requests", 500: "internal_error"}
+
+
+def status_of(exc: DomainError) -> int:
+    return next(STATUS[k] for k in type(exc).__mro__ if k in STATUS)
+
+
+def envelope(code: str, message: str, fields: dict | None = None, **details) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **details}}
+
+
+def fields_from_validation(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for e in exc.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "body"
+        msg = e["msg"]
+        if e["type"] == "timezone_aware":
+            msg = "an instant needs an offset, e.g. 2026-04-10T23:30:00+09:00"
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        fields.setdefault(loc, msg)
+    return fields
+
+
+def flash_invalid(exc: Exception) -> None:
+    """Show a failed form's reasons on the next page, one line per field."""
+    from flask import flash
+
+    fields = exc.fields if isinstance(exc, DomainError) else fields_from_validation(exc)
+    for field, why in fields.items():
+        flash(f"{field}: {why}", "error")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _answer(status: int, code: str, message: str, fields: dict | None = None, **details):
+    if _wants_json():
+        return jsonify(envelope(code, message, fields, **details)), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return _answer(status_of(exc), exc.code, exc.message, exc.fields, **exc.details())
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):
+        return _domain(Invalid(fields_from_validation(exc)))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return _answer(400, "csrf", "The form expired or was not sent by this site; reload and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        return _answer(status, _CODES.get(status, "error"), exc.description or exc.name)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa_exc.DataError)
+    def _out_of_range(exc: Exception):
+        """A number too large for a database column (an id of 30 digits, in the path or the body) is bad
+        input, not a crash."""
+        return _domain(Invalid({"request": "a number is out of range for an id or an amount"},
+                               "A number in the request is out of range."))
+
+    @app.errorhandler(sa_exc.StatementError)
+    def _statement(exc: sa_exc.StatementError):
+        if isinstance(exc.orig, OverflowError):
+            return _out_of_range(exc)
+        return _unexpected(exc)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _answer(500, "internal_error", "Something went wrong on our side; it has been logged.")

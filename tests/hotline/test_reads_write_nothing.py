@@ -1,0 +1,88 @@
+"""No GET request writes anything: every page and every API read, for every role and for anonymous visitors,
+on cases opened through the API and on a row loaded in bulk (completed by the backfill), leaves every row of
+every table as it was."""
+import re
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel, select
+
+from hotline.dispatch.models import DispatchAttempt
+from tests.support import login
+
+ROLES = ("operator", "coordinator", "insured", "admin")
+QUERIES = {  # further variants of some reads, with the filters people use
+    "/vendors": ["?capability=forensics"], "/api/v1/vendors": ["?capability=forensics"],
+    "/cases/{reference}/dispatches": ["?capability=legal"], "/api/v1/cases/{reference}/timeline": ["?format=csv"],
+    "/api/v1/cases": ["?q=CY&status=open"], "/api/v1/cases/{reference}/costs": ["?include_removed=1"],
+    "/outbox/": ["?case={reference}"], "/api/v1/outbox": ["?case={reference}"], "/cases/policy-lookup": ["?q=POL"],
+}
+
+
+@pytest.fixture
+def world(app, factory, api_as):
+    """Everything a read can show: cases opened through the API and one loaded in bulk, deadlines, phases, a
+    cost line, a vendor, a dispatch waiting for its answer, notes, messages in the outbox."""
+    from hotline.dispatch.links import make_token
+
+    own, other = factory.org(), factory.org()
+    policy = factory.policy(own)
+    users = {role: factory.user(role, own if role == "insured" else None, phone="+819011110000")
+             for role in ROLES}
+    coord = api_as(users["coordinator"])
+    opened = coord.post("/cases", json={"policy_id": policy.id, "summary": "ランサムウェア",
+                                        "first_discovered_at": "2026-04-10T23:30:00+09:00",
+                                        "eu_data_subjects": True, "card_data": True,
+                                        "contact_phone": "+819022220000"}).get_json()
+    reference = opened["reference"]
+    coord.post(f"/cases/{reference}/costs", json={"category": "investigation", "amount_jpy": 500000,
+                                                  "arose_on": "2026-04-12"})
+    coord.post(f"/cases/{reference}/notes", json={"kind": "call", "text": "被保険者から電話"})
+    vendor = coord.post("/vendors", json={"name": "調査社", "capabilities": ["forensics"], "hours": "24x7",
+                                          "contacts": [{"name": "当番", "phone": "+81300000101"}]}).get_json()
+    dispatch = coord.post(f"/cases/{reference}/dispatches", json={
+        "vendor_id": vendor["id"], "capability": "forensics", "brief": "調査", "override_warnings": True}).get_json()
+    bulk = factory.case(factory.policy(other))  # a row as the benchmark loads it, completed by the backfill
+    attempt = factory.s.exec(select(DispatchAttempt).where(DispatchAttempt.dispatch_id == dispatch["id"])).one()
+    return {"users": users, "tokens": {role: factory.token(u) for role, u in users.items()},
+            "references": [reference, bulk.reference], "policy_ids": [policy.id, bulk.policy_id],
+            "vendor_id": vendor["id"], "dispatch_id": dispatch["id"],
+            "token": make_token(app.config["SECRET_KEY"], attempt.id)}
+
+
+def _urls(app, world) -> list[str]:
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith("/static"):
+            continue
+        template = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for query in ["", *QUERIES.get(template, [])]:
+            for n in range(2):  # the case and policy of the own organisation, then of another one
+                urls.append((template + query).format(
+                    reference=world["references"][n], policy_id=world["policy_ids"][n],
+                    vendor_id=world["vendor_id"], dispatch_id=world["dispatch_id"], token=world["token"]))
+    return sorted(set(urls))
+
+
+def _snapshot(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {t.name: [tuple(r) for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns))]
+                for t in SQLModel.metadata.sorted_tables}
+
+
+@pytest.mark.parametrize("role", [*ROLES, None])
+def test_every_page_and_api_read_leaves_the_database_unchanged(role, app, world, client):
+    if role is not None:
+        login(client, world["users"][role])
+    headers = {"Authorization": f"Bearer {world['tokens'][role]}"} if role else {}
+    urls = _urls(app, world)
+    assert len(urls) > 60 and any("/dispatch/answer/" in u for u in urls)
+    engine = app.extensions["hotline.engine"]
+    before = _snapshot(engine)
+    statuses = {url: client.get(url, headers=headers if url.startswith("/api/") else {}).status_code
+                for url in urls}
+    assert _snapshot(engine) == before
+    assert not [u for u, s in statuses.items() if s >= 500], statuses
+    if role == "coordinator":  # the reads really were served, not refused
+        assert all(statuses[u] == 200 for u in urls if u.startswith(("/api/v1/cases/", "/cases/"))
+                   and world["references"][0] in u), statuses
