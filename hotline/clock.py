@@ -19,6 +19,7 @@ from hotline.db import utcnow
 from hotline.deadlines import jobs as deadline_jobs
 from hotline.dispatch import jobs as dispatch_jobs
 from hotline.phases import jobs as phase_jobs
+from workflows.calendar import TOKYO
 
 log = logging.getLogger("hotline.clock")
 
@@ -60,7 +61,7 @@ def make_scheduler(app: Flask, *, blocking: bool):
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(executors={"default": ThreadPoolExecutor(max_workers=1)},
                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-                    timezone="Asia/Tokyo")
+                    timezone=TOKYO)
     scheduler.add_job(tick, "interval", args=[app], seconds=app.config["CLOCK_TICK_SECONDS"],
                       id="tick", next_run_time=utcnow())
     return scheduler

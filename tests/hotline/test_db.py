@@ -68,3 +68,13 @@ def test_claim_wins_once(db, factory):
     db.expire_all()
     assert db.get(OutboxMessage, row.id).provider_id == "first"
     assert utcnow().tzinfo is not None
+
+
+def test_a_database_url_with_a_percent_sign_migrates(tmp_path):
+    """Alembic's configuration interpolates '%': an encoded password or socket path must still work."""
+    from hotline.db import upgrade_schema
+
+    folder = tmp_path / "100%_sure"
+    folder.mkdir()
+    upgrade_schema(f"sqlite:///{folder}/hotline.sqlite")
+    assert (folder / "hotline.sqlite").stat().st_size > 0
