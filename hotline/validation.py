@@ -184,7 +184,7 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 # --- Instants and dates -------------------------------------------------------------------------------
 def _check_year(year: int) -> None:
     if not YEARS[0] <= year <= YEARS[1]:
-        raise problem("year", min=YEARS[0], max=YEARS[1])
+        raise problem("year", min=str(YEARS[0]), max=str(YEARS[1]))  # shown as 2000, not 2,000
 
 
 # After normalise() and with 年月日時分秒 read as separators: 2026-11-28T14:01, 2026/11/28 14:01:30, 2026.11.28 9:05,
