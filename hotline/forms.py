@@ -54,8 +54,11 @@ def page_errors(exc: Exception, *, prefix: str = "") -> dict[str, str]:
     if isinstance(exc, ValidationError):
         for error in exc.errors():
             kind, ctx = describe(error)
-            errors.setdefault(prefix + field_name(error),
-                              gettext(PROBLEMS[kind].page, **{k: _shown(v) for k, v in ctx.items()}))
+            try:
+                message = gettext(PROBLEMS[kind].page, **{k: _shown(v) for k, v in ctx.items()})
+            except (KeyError, ValueError, TypeError):  # a message without its number still says what to do
+                message = gettext(PROBLEMS["invalid"].page)
+            errors.setdefault(prefix + field_name(error), message)
     elif isinstance(exc, Invalid):
         for field, why in exc.fields.items():
             errors.setdefault(prefix + field, gettext(why))

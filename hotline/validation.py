@@ -66,8 +66,8 @@ PROBLEMS: dict[str, Problem] = {
     "date": Problem("a date as YYYY-MM-DD, e.g. 2026-04-10", N_("Enter a date, e.g. 2026/11/28.")),
     "year": Problem("a year from {min} to {max}", N_("Enter a year from %(min)s to %(max)s.")),
     "text": Problem("a string", N_("Enter text.")),
-    "too_long": Problem("at most {max} characters", N_("Write at most %(max)s characters.")),
-    "too_short": Problem("at least {min} characters", N_("Write at least %(min)s characters.")),
+    "text_too_long": Problem("at most {max} characters", N_("Write at most %(max)s characters.")),
+    "text_too_short": Problem("at least {min} characters", N_("Write at least %(min)s characters.")),
     "control_character": Problem("text without control characters (such as NUL); only a multi-line text may "
                                  "hold line breaks and tabs",
                                  N_("Remove the invisible control characters from this text.")),
@@ -383,7 +383,7 @@ BlankIsNone = BeforeValidator(_blank_is_none)  # Annotated[Phone | None, BlankIs
 
 
 # --- Errors ---------------------------------------------------------------------------------------------
-_PYDANTIC = {"missing": "required", "string_too_short": "required", "string_too_long": "too_long",
+_PYDANTIC = {"missing": "required", "string_too_short": "required", "string_too_long": "text_too_long",
              "string_type": "text", "literal_error": "choice", "enum": "choice", "extra_forbidden": "unknown_field",
              "greater_than_equal": "too_small", "less_than_equal": "too_large", "too_long": "too_many",
              "too_short": "too_few", "bool_type": "boolean", "bool_parsing": "boolean", "list_type": "list",
@@ -393,15 +393,16 @@ _PYDANTIC = {"missing": "required", "string_too_short": "required", "string_too_
 
 
 def describe(error: dict) -> tuple[str, dict]:
-    """A pydantic error (from ValidationError.errors()) → (problem kind, its context)."""
+    """A pydantic error (from ValidationError.errors()) → (problem kind, its context). Our own kinds are named so
+    that none is also one of pydantic's error types."""
     if error["type"] in PROBLEMS:
         return error["type"], dict(error.get("ctx") or {})
     kind = _PYDANTIC.get(error["type"], "invalid")
     ctx = error.get("ctx") or {}
-    if kind == "too_long":
+    if kind == "text_too_long":
         return kind, {"max": ctx.get("max_length")}
     if error["type"] == "string_too_short" and (ctx.get("min_length") or 1) > 1:
-        return "too_short", {"min": ctx.get("min_length")}
+        return "text_too_short", {"min": ctx.get("min_length")}
     if kind in ("too_many", "too_few"):
         return kind, {"max": ctx.get("max_length"), "min": ctx.get("min_length")}
     if kind == "too_small":

@@ -311,3 +311,25 @@ def test_unknown_fields_and_literals_say_what_to_send():
     with pytest.raises(ValidationError) as info:
         Choice.model_validate({})
     assert api_fields(info.value) == {"source": "required"}
+
+
+def test_no_kind_of_ours_is_also_one_of_pydantics_error_types():
+    import typing
+
+    from pydantic_core.core_schema import ErrorType
+
+    from hotline.validation import PROBLEMS
+
+    assert not set(PROBLEMS) & set(typing.get_args(ErrorType))
+
+
+def test_list_bounds_say_how_many():
+    from pydantic import Field
+
+    class Lists(BaseModel):
+        items: list[text(5)] = Field(min_length=1, max_length=2)
+
+    for value, expected in (([], "at least 1 item(s)"), (["a", "b", "c"], "at most 2 items")):
+        with pytest.raises(ValidationError) as info:
+            Lists.model_validate({"items": value})
+        assert api_fields(info.value) == {"items": expected}
