@@ -67,11 +67,11 @@ def _contact_rows(text: str) -> list[dict]:
     return rows
 
 
-def _read_vendor_form(model, form):
-    """The vendor form as the API's VendorIn / VendorPatch; the contacts textarea as its list of contacts."""
+def _read_vendor_form(form) -> VendorIn:
+    """The vendor form as the API's VendorIn, the whole vendor; the contacts textarea as its list of contacts."""
     values = {"contacts": _contact_rows(form.get("contacts", ""))}
     values["languages"] = [x.strip() for x in form.get("languages", "").replace("、", ",").split(",") if x.strip()]
-    return read_form(model, form, fields=("name", "capabilities", "hours", "escalation_rank", "note", "active"),
+    return read_form(VendorIn, form, fields=("name", "capabilities", "hours", "escalation_rank", "note", "active"),
                      checkboxes=("active",), lists=("capabilities",), values=values)
 
 
@@ -109,7 +109,7 @@ def create():
         return _render_form(None, values, {})
     session = get_session()
     try:
-        vendor = registry.create_vendor(session, _read_vendor_form(VendorIn, request.form), actor=current_principal())
+        vendor = registry.create_vendor(session, _read_vendor_form(request.form), actor=current_principal())
     except (ValidationError, Invalid) as exc:
         session.rollback()
         return _render_form(None, _typed(request.form), _vendor_errors(exc), 422)
@@ -131,7 +131,8 @@ def edit(vendor_id: int):
     if not can(current_principal(), "vendor.write"):
         raise Forbidden(_("Your role may not do this."))
     try:
-        registry.update_vendor(session, vendor, _read_vendor_form(VendorPatch, request.form), actor=current_principal())
+        data = _read_vendor_form(request.form)  # the whole vendor: a blank name is "fill this in"
+        registry.update_vendor(session, vendor, VendorPatch(**data.model_dump()), actor=current_principal())
     except (ValidationError, Invalid) as exc:
         session.rollback()
         return _render_form(vendor, _typed(request.form), _vendor_errors(exc), 422)
