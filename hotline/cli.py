@@ -39,22 +39,31 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--role", required=True, type=click.Choice(["operator", "coordinator", "insured", "admin"]))
-    @click.option("--org", "org_id", type=int, help="Organisation id; required for insured users.")
+    @click.option("--org", "org_id", type=click.IntRange(1, 2**31 - 1), help="Organisation id; required for insured "
+                                                                          "users.")
     @click.option("--password", required=True)
     @click.option("--name", default="", help="Display name.")
-    @click.option("--phone", default=None, help="E.164 phone number for SMS reminders.")
+    @click.option("--phone", default=None, help="Phone number for SMS reminders, e.g. +819012345678 or 090-1234-5678.")
     def create_user(email, role, org_id, password, name, phone):
         """Create a user with a role."""
+        from pydantic import ValidationError
+
+        from hotline.auth.schemas import UserIn
         from hotline.auth.service import create_user as create
         from hotline.errors import Invalid
+        from hotline.validation import FORM, api_fields
 
-        try:
+        try:  # typed by a person, like a page form: 090-1234-5678 is read as +819012345678
+            data = UserIn.model_validate({"email": email, "role": role, "password": password,
+                                          "organization_id": org_id, "display_name": name, "phone": phone or None},
+                                         context=FORM)
             with _session() as session:
-                user = create(session, email=email, role=role, password=password, organization_id=org_id,
-                              display_name=name, phone=phone, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-                              actor="cli")
-        except Invalid as exc:
-            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items())) from None
+                user = create(session, email=data.email, role=data.role, password=data.password,
+                              organization_id=data.organization_id, display_name=data.display_name, phone=data.phone,
+                              hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor="cli")
+        except (Invalid, ValidationError) as exc:
+            fields = exc.fields if isinstance(exc, Invalid) else api_fields(exc)
+            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in fields.items())) from None
         click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
 
     @app.cli.command("issue-token")

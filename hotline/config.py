@@ -41,6 +41,8 @@ def from_environment(instance: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+        # The largest request body: room for a 10 MB receipt and its form; larger is answered 413.
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_REQUEST_MB", "12")) * 2**20),
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open through a long night call must still submit
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "TRUST_PROXY": _flag("TRUST_PROXY", False),

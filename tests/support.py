@@ -135,3 +135,17 @@ def browser_login(page, base_url: str, user, password: str = PASSWORD):
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/dashboard")
+
+
+def row_counts(session) -> dict[str, int]:
+    """Rows in every table, in one query: compared before and after a request that must write nothing."""
+    import sqlalchemy as sa
+    from sqlmodel import SQLModel
+
+    tables = SQLModel.metadata.sorted_tables
+    query = sa.union_all(*(sa.select(sa.literal(t.name).label("t"), sa.func.count().label("n")).select_from(t)
+                           for t in tables))
+    session.rollback()  # a fresh snapshot (PostgreSQL would keep the transaction's one)
+    counts = dict(session.execute(query).all())
+    session.rollback()
+    return counts

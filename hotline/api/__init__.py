@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from hotline.errors import Invalid, Unauthenticated
 from hotline.extensions import get_session
+from hotline.validation import QUERY
 
 
 def authenticate_bearer() -> None:
@@ -50,8 +51,18 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def parse_body(model: type[M]) -> M:
-    """The request's JSON object validated by a pydantic model; 422 with fields when it is not."""
-    data = request.get_json(silent=True)
+    """The request's JSON object validated by a pydantic model (hotline/validation.py types, strict); 422 with
+    fields when it is not. JSON nested too deep for the parser is refused like any other bad body."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
         raise Invalid({"body": "expected a JSON object"}, "The body must be a JSON object.")
     return model.model_validate(data)
+
+
+def parse_query(model: type[M]) -> M:
+    """The query string validated by a pydantic model, in query mode: integers are ASCII digits (`limit=²` is
+    a 422, not a 500). A parameter given twice counts once, as request.args.get reads it."""
+    return model.model_validate(request.args.to_dict(), context=QUERY)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 
 from sqlmodel import Session, select
@@ -10,13 +9,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.audit.service import record
 from hotline.auth.models import ApiToken, Role, User
+from hotline.auth.schemas import MIN_PASSWORD
 from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.orgs.models import Organization
+from hotline.validation import E164, EMAIL
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-MIN_PASSWORD = 10
 # Compared against when the e-mail is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
 

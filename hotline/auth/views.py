@@ -6,14 +6,16 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from pydantic import ValidationError
 from sqlmodel import select
 
 from hotline.auth import service
 from hotline.auth.models import ApiToken, Role, User
 from hotline.auth.permissions import current_principal, require
-from hotline.error_handlers import flash_invalid
+from hotline.auth.schemas import LoginIn, UserIn, UserPatch
 from hotline.errors import Invalid
 from hotline.extensions import get_session, login_manager
+from hotline.forms import page_errors, read_form
 from hotline.orgs.service import list_organizations
 
 bp = Blueprint("auth", __name__)
@@ -37,7 +39,11 @@ def login():
         return redirect(url_for("dashboard.index"))
     error = None
     if request.method == "POST":
-        user = service.authenticate(get_session(), request.form.get("email", ""), request.form.get("password", ""))
+        try:
+            form = read_form(LoginIn, request.form)
+            user = service.authenticate(get_session(), form.email, form.password)
+        except ValidationError:  # no account has such an address or password
+            user = None
         if user is None:
             error = _("Wrong e-mail or password.")
         else:
@@ -56,32 +62,34 @@ def logout():
 @bp.get("/admin/users")
 @require("user.manage")
 def users():
+    return _users_page()
+
+
+def _users_page(errors: dict | None = None, failed: int | str | None = None):
+    """The user list with a form per user, the new-user form and the tokens. After a refused form (`failed`:
+    "new" or a user's id), its errors beside its fields ('new.email', '<user id>.phone') and what was typed."""
     session = get_session()
     orgs = list_organizations(session)
     all_users = list(session.exec(select(User).order_by(User.role, User.email)))
     tokens = list(session.exec(select(ApiToken).order_by(ApiToken.created_at.desc())))
     return render_template("auth/users.html", users=all_users, orgs=orgs, roles=[r.value for r in Role],
-                           tokens=tokens, emails={u.id: u.email for u in all_users})
-
-
-def _org_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+                           tokens=tokens, emails={u.id: u.email for u in all_users}, errors=errors or {},
+                           failed=failed, form=request.form if failed else {}), 422 if failed else 200
 
 
 @bp.post("/admin/users")
 @require("user.manage")
 def create_user():
     session = get_session()
-    form = request.form
     try:
-        user = service.create_user(session, email=form.get("email", ""), role=form.get("role", ""),
-                                   password=form.get("password", ""), organization_id=_org_id(form.get("organization_id")),
-                                   display_name=form.get("display_name", ""), phone=form.get("phone") or None,
-                                   hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
-    except Invalid as exc:
+        data = read_form(UserIn, request.form)
+        user = service.create_user(session, email=data.email, role=data.role, password=data.password,
+                                   organization_id=data.organization_id, display_name=data.display_name,
+                                   phone=data.phone, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                                   actor=current_principal())
+    except (ValidationError, Invalid) as exc:
         session.rollback()
-        flash_invalid(exc)
-        return redirect(url_for("auth.users"))
+        return _users_page(page_errors(exc, prefix="new."), "new")
     flash(_("User %(email)s created.", email=user.email))
     return redirect(url_for("auth.users"))
 
@@ -93,17 +101,15 @@ def update_user(user_id: int):
     user = session.get(User, user_id)
     if user is None:
         return redirect(url_for("auth.users"))
-    form = request.form
     try:
-        service.update_user(session, user, role=form.get("role") or None,
-                            organization_id=_org_id(form.get("organization_id")),
-                            display_name=form.get("display_name"), phone=form.get("phone"),
-                            is_active=form.get("is_active") == "on", password=form.get("password") or None,
-                            hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
-    except Invalid as exc:
+        data = read_form(UserPatch, request.form, checkboxes=("is_active",), clear=("phone",))
+        service.update_user(session, user, role=data.role, organization_id=data.organization_id,
+                            display_name=data.display_name, phone=data.phone or "", is_active=data.is_active,
+                            password=data.password, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                            actor=current_principal())
+    except (ValidationError, Invalid) as exc:
         session.rollback()
-        flash_invalid(exc)
-        return redirect(url_for("auth.users"))
+        return _users_page(page_errors(exc, prefix=f"{user_id}."), user_id)
     flash(_("User %(email)s updated.", email=user.email))
     return redirect(url_for("auth.users"))
 

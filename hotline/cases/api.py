@@ -1,17 +1,16 @@
 """/api/v1/cases: intake, the case, fact changes, deadlines and recording that a report was made."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
-from hotline.api import parse_body
+from hotline.api import parse_body, parse_query
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases import service
 from hotline.cases.models import Case
-from hotline.cases.schemas import CaseIn, CasePatch, DeadlineMetIn
+from hotline.cases.schemas import CaseIn, CaseListQuery, CasePatch, DeadlineMetIn
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
-from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import iso
 from hotline.orgs.models import Organization, Policy
@@ -73,28 +72,10 @@ def create_case():
 @bp.get("/cases")
 @require("case.read")
 def list_cases():
-    args = request.args
-    errors = {}
-
-    def _int(name, default=None, maximum=None):
-        raw = args.get(name)
-        if raw is None or raw == "":
-            return default
-        if not raw.isdigit():
-            errors[name] = "must be a non-negative integer"
-            return default
-        return min(int(raw), maximum) if maximum else int(raw)
-
-    status = args.get("status") or None
-    if status not in (None, "open", "closed"):
-        errors["status"] = "one of open, closed"
-    limit, offset_ = _int("limit", 100, 1000), _int("offset", 0)
-    policy_id, org_id = _int("policy_id"), _int("organization_id")
-    if errors:
-        raise Invalid(errors)
+    query = parse_query(CaseListQuery)
     rows = service.list_cases(get_session(), organization_scope=organization_scope(current_principal()),
-                              status=status, policy_id=policy_id, organization_id=org_id, q=args.get("q", ""),
-                              limit=limit, offset=offset_)
+                              status=query.status, policy_id=query.policy_id, organization_id=query.organization_id,
+                              q=query.q, limit=min(query.limit, 1000), offset=query.offset)
     return jsonify([case_json(c, p, organization=o) for c, p, o in rows])
 
 

@@ -1,89 +1,78 @@
-"""API (and intake form) input for cases. Table models do not validate; these do."""
+"""API (and intake form) input for cases. Table models do not validate; these do, with the shared types of
+hotline/validation.py (strict for the API, Japanese-style input on the pages)."""
 from __future__ import annotations
 
-import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.validation import (
+    MAX_ID,
+    BlankIsNone,
+    Count,
+    Email,
+    Flag,
+    Id,
+    Instant,
+    Phone,
+    Search,
+    integer,
+    text,
+)
 
 Source = Literal["internal", "public_body", "security_provider", "customer", "other"]
 Attack = Literal["unknown", "yes", "no"]
 Basis = Literal["caller_statement", "logs", "third_party_notice", "estimate"]
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _phone(v: str | None) -> str | None:
-    if v is None or not v.strip():
-        return None
-    v = re.sub(r"[\s-]", "", v)
-    if not E164.match(v):
-        raise ValueError("a phone number in E.164 form, e.g. +819012345678 (reminders are sent there)")
-    return v
-
-
-def _email(v: str | None) -> str | None:
-    if v is None or not v.strip():
-        return None
-    if not EMAIL.match(v.strip()):
-        raise ValueError("not an e-mail address")
-    return v.strip()
+Name = text(200)
+Summary = text(20000, multiline=True, required=True)
+OptionalPhone = Annotated[Phone | None, BlankIsNone]  # SMS reminders go to the contact's phone
+OptionalEmail = Annotated[Email | None, BlankIsNone]
 
 
 class _Facts(BaseModel):
     """Fields shared by intake and PATCH. In a PATCH every field is optional; null clears nullable ones."""
     model_config = ConfigDict(extra="forbid")
 
-    caller_name: str | None = Field(default=None, max_length=200)
-    caller_phone: str | None = Field(default=None, max_length=30)
-    caller_email: str | None = Field(default=None, max_length=254)
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=30)
-    contact_email: str | None = Field(default=None, max_length=254)
+    caller_name: Name | None = None
+    caller_phone: OptionalPhone = None
+    caller_email: OptionalEmail = None
+    contact_name: Name | None = None
+    contact_phone: OptionalPhone = None
+    contact_email: OptionalEmail = None
     discovery_basis: Basis | None = None
     discovery_source: Source | None = None
-    personal_records_affected: int | None = Field(default=None, ge=0)
-    card_data: StrictBool | None = None
-    sensitive_data: StrictBool | None = None
-    malicious: StrictBool | None = None
-    eu_data_subjects: StrictBool | None = None
+    personal_records_affected: Count | None = None
+    card_data: Flag | None = None
+    sensitive_data: Flag | None = None
+    malicious: Flag | None = None
+    eu_data_subjects: Flag | None = None
     attack_confirmed: Attack | None = None
-    publication_made_at: AwareDatetime | None = None
-    pmark_holder: StrictBool | None = None
-    appi_known_at: AwareDatetime | None = None
-    gdpr_aware_at: AwareDatetime | None = None
-    card_known_at: AwareDatetime | None = None
-    pmark_discovered_at: AwareDatetime | None = None
-    coordinator_id: StrictInt | None = None
-
-    _contact_phone = field_validator("contact_phone")(classmethod(lambda cls, v: _phone(v)))
-    _emails = field_validator("caller_email", "contact_email")(classmethod(lambda cls, v: _email(v)))
+    publication_made_at: Instant | None = None
+    pmark_holder: Flag | None = None
+    appi_known_at: Instant | None = None
+    gdpr_aware_at: Instant | None = None
+    card_known_at: Instant | None = None
+    pmark_discovered_at: Instant | None = None
+    coordinator_id: Id | None = None
 
 
 class CaseIn(_Facts):
-    policy_id: StrictInt
-    first_discovered_at: AwareDatetime
-    reported_at: AwareDatetime | None = None  # default: now (the call under way)
-    summary: str = Field(min_length=1, max_length=20000)
-
-    @field_validator("summary")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must not be blank")
-        return v.strip()
+    policy_id: Id
+    first_discovered_at: Instant
+    reported_at: Instant | None = Field(default=None, description="default: now (the call under way)")
+    summary: Summary
 
 
 class CasePatch(_Facts):
-    policy_id: StrictInt | None = None
-    first_discovered_at: AwareDatetime | None = None
-    reported_at: AwareDatetime | None = None
-    summary: str | None = Field(default=None, min_length=1, max_length=20000)
+    policy_id: Id | None = None
+    first_discovered_at: Instant | None = None
+    reported_at: Instant | None = None
+    summary: Summary | None = None
 
 
 class DeadlineMetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    met_at: AwareDatetime
+    met_at: Instant
 
 
 # Fields that may not be cleared with null in a PATCH (the column is NOT NULL).
@@ -93,3 +82,13 @@ NOT_NULL = frozenset({"policy_id", "first_discovered_at", "reported_at", "summar
 DEFAULTS = {"caller_name": "", "discovery_basis": "caller_statement", "discovery_source": "internal",
             "card_data": False, "sensitive_data": False, "malicious": False, "eu_data_subjects": False,
             "attack_confirmed": "unknown", "pmark_holder": False}
+
+
+class CaseListQuery(BaseModel):
+    """GET /api/v1/cases?status=&policy_id=&organization_id=&q=&limit=&offset= (a limit above 1000 reads 1000)."""
+    status: Literal["open", "closed"] | None = None
+    policy_id: Id | None = None
+    organization_id: Id | None = None
+    q: Search = ""
+    limit: integer(0, MAX_ID) = 100
+    offset: integer(0, MAX_ID) = 0

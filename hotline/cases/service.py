@@ -26,6 +26,7 @@ from hotline.formatting import TOKYO
 from hotline.orgs.models import Organization, Policy
 from hotline.phases import service as phases
 from hotline.phases.models import CasePhase
+from hotline.validation import clean_search
 
 # Instants a little ahead of the server clock are clock skew between the caller and us, not the future.
 SKEW = dt.timedelta(minutes=2)
@@ -37,6 +38,8 @@ LATER_CLOCKS = ("appi_known_at", "gdpr_aware_at", "card_known_at", "pmark_discov
 
 def get_visible_case(session: Session, user: User, reference: str) -> tuple[Case, Policy]:
     """The case and its policy, or 404 when it does not exist or belongs to another company (insureds)."""
+    if clean_search(reference, 40) != reference:  # a NUL in the path: no such case, not a database error
+        raise NotFound("case")
     row = session.exec(select(Case, Policy).join(Policy, Policy.id == Case.policy_id)
                        .where(Case.reference == reference)).first()
     if row is None:

@@ -1,8 +1,6 @@
 """Pages: the operator's intake form, the case page (deadlines, facts), and the dashboards' case panels."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
@@ -11,17 +9,17 @@ from sqlmodel import select
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import can, current_principal, organization_scope, require
 from hotline.cases import service
-from hotline.cases.schemas import CaseIn, CasePatch, DeadlineMetIn
+from hotline.cases.schemas import NOT_NULL, CaseIn, CasePatch, DeadlineMetIn
 from hotline.cases.sections import render_sections
 from hotline.db import utcnow
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
-from hotline.error_handlers import fields_from_validation
 from hotline.errors import Invalid
 from hotline.extensions import get_session
-from hotline.formatting import TOKYO
+from hotline.forms import local_value, page_errors, read_form
 from hotline.orgs.models import Organization, Policy
 from hotline.orgs.service import search_policies
+from hotline.validation import clean_search
 from workflows.deadlines import LABELS, RECORDABLE
 
 bp = Blueprint("cases", __name__)
@@ -31,79 +29,45 @@ INSTANTS = ("first_discovered_at", "reported_at", "publication_made_at", "appi_k
             "card_known_at", "pmark_discovered_at")
 TEXTS = ("caller_name", "caller_phone", "caller_email", "contact_name", "contact_phone", "contact_email",
          "discovery_basis", "discovery_source", "attack_confirmed", "summary")
+CLEARABLE = frozenset(CasePatch.model_fields) - NOT_NULL  # blank on the case page clears these
 
 
 def _offsets():
     return deadlines.parse_offsets(current_app.config["REMINDER_OFFSETS"])
 
 
-def local_input(value: dt.datetime | None) -> str:
-    """An instant as a datetime-local value in JST (the page says the times are JST)."""
-    return "" if value is None else value.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
-
-
-def _instant(raw: str):
-    """A datetime-local value typed on a JST page → an aware instant; the text itself if unparsable
-    (pydantic then answers with the field's reason)."""
-    try:
-        return dt.datetime.fromisoformat(raw).replace(tzinfo=TOKYO)
-    except ValueError:
-        return raw
-
-
-def _resolve_policy(session, text: str, errors: dict) -> int | None:
-    text = (text or "").strip()
+def _resolve_policy(session, text: str) -> int:
+    text = clean_search(text, 60)
     if not text:
-        errors["policy_id"] = _("Choose a policy: type its number or the company name.")
-        return None
+        raise Invalid({"policy_id": _("Choose a policy: type its number or the company name.")})
     exact = session.exec(select(Policy).where(Policy.policy_number == text)).first()
     if exact:
         return exact.id
     found = search_policies(session, text, limit=2)
     if len(found) == 1:
         return found[0][0].id
-    errors["policy_id"] = (_("No policy matches this.") if not found else
-                           _("Several policies match; pick one from the list."))
-    return None
+    raise Invalid({"policy_id": _("No policy matches this.") if not found else
+                   _("Several policies match; pick one from the list.")})
 
 
-def form_to_payload(form, session, *, partial: bool) -> tuple[dict, dict]:
-    """The form's fields as the API payload (same schema, same validation). Returns (payload, errors)."""
+def read_case_form(model, form, session, *, partial: bool):
+    """The intake form (CaseIn) or the case page's facts form (CasePatch), read like the API's body; the policy
+    is typed as its number or the company name. Raises Invalid with every field wrong, in the page's language."""
     errors: dict[str, str] = {}
-    payload: dict = {}
-    if not partial or form.get("policy"):
-        pid = _resolve_policy(session, form.get("policy", ""), errors)
-        if pid is not None:
-            payload["policy_id"] = pid
-    for name in TEXTS:
-        if name in form:
-            value = form.get(name, "").strip()
-            if value or not partial:
-                payload[name] = value or None
-            elif name not in ("summary", "caller_name", "discovery_basis", "discovery_source",
-                              "attack_confirmed"):
-                payload[name] = None  # cleared on the page
-    for name in INSTANTS:
-        if name in form:
-            raw = form.get(name, "").strip()
-            if raw:
-                payload[name] = _instant(raw)
-            elif partial and name not in ("first_discovered_at", "reported_at"):
-                payload[name] = None
-    raw = form.get("personal_records_affected", "").strip()
-    if raw:
-        payload["personal_records_affected"] = int(raw) if raw.isdigit() else raw
-    elif partial and "personal_records_affected" in form:
-        payload["personal_records_affected"] = None
-    for name in BOOLS:
-        payload[name] = form.get(name) == "on"
-    if form.get("coordinator_id", "").isdigit():
-        payload["coordinator_id"] = int(form["coordinator_id"])
-    elif partial and "coordinator_id" in form:
-        payload["coordinator_id"] = None
-    if not partial:
-        payload = {k: v for k, v in payload.items() if v is not None}
-    return payload, errors
+    values = {}
+    if not partial or form.get("policy", "").strip():
+        try:
+            values["policy_id"] = _resolve_policy(session, form.get("policy", ""))
+        except Invalid as exc:
+            errors.update(page_errors(exc))
+    try:
+        data = read_form(model, form, fields=[f for f in model.model_fields if f != "policy_id"], checkboxes=BOOLS,
+                         clear=CLEARABLE if partial else (), values=values)
+    except ValidationError as exc:
+        raise Invalid({**page_errors(exc), **errors}) from None  # our words for the policy field win
+    if errors:
+        raise Invalid(errors)
+    return data
 
 
 def _coordinators(session):
@@ -115,7 +79,7 @@ def _coordinators(session):
 @require("case.create")
 def policy_lookup():
     """Intake's policy search (number or company name) for the form's datalist."""
-    rows = search_policies(get_session(), request.args.get("q", ""), limit=20)
+    rows = search_policies(get_session(), clean_search(request.args.get("q")), limit=20)
     return jsonify([{"id": p.id, "policy_number": p.policy_number, "organization": o.name, "plan": p.plan}
                     for p, o in rows])
 
@@ -127,25 +91,20 @@ def new_case():
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
-        payload, errors = form_to_payload(form, session, partial=False)
         try:
-            data = CaseIn.model_validate(payload)
-            if not errors:
-                case = service.create_case(session, data, actor=current_principal(), offsets=_offsets())
-                flash(_("Case %(ref)s opened.", ref=case.reference))
-                return redirect(url_for("cases.show", reference=case.reference))
-        except ValidationError as exc:
-            errors = {**fields_from_validation(exc), **errors}  # our words for the policy field win
+            data = read_case_form(CaseIn, form, session, partial=False)
+            case = service.create_case(session, data, actor=current_principal(), offsets=_offsets())
+            flash(_("Case %(ref)s opened.", ref=case.reference))
+            return redirect(url_for("cases.show", reference=case.reference))
         except Invalid as exc:
             session.rollback()
-            errors.update(exc.fields)
+            errors = page_errors(exc)
     policies = search_policies(session, "", limit=200)
     return render_template("cases/new.html", form=form, errors=errors, policies=policies,
-                           coordinators=_coordinators(session), now_local=local_input(utcnow())), \
-        (422 if errors else 200)
+                           coordinators=_coordinators(session)), (422 if errors else 200)
 
 
-def _case_page(reference: str, *, errors=None, form=None, status=200):
+def _case_page(reference: str, *, errors=None, form=None, status=200, met_form=None):
     session = get_session()
     user = current_principal()
     case, policy = service.get_visible_case(session, user, reference)
@@ -153,7 +112,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200):
     organization = session.get(Organization, policy.organization_id)
     coordinator = session.get(User, case.coordinator_id) if case.coordinator_id else None
     values = form or {**{n: getattr(case, n) or "" for n in TEXTS},
-                      **{n: local_input(getattr(case, n)) for n in INSTANTS},
+                      **{n: local_value(getattr(case, n)) for n in INSTANTS},
                       **{n: getattr(case, n) for n in BOOLS},
                       "personal_records_affected": "" if case.personal_records_affected is None
                       else case.personal_records_affected, "coordinator_id": case.coordinator_id or ""}
@@ -161,7 +120,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200):
         "cases/show.html", case=case, policy=policy, organization=organization, deadlines=rows, now=utcnow(),
         labels=LABELS, recordable=RECORDABLE, coordinator=coordinator, values=values, errors=errors or {},
         can_edit=can(user, "case.update"), coordinators=_coordinators(session) if can(user, "case.update") else [],
-        outside=not policy.covers(case.first_discovered_at), now_local=local_input(utcnow()),
+        outside=not policy.covers(case.first_discovered_at), met_form=met_form or {},
         rules_ja={c.kind: c.rule_ja for c in deadlines.computed(session, case)},
         sections=render_sections(session=session, case=case, policy=policy, user=user)), status
 
@@ -177,23 +136,17 @@ def show(reference: str):
 def update_facts(reference: str):
     session = get_session()
     case, _policy = service.get_visible_case(session, current_principal(), reference)
-    payload, errors = form_to_payload(request.form, session, partial=True)
     try:
-        data = CasePatch.model_validate(payload)
-        if not errors:
-            changes = service.update_case(session, case, data, actor=current_principal(), offsets=_offsets())
-            if changes:
-                flash(_("Facts saved. Deadlines moved: %(kinds)s.",
-                        kinds=", ".join(_(LABELS[k]) for k, *_rest in changes)))
-            else:
-                flash(_("Facts saved. No deadline moved."))
-            return redirect(url_for("cases.show", reference=reference))
-    except ValidationError as exc:
-        errors = {**fields_from_validation(exc), **errors}
+        data = read_case_form(CasePatch, request.form, session, partial=True)
+        changes = service.update_case(session, case, data, actor=current_principal(), offsets=_offsets())
     except Invalid as exc:
         session.rollback()
-        errors.update(exc.fields)
-    return _case_page(reference, errors=errors, form=request.form, status=422)
+        return _case_page(reference, errors=page_errors(exc), form=request.form, status=422)
+    if changes:
+        flash(_("Facts saved. Deadlines moved: %(kinds)s.", kinds=", ".join(_(LABELS[k]) for k, *_rest in changes)))
+    else:
+        flash(_("Facts saved. No deadline moved."))
+    return redirect(url_for("cases.show", reference=reference))
 
 
 @bp.post("/cases/<reference>/deadlines/<kind>/met")
@@ -201,16 +154,15 @@ def update_facts(reference: str):
 def deadline_met(reference: str, kind: str):
     session = get_session()
     case, _policy = service.get_visible_case(session, current_principal(), reference)
-    raw = request.form.get("met_at", "").strip()
-    try:
-        data = DeadlineMetIn.model_validate({"met_at": _instant(raw) if raw else utcnow()})
+    try:  # blank: now
+        data = read_form(DeadlineMetIn, request.form, values=None if request.form.get("met_at", "").strip()
+                         else {"met_at": utcnow()})
         deadlines.record_met(session, case, kind, data.met_at, actor=current_principal(), offsets=_offsets())
-        flash(_("Recorded: %(what)s.", what=_(LABELS.get(kind, kind))))
-    except ValidationError as exc:
-        flash("; ".join(f"{k}: {v}" for k, v in fields_from_validation(exc).items()), "error")
-    except Invalid as exc:
+    except (ValidationError, Invalid) as exc:
         session.rollback()
-        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message, "error")
+        return _case_page(reference, errors=page_errors(exc, prefix=f"met.{kind}."), status=422,
+                          met_form={"kind": kind, "met_at": request.form.get("met_at", "")})
+    flash(_("Recorded: %(what)s.", what=_(LABELS.get(kind, kind))))
     return redirect(url_for("cases.show", reference=reference))
 
 

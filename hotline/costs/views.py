@@ -2,8 +2,6 @@
 policy-period view across every case of a policy."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,38 +13,12 @@ from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
 from hotline.costs import service
 from hotline.costs.schemas import ConsentIn, CostIn
-from hotline.error_handlers import fields_from_validation
 from hotline.errors import Invalid
 from hotline.extensions import get_session
-from hotline.formatting import TOKYO
+from hotline.forms import local_date, page_errors, read_form
 from hotline.orgs.service import get_policy
 
 bp = Blueprint("costs", __name__)
-
-FIELDS = ("category", "amount_jpy", "arose_on", "ordered_at", "victims", "consent_ref", "consent_on", "vendor_id",
-          "dispatch_id", "invoice_ref", "note")
-INTS = ("amount_jpy", "victims", "vendor_id", "dispatch_id")
-
-
-def _payload(form) -> dict:
-    """Form text → API-shaped values; what cannot be parsed is passed on as text so pydantic names the field."""
-    out: dict = {}
-    for name in FIELDS:
-        raw = (form.get(name) or "").strip()
-        if not raw:
-            continue
-        if name in INTS:
-            digits = raw.replace(",", "").replace("¥", "").replace("円", "")
-            out[name] = int(digits) if digits.isdigit() else raw
-        elif name == "ordered_at":
-            try:
-                out[name] = dt.datetime.fromisoformat(raw).replace(tzinfo=TOKYO)
-            except ValueError:
-                out[name] = raw
-        else:
-            out[name] = raw
-    return out
-
 
 def _ledger_context(session, case, policy):
     product = service.product_of(policy)
@@ -83,12 +55,12 @@ def new_cost(reference: str):
     product = service.product_of(policy)
     form = request.form if request.method == "POST" else {
         "category": request.args.get("category", ""), "vendor_id": request.args.get("vendor", ""),
-        "dispatch_id": request.args.get("dispatch", ""), "arose_on": service.today_tokyo().isoformat()}
+        "dispatch_id": request.args.get("dispatch", ""), "arose_on": local_date(service.today_tokyo())}
     errors: dict = {}
     warnings: list[str] = []
     if request.method == "POST":
         try:
-            data = CostIn.model_validate(_payload(request.form))
+            data = read_form(CostIn, request.form)
             if product.category(data.category) is None:
                 raise Invalid({"category": _("Choose a category of the policy.")})
             warnings = service.warnings_for(product, case, data.category, arose_on=data.arose_on,
@@ -98,11 +70,9 @@ def new_cost(reference: str):
                 line = service.record_cost(session, case=case, policy=policy, data=data, actor=user)
                 flash(_("Cost line %(id)s recorded.", id=line.id))
                 return redirect(url_for("costs.coverage", reference=reference) + f"#line-{line.id}")
-        except ValidationError as exc:
-            errors = fields_from_validation(exc)
-        except Invalid as exc:
+        except (ValidationError, Invalid) as exc:
             session.rollback()
-            errors = exc.fields
+            errors = page_errors(exc)
     status = 422 if errors or warnings else 200
     return render_template("costs/form.html", case=case, policy=policy, product=product, form=form, errors=errors,
                            warnings=warnings), status
@@ -114,14 +84,15 @@ def consent(reference: str, line_id: int):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
     try:
-        data = ConsentIn.model_validate({k: v for k, v in (("consent_ref", request.form.get("consent_ref", "").strip()),
-                                                          ("consent_on", request.form.get("consent_on") or None))
-                                         if v is not None})
+        data = read_form(ConsentIn, request.form)
         service.record_consent(session, case=case, policy=policy, line_id=line_id, data=data,
                                actor=current_principal())
-        flash(_("Consent recorded for cost line %(id)s.", id=line_id))
-    except ValidationError:
-        flash(_("Enter the insurer's consent reference."), "error")
+    except (ValidationError, Invalid) as exc:
+        session.rollback()
+        return render_template("costs/coverage.html", **_ledger_context(session, case, policy),
+                               errors=page_errors(exc, prefix=f"line-{line_id}."),
+                               consent_form={"line": line_id, **request.form}), 422
+    flash(_("Consent recorded for cost line %(id)s.", id=line_id))
     return redirect(url_for("costs.coverage", reference=reference) + f"#line-{line_id}")
 
 
@@ -140,7 +111,8 @@ def remove(reference: str, line_id: int):
 def coverage(reference: str):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
-    return render_template("costs/coverage.html", **_ledger_context(session, case, policy))
+    return render_template("costs/coverage.html", **_ledger_context(session, case, policy), errors={},
+                           consent_form={})
 
 
 @bp.get("/policies/<int:policy_id>/coverage")

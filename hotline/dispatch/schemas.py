@@ -1,83 +1,66 @@
-"""Input models of the vendors and dispatch API (table models do not validate)."""
+"""Input models of the vendors and dispatch API and pages (table models do not validate; these do)."""
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hotline.validation import MAX_LIST, Flag, Id, Phone, integer, text
 from vendors.capabilities import CODES
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+Capability = Literal[CODES]  # type: ignore[valid-type]
+Capabilities = list[Capability]
+Hours = Literal["24x7", "business"]
+Rank = integer(0, 100_000)
+Name = text(200, required=True)
+Language = text(20, required=True)
+VendorNote = text(2000, multiline=True)
 
 
-def check_capabilities(values: list[str]) -> list[str]:
-    unknown = [c for c in values if c not in CODES]
-    if unknown:
-        raise ValueError(f"unknown capability {', '.join(unknown)}; known: {', '.join(CODES)}")
-    return list(dict.fromkeys(values))
+def _unique(values: list | None) -> list | None:
+    return None if values is None else list(dict.fromkeys(values))
 
 
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    phone: str
-
-    @field_validator("phone")
-    @classmethod
-    def _e164(cls, v: str) -> str:
-        v = v.strip()
-        if not E164.match(v):
-            raise ValueError("a phone number in E.164, e.g. +81312345678")
-        return v
+    name: Name
+    phone: Phone
 
 
 class VendorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    capabilities: list[str] = Field(min_length=1)
-    hours: Literal["24x7", "business"]
-    contacts: list[ContactIn] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=lambda: ["ja"])
-    escalation_rank: int = Field(default=100, ge=0, le=100000)
-    note: str = Field(default="", max_length=2000)
-    active: bool = True
+    name: Name
+    capabilities: Capabilities = Field(min_length=1, max_length=MAX_LIST)
+    hours: Hours
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=MAX_LIST)
+    languages: list[Language] = Field(default_factory=lambda: ["ja"], max_length=MAX_LIST)
+    escalation_rank: Rank = 100
+    note: VendorNote = ""
+    active: Flag = True
 
-    @field_validator("capabilities")
-    @classmethod
-    def _caps(cls, v: list[str]) -> list[str]:
-        return check_capabilities(v)
+    _dedupe = field_validator("capabilities")(classmethod(lambda cls, v: _unique(v)))
 
 
 class VendorPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    capabilities: list[str] | None = Field(default=None, min_length=1)
-    hours: Literal["24x7", "business"] | None = None
-    contacts: list[ContactIn] | None = None
-    languages: list[str] | None = None
-    escalation_rank: int | None = Field(default=None, ge=0, le=100000)
-    note: str | None = Field(default=None, max_length=2000)
-    active: bool | None = None
+    name: Name | None = None
+    capabilities: Capabilities | None = Field(default=None, min_length=1, max_length=MAX_LIST)
+    hours: Hours | None = None
+    contacts: list[ContactIn] | None = Field(default=None, max_length=MAX_LIST)
+    languages: list[Language] | None = Field(default=None, max_length=MAX_LIST)
+    escalation_rank: Rank | None = None
+    note: VendorNote | None = None
+    active: Flag | None = None
 
-    @field_validator("capabilities")
-    @classmethod
-    def _caps(cls, v):
-        return None if v is None else check_capabilities(v)
+    _dedupe = field_validator("capabilities")(classmethod(lambda cls, v: _unique(v)))
 
 
 class DispatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    vendor_id: int
-    capability: str
-    brief: str = Field(min_length=1, max_length=2000)
-    override_warnings: bool = False
-
-    @field_validator("capability")
-    @classmethod
-    def _cap(cls, v: str) -> str:
-        check_capabilities([v])
-        return v
+    vendor_id: Id
+    capability: Capability
+    brief: text(2000, multiline=True, required=True)
+    override_warnings: Flag = False
 
 
 class DispatchAction(BaseModel):
@@ -85,4 +68,4 @@ class DispatchAction(BaseModel):
     release: the accepted work is finished; withdraw: stop a dispatch still waiting for an answer."""
     model_config = ConfigDict(extra="forbid")
     action: Literal["accept", "decline", "release", "withdraw"]
-    note: str = Field(default="", max_length=1000)
+    note: text(1000, multiline=True) = ""

@@ -9,11 +9,12 @@ from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.service import get_visible_case
 from hotline.dispatch import links, registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
-from hotline.dispatch.schemas import ContactIn, DispatchIn, VendorIn, VendorPatch
+from hotline.dispatch.schemas import DispatchAction, DispatchIn, VendorIn, VendorPatch
 from hotline.dispatch.settings import from_config
-from hotline.error_handlers import fields_from_validation, status_of
+from hotline.error_handlers import status_of
 from hotline.errors import Conflict, Forbidden, Invalid, NeedsOverride
 from hotline.extensions import get_session, notifier
+from hotline.forms import page_errors, read_form
 from vendors import capabilities, escalation
 
 bp = Blueprint("vendors", __name__)
@@ -56,26 +57,42 @@ def index():
                            can_write=can(current_principal(), "vendor.write"))
 
 
-def _parse_contacts(text: str) -> tuple[list[ContactIn], str | None]:
-    """One contact per line, 'name, +E.164', in on-call order."""
-    contacts = []
-    for n, line in enumerate((ln.strip() for ln in text.splitlines()), start=1):
-        if not line:
-            continue
-        name, sep, phone = line.rpartition(",")
-        try:
-            contacts.append(ContactIn(name=name.strip() if sep else "", phone=phone.strip()))
-        except ValidationError:
-            return [], _("Line %(n)s: write 'name, +E.164 number', e.g. 'Duty desk, +81312345678'.", n=n)
-    return contacts, None
+def _contact_rows(text: str) -> list[dict]:
+    """One contact per line, 'name, phone' (090-1234-5678 or +81…), in on-call order."""
+    rows = []
+    for line in (ln.strip() for ln in text.splitlines()):
+        if line:
+            name, sep, phone = line.rpartition(",")
+            rows.append({"name": name.strip() if sep else "", "phone": phone.strip()})
+    return rows
 
 
-def _vendor_form_data(form) -> dict:
-    return {"name": form.get("name", "").strip(), "capabilities": form.getlist("capabilities"),
-            "hours": form.get("hours", "24x7"), "languages": [x.strip() for x in form.get("languages", "").split(",")
-                                                               if x.strip()],
-            "escalation_rank": int(form["escalation_rank"]) if form.get("escalation_rank", "").isdigit() else 100,
-            "note": form.get("note", ""), "active": form.get("active") == "on"}
+def _read_vendor_form(form) -> VendorIn:
+    """The vendor form as the API's VendorIn, the whole vendor; the contacts textarea as its list of contacts."""
+    values = {"contacts": _contact_rows(form.get("contacts", ""))}
+    values["languages"] = [x.strip() for x in form.get("languages", "").replace("、", ",").split(",") if x.strip()]
+    return read_form(VendorIn, form, fields=("name", "capabilities", "hours", "escalation_rank", "note", "active"),
+                     checkboxes=("active",), lists=("capabilities",), values=values)
+
+
+def _vendor_errors(exc) -> dict[str, str]:
+    """Errors by field; a contact's error says which line of the textarea it is."""
+    errors = {}
+    for field, why in page_errors(exc).items():
+        parts = field.split(".")
+        if parts[0] == "contacts" and len(parts) > 1 and parts[1].isdecimal():
+            errors.setdefault("contacts", _("Line %(n)s: %(why)s Write 'name, phone', e.g. "
+                                            "'Duty desk, 03-1234-5678'.", n=int(parts[1]) + 1, why=why))
+        else:
+            errors.setdefault(parts[0], why)
+    return errors
+
+
+def _typed(form) -> dict:
+    return {"name": form.get("name", ""), "capabilities": form.getlist("capabilities"),
+            "hours": form.get("hours", "24x7"), "languages": [form.get("languages", "")],
+            "escalation_rank": form.get("escalation_rank", ""), "note": form.get("note", ""),
+            "active": form.get("active") == "on", "contacts_text": form.get("contacts", "")}
 
 
 def _render_form(vendor, values, errors, status=200):
@@ -90,19 +107,12 @@ def create():
               "note": "", "active": True, "contacts_text": ""}
     if request.method == "GET":
         return _render_form(None, values, {})
-    values = {**_vendor_form_data(request.form), "contacts_text": request.form.get("contacts", "")}
-    contacts, contact_error = _parse_contacts(values["contacts_text"])
-    if contact_error:
-        return _render_form(None, values, {"contacts": contact_error}, 422)
     session = get_session()
     try:
-        data = VendorIn(**{k: v for k, v in values.items() if k != "contacts_text"}, contacts=contacts)
-        vendor = registry.create_vendor(session, data, actor=current_principal())
-    except ValidationError as exc:
-        return _render_form(None, values, fields_from_validation(exc), 422)
-    except Invalid as exc:
+        vendor = registry.create_vendor(session, _read_vendor_form(request.form), actor=current_principal())
+    except (ValidationError, Invalid) as exc:
         session.rollback()
-        return _render_form(None, values, exc.fields, 422)
+        return _render_form(None, _typed(request.form), _vendor_errors(exc), 422)
     flash(_("Vendor %(name)s registered.", name=vendor.name))
     return redirect(url_for("vendors.index"))
 
@@ -120,18 +130,12 @@ def edit(vendor_id: int):
         return _render_form(vendor, values, {})
     if not can(current_principal(), "vendor.write"):
         raise Forbidden(_("Your role may not do this."))
-    values = {**_vendor_form_data(request.form), "contacts_text": request.form.get("contacts", "")}
-    new_contacts, contact_error = _parse_contacts(values["contacts_text"])
-    if contact_error:
-        return _render_form(vendor, values, {"contacts": contact_error}, 422)
     try:
-        data = VendorPatch(**{k: v for k, v in values.items() if k != "contacts_text"}, contacts=new_contacts)
-        registry.update_vendor(session, vendor, data, actor=current_principal())
-    except ValidationError as exc:
-        return _render_form(vendor, values, fields_from_validation(exc), 422)
-    except Invalid as exc:
+        data = _read_vendor_form(request.form)  # the whole vendor: a blank name is "fill this in"
+        registry.update_vendor(session, vendor, VendorPatch(**data.model_dump()), actor=current_principal())
+    except (ValidationError, Invalid) as exc:
         session.rollback()
-        return _render_form(vendor, values, exc.fields, 422)
+        return _render_form(vendor, _typed(request.form), _vendor_errors(exc), 422)
     flash(_("Vendor %(name)s saved. Running dispatches keep the chain they started with.", name=vendor.name))
     return redirect(url_for("vendors.edit", vendor_id=vendor.id))
 
@@ -193,17 +197,13 @@ def dispatch_create(reference: str):
         return render_template("dispatch/case_page.html", **ctx), status
 
     try:
-        data = DispatchIn(vendor_id=int(form["vendor_id"]) if form["vendor_id"].isdigit() else 0,
-                          capability=form["capability"], brief=form["brief"],
-                          override_warnings=form["override_warnings"])
+        data = read_form(DispatchIn, request.form, checkboxes=("override_warnings",))
         dispatch = service.create_dispatch(session, case=case, product_code=policy.product, data=data, actor=user,
                                            notifier=notifier(),
                                            settings=from_config(current_app.config))
-    except ValidationError as exc:
-        return again(422, errors=fields_from_validation(exc))
-    except Invalid as exc:
+    except (ValidationError, Invalid) as exc:
         session.rollback()
-        return again(status_of(exc), errors=exc.fields)
+        return again(422, errors=page_errors(exc))
     except NeedsOverride as exc:
         session.rollback()  # the same warnings, in the page's language
         return again(status_of(exc), warnings=service.warnings_for(session, case, policy.product, form["capability"],
@@ -220,14 +220,11 @@ def dispatch_create(reference: str):
 def dispatch_action(reference: str, dispatch_id: int):
     session = get_session()
     case, _policy = get_visible_case(session, current_principal(), reference)
-    action = request.form.get("action", "")
-    if action not in ("accept", "decline", "release", "withdraw"):
-        raise Invalid({"action": "unknown action"})
+    data = read_form(DispatchAction, request.form)  # buttons, not typed: a bad value is the 422 error page
     try:
-        service.coordinator_action(session, dispatch=service.get_dispatch(session, case, dispatch_id), action=action,
-                                   note=request.form.get("note", ""), actor=current_principal(),
-                                   notifier=notifier(),
-                                   settings=from_config(current_app.config))
+        service.coordinator_action(session, dispatch=service.get_dispatch(session, case, dispatch_id),
+                                   action=data.action, note=data.note, actor=current_principal(),
+                                   notifier=notifier(), settings=from_config(current_app.config))
         flash(_("Dispatch #%(id)s updated.", id=dispatch_id))
     except Conflict as exc:
         session.rollback()

@@ -11,6 +11,7 @@ from hotline.formatting import iso
 from hotline.orgs import service
 from hotline.orgs.models import Organization, Policy
 from hotline.orgs.schemas import OrganizationIn, PolicyIn
+from hotline.validation import clean_search
 
 bp = Blueprint("orgs_api", __name__)
 
@@ -56,7 +57,7 @@ def create_policy():
 @bp.get("/policies")
 @require("policy.read")
 def list_policies():
-    rows = service.search_policies(get_session(), request.args.get("q", ""),
+    rows = service.search_policies(get_session(), clean_search(request.args.get("q")),
                                    organization_scope=organization_scope(current_principal()))
     return jsonify([policy_json(p, o) for p, o in rows])
 

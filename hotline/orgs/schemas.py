@@ -1,33 +1,37 @@
-"""API input and output for organisations and policies."""
+"""API and form input for organisations and policies (hotline/validation.py types)."""
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+from hotline.products.catalogue import catalogue
+from hotline.validation import Id, Instant, problem, text
 
 
 class OrganizationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must not be blank")
-        return v.strip()
+    name: text(200, required=True)
 
 
 class PolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    organization_id: StrictInt
-    product: str = Field(min_length=1, max_length=40)
-    plan: str = Field(min_length=1, max_length=20)
-    policy_number: str = Field(min_length=1, max_length=60)
-    period_start: AwareDatetime
-    period_end: AwareDatetime
+    organization_id: Id
+    product: text(40, required=True)
+    plan: text(20, required=True)
+    policy_number: text(60, required=True)
+    period_start: Instant
+    period_end: Instant
 
-    @field_validator("policy_number")
+    @field_validator("product")
     @classmethod
-    def _strip(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must not be blank")
-        return v.strip()
+    def _known_product(cls, value: str) -> str:
+        if value not in catalogue():
+            raise problem("choice", choices=", ".join(sorted(catalogue())))
+        return value
+
+    @field_validator("plan")
+    @classmethod
+    def _known_plan(cls, value: str, info: ValidationInfo) -> str:
+        product = catalogue().get(info.data.get("product", ""))
+        if product is not None and value not in product.plans:
+            raise problem("choice", choices=", ".join(product.plans))
+        return value

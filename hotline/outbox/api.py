@@ -1,14 +1,17 @@
 """GET /api/v1/outbox: every message sent or queued, newest first."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
+from pydantic import BaseModel
 
+from hotline.api import parse_query
 from hotline.api.openapi import ref, responses
 from hotline.auth.permissions import require
 from hotline.extensions import get_session
 from hotline.formatting import iso
 from hotline.outbox.models import OutboxMessage
 from hotline.outbox.service import list_messages
+from hotline.validation import MAX_ID, integer, text
 
 bp = Blueprint("outbox_api", __name__)
 
@@ -19,12 +22,16 @@ def message_json(m: OutboxMessage, reference: str | None) -> dict:
             "created_at": iso(m.created_at), "case_reference": reference}
 
 
+class OutboxQuery(BaseModel):
+    case: text(40) | None = None
+    limit: integer(0, MAX_ID) = 200  # above 1000 reads 1000
+
+
 @bp.get("/outbox")
 @require("outbox.read")
 def outbox():
-    limit = request.args.get("limit", "200")
-    messages, refs = list_messages(get_session(), case_reference=request.args.get("case"),
-                                   limit=min(int(limit), 1000) if limit.isdigit() else 200)
+    query = parse_query(OutboxQuery)
+    messages, refs = list_messages(get_session(), case_reference=query.case or None, limit=min(query.limit, 1000))
     return jsonify([message_json(m, refs.get(m.case_id)) for m in messages])
 
 

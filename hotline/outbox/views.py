@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from hotline.auth.permissions import require
 from hotline.extensions import get_session
 from hotline.outbox.service import list_messages
+from hotline.validation import clean_search
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
@@ -13,6 +14,6 @@ bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 @bp.get("/")
 @require("outbox.read")
 def index():
-    reference = request.args.get("case") or None
+    reference = clean_search(request.args.get("case"), 40) or None
     messages, refs = list_messages(get_session(), case_reference=reference)
     return render_template("outbox/index.html", messages=messages, refs=refs, reference=reference)

@@ -1,30 +1,32 @@
-"""Input of the phases and tasks API (table models do not validate; these do)."""
+"""Input of the phases and tasks API and forms (table models do not validate; these do)."""
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from hotline.validation import Id, Instant, text
 from workflows.phases import PHASE_KEYS
 
 PhaseKey = Literal[PHASE_KEYS]  # type: ignore[valid-type]
+Title = text(300)
 
 
 class PhaseMoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["start", "complete", "skip"]
-    reason: str | None = Field(default=None, max_length=2000, description="required for skip")
+    reason: text(2000) | None = Field(default=None, description="required for skip")
 
 
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phase: PhaseKey = Field(description="the phase whose checklist gets the task")
-    title: str = Field(min_length=1, max_length=300)
-    title_ja: str | None = Field(default=None, max_length=300)
-    due_at: AwareDatetime | None = None
+    title: text(300, required=True)
+    title_ja: Title | None = None
+    due_at: Instant | None = None
     owner_role: Literal["operator", "coordinator", "insured"] | None = None
-    owner_id: int | None = None
-    cost_category: str | None = Field(default=None, max_length=60)
+    owner_id: Id | None = None
+    cost_category: text(60) | None = None
 
 
 class TaskUpdateIn(BaseModel):

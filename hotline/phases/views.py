@@ -7,14 +7,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.service import get_visible_case
 from hotline.error_handlers import status_of
 from hotline.errors import Blocked, Conflict, Invalid
 from hotline.extensions import get_session
-from hotline.formatting import TOKYO
+from hotline.forms import page_errors, read_form
 from hotline.phases import service
+from hotline.phases.schemas import PhaseMoveIn, TaskIn
 from workflows import phases as rules
 
 bp = Blueprint("phases", __name__)
@@ -102,20 +104,22 @@ def move(reference: str, key: str):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
     service.require_phase_key(key)
-    action, reason = request.form.get("action", ""), request.form.get("reason", "")
+    reason = request.form.get("reason", "")
     try:
-        service.move_phase(session, case, key, action, reason=reason or None, actor=current_principal(),
+        data = read_form(PhaseMoveIn, request.form)
+        service.move_phase(session, case, key, data.action, reason=data.reason, actor=current_principal(),
                            lang=_lang())
-    except Invalid as exc:
+    except (ValidationError, Invalid) as exc:
         session.rollback()
-        errors = {f"{key}.{f}": _("A reason is required to skip a phase.") if f == "reason" else why
-                  for f, why in exc.fields.items()}
-        return _render(case, policy, errors=errors, form={"reason": reason, "phase": key}, status=status_of(exc))
+        errors = {f: _("A reason is required to skip a phase.") if f == f"{key}.reason" and not reason.strip()
+                  else why for f, why in page_errors(exc, prefix=f"{key}.").items()}
+        return _render(case, policy, errors=errors, form={"reason": reason, "phase": key}, status=422)
     except Conflict as exc:
         session.rollback()
         blockers = exc.blockers if isinstance(exc, Blocked) else [exc.message]
         return _render(case, policy, errors={f"{key}.guard": blockers}, form={"reason": reason, "phase": key},
                        status=status_of(exc))
+    action = data.action
     labels = {"start": _("Phase started: %(phase)s", phase=rules.title(key, _lang())),
               "complete": _("Phase completed: %(phase)s", phase=rules.title(key, _lang())),
               "skip": _("Phase skipped: %(phase)s", phase=rules.title(key, _lang()))}
@@ -125,39 +129,22 @@ def move(reference: str, key: str):
     return _back(case)
 
 
-def _parse_due(raw: str) -> dt.datetime | None:
-    """A datetime-local field, read as Japan time."""
-    if not raw.strip():
-        return None
-    return dt.datetime.fromisoformat(raw.strip()).replace(tzinfo=TOKYO)
-
-
 @bp.post("/cases/<reference>/tasks")
 @require("task.write")
 def add_task(reference: str):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
     form = {k: request.form.get(k, "") for k in ("phase", "title", "due_at", "owner_role")}
-    errors = {}
     try:
-        due = _parse_due(form["due_at"])
-    except ValueError:
-        errors["task.due_at"] = _("Enter a date and time.")
-    if not form["title"].strip():
-        errors["task.title"] = _("Enter a title.")
-    if form["phase"] not in rules.PHASES:
-        errors["task.phase"] = _("Choose a phase.")
-    if form["owner_role"] and form["owner_role"] not in OWNER_LABELS:
-        errors["task.owner_role"] = _("Choose a role.")
-    if not errors:
-        try:
-            service.add_task(session, case, phase_key=form["phase"], title=form["title"][:300], due_at=due,
-                             owner_role=form["owner_role"] or None, actor=current_principal())
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors["task.guard"] = [exc.message]
-    if errors:
-        return _render(case, policy, errors=errors, form=form, status=422)
+        data = read_form(TaskIn, request.form, fields=form)
+        service.add_task(session, case, phase_key=data.phase, title=data.title, due_at=data.due_at,
+                         owner_role=data.owner_role, actor=current_principal())
+    except (ValidationError, Invalid) as exc:
+        session.rollback()
+        return _render(case, policy, errors=page_errors(exc, prefix="task."), form=form, status=422)
+    except Conflict as exc:
+        session.rollback()
+        return _render(case, policy, errors={"task.guard": [exc.message]}, form=form, status=status_of(exc))
     flash(_("Task added."))
     return _back(case)
 

@@ -12,6 +12,7 @@ from hotline.cases.service import get_visible_case
 from hotline.extensions import get_session
 from hotline.timeline import service
 from hotline.timeline.schemas import NoteIn
+from hotline.validation import clean_search
 from workflows.metrics import METRIC_KEYS, summarise
 
 bp = Blueprint("timeline_api", __name__)
@@ -19,7 +20,7 @@ bp = Blueprint("timeline_api", __name__)
 
 def _kinds() -> list[str] | None:
     raw = ",".join(request.args.getlist("kind"))
-    kinds = [k.strip() for k in raw.split(",") if k.strip()]
+    kinds = [k for k in (clean_search(k, 40) for k in raw.split(",")[:50]) if k]
     return kinds or None
 
 

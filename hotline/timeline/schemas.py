@@ -1,13 +1,17 @@
-"""Input of the notes endpoint."""
+"""Input of the notes endpoint and form."""
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.validation import Instant, text
+
+NoteText = text(10000, multiline=True, required=True)
 
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["note", "call"] = Field(default="note", description="note → note_added; call → call_logged")
-    text: str = Field(min_length=1, max_length=10000)
-    at: AwareDatetime | None = Field(default=None, description="when the call took place (default: now)")
+    text: NoteText
+    at: Instant | None = Field(default=None, description="when the call took place (default: now)")

@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
 from sqlmodel import select
 
 from hotline.auth.permissions import can, current_principal, require
@@ -13,9 +14,12 @@ from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
 from hotline.errors import Invalid
 from hotline.extensions import get_session
+from hotline.forms import page_errors, read_form
 from hotline.timeline import service
 from hotline.timeline.api import csv_response
 from hotline.timeline.chart import bar_chart
+from hotline.timeline.schemas import NoteIn
+from hotline.validation import clean_search
 from workflows.metrics import METRIC_KEYS, summarise
 from workflows.phases import title
 
@@ -38,7 +42,7 @@ KIND_LABELS = {
 
 
 def _kinds() -> list[str]:
-    return [k for k in request.args.getlist("kind") if k]
+    return [k for k in (clean_search(k, 40) for k in request.args.getlist("kind")[:50]) if k]
 
 
 @bp.get("/cases/<reference>/timeline")
@@ -68,13 +72,17 @@ def add_note(reference: str):
     case, policy = get_visible_case(session, current_principal(), reference)
     form = {"kind": request.form.get("kind", "note"), "text": request.form.get("text", "")}
     try:
-        service.add_note(session, case, kind=form["kind"], text=form["text"], actor=current_principal())
-    except Invalid:
+        data = read_form(NoteIn, request.form, fields=("kind", "text"))
+        service.add_note(session, case, kind=data.kind, text=data.text, actor=current_principal())
+    except (ValidationError, Invalid) as exc:
         session.rollback()
+        errors = page_errors(exc)
+        if not form["text"].strip():
+            errors["text"] = _("Write the note first.")
         return render_template("timeline/page.html", case=case, policy=policy, kinds=[],
                                events=service.case_timeline(session, case.id),
                                present=service.kinds_present(session, case.id), kind_labels=KIND_LABELS,
-                               can_note=True, form=form, errors={"text": _("Write the note first.")}), 422
+                               can_note=True, form=form, errors=errors), 422
     flash(_("Added to the timeline."))
     return redirect(url_for("timeline.page", reference=case.reference))
 

@@ -21,13 +21,25 @@ def test_admin_creates_and_updates_a_user(client, factory, db):
     assert db.get(User, user.id).organization_id is None
 
 
-def test_admin_form_errors_are_shown_not_500(client, factory, db):
+def test_admin_form_errors_are_shown_beside_their_fields_with_what_was_typed(client, factory, db):
     login(client, factory.user("admin"))
-    r = post_form(client, "/admin/users", {"email": "bad", "role": "insured", "password": "short"},
+    r = post_form(client, "/admin/users", {"email": "bad", "role": "insured", "password": "short",
+                                           "display_name": "入力した名前"}, form_page="/admin/users")
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert '<span class="field-error" id="err-new.email" role="alert">Enter an e-mail address' in page
+    assert 'id="err-new.password"' in page and 'value="入力した名前"' in page
+    r = post_form(client, "/admin/users", {"email": "ok@example.jp", "role": "insured", "password": "long-enough-pw"},
                   form_page="/admin/users")
+    assert r.status_code == 422 and 'id="err-new.organization_id"' in r.get_data(as_text=True)
+    user = factory.user("operator")
+    r = post_form(client, f"/admin/users/{user.id}", {"role": "operator", "phone": "03-12"}, form_page="/admin/users")
+    assert r.status_code == 422 and f'id="err-{user.id}.phone"' in r.get_data(as_text=True)
+    r = post_form(client, f"/admin/users/{user.id}", {"role": "operator", "phone": "０９０ー１２３４ー５６７８",
+                                                      "is_active": "on"}, form_page="/admin/users")
     assert r.status_code == 302
-    page = client.get("/admin/users").get_data(as_text=True)
-    assert "email: not an e-mail address" in page and "organization_id" in page
+    db.expire_all()
+    assert db.get(User, user.id).phone == "+819012345678"
 
 
 def test_only_admins_open_the_user_page(client, factory):

@@ -24,11 +24,12 @@ def test_bad_policy_form_shows_the_reason_and_keeps_the_input(client, factory):
     org = factory.org()
     login(client, factory.user("admin"))
     r = post_form(client, "/policies", {"organization_id": org.id, "product": "tm-juas-2026", "plan": "Z",
-                                        "policy_number": "KEEP-ME", "period_start": "2026-05-01T16:00",
-                                        "period_end": "2027-03-01T16:00"}, form_page="/policies")
-    assert r.status_code == 302 and "KEEP-ME" in r.headers["Location"]
-    page = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "plan: unknown plan" in page and 'value="KEEP-ME"' in page
+                                        "policy_number": "KEEP-ME", "period_start": "2026/05/01 16:00",
+                                        "period_end": "2027年3月1日 16時00分"}, form_page="/policies")
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="err-policy.plan" role="alert">Choose one of the options.' in page and 'value="KEEP-ME"' in page
+    assert 'value="2027年3月1日 16時00分"' in page  # what was typed, as it was typed
 
 
 def test_operator_can_look_up_but_not_register(client, factory):
