@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from hotline.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from workflows.text import N_, Text
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +25,47 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           422: "invalid", 429: "too_many_requests", 500: "internal_error"}
 
 
+# What the error page says, in the reader's language: the API's message is for programs, and a page only shows
+# a message of its own (a Text) for a state that stops an action (409).
+PAGE_MESSAGES = {
+    400: N_("The request could not be understood; reload the page and try again."),
+    401: N_("Please log in."),
+    403: N_("Your role may not do this."),
+    404: N_("This page does not exist, or it is not yours to see."),
+    405: N_("This action is not possible here."),
+    409: N_("This cannot be done in the present state of the case."),
+    413: N_("What you sent is too large."),
+    415: N_("What you sent is not in a form this page accepts."),
+    422: N_("Some of what you entered is not valid."),
+    429: N_("Too many attempts: wait a moment and try again."),
+    500: N_("Something went wrong on our side; it has been logged."),
+}
+
+
+def _english(value):
+    """Texts (and lists of them) of an error, as the API's English."""
+    from hotline.i18n import render
+
+    if isinstance(value, list):
+        return [_english(v) for v in value]
+    return render(value, "en") if isinstance(value, Text) else value
+
+
+def page_message(status: int, message) -> str:
+    from hotline.i18n import page_lang, render
+
+    if status == 409 and isinstance(message, Text):
+        return render(message, page_lang())
+    return render(Text(PAGE_MESSAGES.get(status, PAGE_MESSAGES[500 if status >= 500 else 400])), page_lang())
+
+
 def status_of(exc: DomainError) -> int:
     return next(STATUS[k] for k in type(exc).__mro__ if k in STATUS)
 
 
-def envelope(code: str, message: str, fields: dict | None = None, **details) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}, **details}}
+def envelope(code: str, message, fields: dict | None = None, **details) -> dict:
+    return {"error": {"code": code, "message": _english(message), "fields": fields or {},
+                      **{k: _english(v) for k, v in details.items()}}}
 
 
 def fields_from_validation(exc: ValidationError) -> dict[str, str]:
@@ -61,7 +97,9 @@ def _wants_json() -> bool:
 def _answer(status: int, code: str, message: str, fields: dict | None = None, **details):
     if _wants_json():
         return jsonify(envelope(code, message, fields, **details)), status
-    return render_template("error.html", status=status, message=message), status
+    # The language switch of an error page leads to the dashboard: the page never echoes the address asked for.
+    return render_template("error.html", status=status, message=page_message(status, message),
+                           language_next="/dashboard"), status
 
 
 def init_app(app: Flask) -> None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import refresh
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
 from hotline.auth import service
@@ -53,6 +54,19 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/account/language")
+@login_required
+def set_language():
+    """The user's own language, for their pages and the messages they get (the top bar's 日本語 / English)."""
+    language = request.form.get("language", "")
+    if language in service.LANGUAGES:
+        service.set_language(get_session(), current_user, language)
+        session["lang"] = language
+        refresh()  # the flash below reads in the language just chosen
+        flash(_("Language saved."))
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.get("/admin/users")
 @require("user.manage")
 def users():
@@ -77,7 +91,7 @@ def create_user():
         user = service.create_user(session, email=form.get("email", ""), role=form.get("role", ""),
                                    password=form.get("password", ""), organization_id=_org_id(form.get("organization_id")),
                                    display_name=form.get("display_name", ""), phone=form.get("phone") or None,
-                                   hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
+                                   language=form.get("language") or None, hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
     except Invalid as exc:
         session.rollback()
         flash_invalid(exc)
@@ -99,6 +113,7 @@ def update_user(user_id: int):
                             organization_id=_org_id(form.get("organization_id")),
                             display_name=form.get("display_name"), phone=form.get("phone"),
                             is_active=form.get("is_active") == "on", password=form.get("password") or None,
+                            language=form.get("language"),
                             hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
     except Invalid as exc:
         session.rollback()

@@ -40,6 +40,8 @@ class _Facts(BaseModel):
     contact_name: str | None = Field(default=None, max_length=200)
     contact_phone: str | None = Field(default=None, max_length=30)
     contact_email: str | None = Field(default=None, max_length=254)
+    contact_language: Literal["ja", "en"] | None = Field(default=None, description="the language of the "
+                                                         "insured contact's messages (default ja)")
     discovery_basis: Basis | None = None
     discovery_source: Source | None = None
     personal_records_affected: int | None = Field(default=None, ge=0)
@@ -87,9 +89,9 @@ class DeadlineMetIn(BaseModel):
 
 
 # Fields that may not be cleared with null in a PATCH (the column is NOT NULL).
-NOT_NULL = frozenset({"policy_id", "first_discovered_at", "reported_at", "summary", "caller_name",
+NOT_NULL = frozenset({"policy_id", "first_discovered_at", "reported_at", "summary", "caller_name", "contact_language",
                       "discovery_basis", "discovery_source", "card_data", "sensitive_data", "malicious",
                       "eu_data_subjects", "attack_confirmed", "pmark_holder"})
-DEFAULTS = {"caller_name": "", "discovery_basis": "caller_statement", "discovery_source": "internal",
+DEFAULTS = {"caller_name": "", "contact_language": "ja", "discovery_basis": "caller_statement", "discovery_source": "internal",
             "card_data": False, "sensitive_data": False, "malicious": False, "eu_data_subjects": False,
             "attack_confirmed": "unknown", "pmark_holder": False}

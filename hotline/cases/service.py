@@ -118,12 +118,9 @@ def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | Non
                     created_by_id=getattr(actor, "id", None), created_at=now, **values)
         session.add(case)
         session.flush()
-        inside = policy.covers(case.first_discovered_at)
-        flag = "" if inside else " (discovered outside the policy period)"
-        flag_ja = "" if inside else "（保険期間外の発見）"
         record(session, actor=actor, kind="case_opened", entity="case", entity_id=case.id, case_id=case.id,
-               summary=f"Case {case.reference} opened on policy {policy.policy_number}{flag}",
-               summary_ja=f"案件{case.reference}を受付（保険契約{policy.policy_number}）{flag_ja}", at=now)
+               params={"reference": case.reference, "policy": policy.policy_number,
+                       "outside": not policy.covers(case.first_discovered_at) or None}, at=now)
         deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
         phases.initialise_case_workflow(session, case)
         session.commit()
@@ -170,13 +167,21 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
         if old == new:
             continue
         setattr(case, name, new)
+        names = _coordinator_names(session, old, new) if name == "coordinator_id" else None
         record(session, actor=actor, kind="fact_changed", entity="case", entity_id=case.id, case_id=case.id,
-               field=name, old=old, new=new, summary=f"{name} changed", summary_ja=f"事実を変更：{name}", at=now)
+               field=name, old=old, new=new, params=names, at=now)
     session.add(case)
     session.flush()
     changes = deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets)
     session.commit()
     return changes
+
+
+def _coordinator_names(session: Session, *ids: int | None) -> dict:
+    """A change of coordinator is recorded with their names (the timeline shows who, not an id; never an e-mail
+    address, which insureds would read)."""
+    users = [session.get(User, i) if i else None for i in ids]
+    return {side: u.display_name if u else None for side, u in zip(("old", "new"), users, strict=True)}
 
 
 def list_cases(session: Session, *, organization_scope: int | None = None, status: str | None = None,

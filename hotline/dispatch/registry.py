@@ -47,7 +47,7 @@ def create_vendor(session: Session, data: VendorIn, *, actor) -> Vendor:
     session.flush()
     _set_contacts(session, vendor, data.contacts)
     record(session, actor=actor, kind="vendor_created", entity="vendor", entity_id=vendor.id,
-           summary=f"Vendor {vendor.name} registered ({', '.join(vendor.capabilities)})")
+           params={"vendor": vendor.name, "capabilities": list(vendor.capabilities)})
     session.commit()
     return vendor
 
@@ -61,14 +61,13 @@ def update_vendor(session: Session, vendor: Vendor, data: VendorPatch, *, actor)
         if changes.get(field) is not None and changes[field] != getattr(vendor, field):
             new = list(changes[field]) if isinstance(changes[field], list) else changes[field]
             record(session, actor=actor, kind="vendor_changed", entity="vendor", entity_id=vendor.id,
-                   summary=f"Vendor {vendor.name}: {field} changed", field=field,
-                   old=_text(getattr(vendor, field)), new=_text(new))
+                   params={"vendor": vendor.name}, field=field, old=_text(getattr(vendor, field)), new=_text(new))
             setattr(vendor, field, new)
     if data.contacts is not None:
         old = ", ".join(f"{c.name} {c.phone}" for c in contacts_of(session, vendor.id))
         _set_contacts(session, vendor, data.contacts)
         record(session, actor=actor, kind="vendor_changed", entity="vendor", entity_id=vendor.id,
-               summary=f"Vendor {vendor.name}: on-call contacts changed", field="contacts", old=old,
+               params={"vendor": vendor.name}, field="contacts", old=old,
                new=", ".join(f"{c.name} {c.phone}" for c in data.contacts))
     vendor.updated_at = utcnow()
     session.add(vendor)

@@ -16,7 +16,7 @@ def create_organization(session: Session, data: OrganizationIn, *, actor) -> Org
     session.add(org)
     session.flush()
     record(session, actor=actor, kind="organization_created", entity="organization", entity_id=org.id,
-           summary=f"Organisation {org.name} created")
+           params={"name": org.name})
     session.commit()
     return org
 
@@ -40,7 +40,7 @@ def create_policy(session: Session, data: PolicyIn, *, actor) -> Policy:
     session.add(policy)
     session.flush()
     record(session, actor=actor, kind="policy_created", entity="policy", entity_id=policy.id,
-           summary=f"Policy {policy.policy_number} ({policy.product} plan {policy.plan}) created")
+           params={"number": policy.policy_number, "product": policy.product, "plan": policy.plan})
     session.commit()
     return policy
 

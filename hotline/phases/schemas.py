@@ -19,8 +19,7 @@ class PhaseMoveIn(BaseModel):
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phase: PhaseKey = Field(description="the phase whose checklist gets the task")
-    title: str = Field(min_length=1, max_length=300)
-    title_ja: str | None = Field(default=None, max_length=300)
+    title: str = Field(min_length=1, max_length=300, description="as the person typed it, in any language")
     due_at: AwareDatetime | None = None
     owner_role: Literal["operator", "coordinator", "insured"] | None = None
     owner_id: int | None = None

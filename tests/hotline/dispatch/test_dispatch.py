@@ -11,6 +11,7 @@ from hotline.audit.models import AuditEvent
 from hotline.dispatch import links
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.service import active_dispatch_summaries
+from hotline.i18n import render
 from hotline.outbox.models import OutboxMessage
 from tests.support import jst
 
@@ -90,8 +91,10 @@ def test_dispatch_accept_by_link_shows_engaged_and_blocks_closure(coord, factory
     assert to == "+81300000101"
     page = client.get(path)
     assert page.status_code == 200 and "サーバ3台の調査" in page.get_data(as_text=True)
-    assert active_dispatch_summaries(db, case.id) == [f"dispatch #{d['id']}: LAC (Digital forensics) is waiting "
-                                                      "for an answer"]
+    assert [render(s, "en") for s in active_dispatch_summaries(db, case.id)] == [
+        f"dispatch #{d['id']}: LAC (Digital forensics) is waiting for an answer"]
+    assert [render(s, "ja") for s in active_dispatch_summaries(db, case.id)] == [
+        f"手配#{d['id']}：LAC（フォレンジック調査）は回答待ちです"]
     from tests.support import post_form
 
     r = post_form(client, path, {"answer": "accept"})
@@ -99,7 +102,7 @@ def test_dispatch_accept_by_link_shows_engaged_and_blocks_closure(coord, factory
     d = coord.get(f"/cases/{case.reference}/dispatches").get_json()[0]
     assert d["status"] == "accepted" and d["attempts"][0]["answered_via"] == "link"
     assert [h["kind"] for h in d["history"]] == ["vendor_dispatched", "vendor_notified", "vendor_accepted"]
-    assert "engaged and not released" in active_dispatch_summaries(db, case.id)[0]
+    assert "engaged and not released" in render(active_dispatch_summaries(db, case.id)[0], "en")
     # reused: the link decides once
     r = post_form(client, path, {"answer": "decline"}, form_page="/login")
     assert r.status_code == 409 and "already been used" in r.get_data(as_text=True)
@@ -424,7 +427,10 @@ def test_openapi_documents_vendors_and_dispatch(client):
 
 
 def test_an_active_dispatch_blocks_closing_the_case(coord, factory, db):
-    from hotline.phases.service import closing_blockers
+    from hotline.phases import service
+
+    def closing_blockers(session, case_id):
+        return [render(b, "en") for b in service.closing_blockers(session, case_id)]
 
     case = factory.case(attack_confirmed="yes")
     v = add_vendor(coord, "閉鎖テスト社")
