@@ -21,8 +21,8 @@ from workflows.facts import CaseFacts
 from workflows.text import N_, Text
 from workflows.thirty_day import ThirtyDayRule, ordered_before_notice
 
-CONSENT = N_("Costs of this work fall under %(category)s (%(code)s), which needs the insurer's prior written "
-             "consent; no consent is recorded for it yet.")
+CONSENT = N_("Costs of this work fall under %(category)s, which needs the insurer's prior written consent; no "
+             "consent is recorded for it yet.")
 BEFORE_NOTICE = N_("Emergency-response work ordered before the insurer notice (%(notice)s JST): under the 30-day "
                    "rule, ① costs ordered before the notice are covered only inside the 30-day window.")
 LATE_NOTICE = N_("The insurer notice came after the 30-day window (last day %(last_day)s): ① emergency-response "
@@ -39,7 +39,7 @@ def dispatch_warnings(capability: str, facts: CaseFacts, now: dt.datetime, *, th
     categories = cost_categories(capability, facts.attack_confirmed)
     for code in categories:
         if consent_required(code) and not consent_recorded(code):
-            warnings.append(Text(CONSENT, category=category_name(code), code=code))
+            warnings.append(Text(CONSENT, category=category_name(code)))
     if thirty_day is not None and "emergency_response" in categories:
         window = thirty_day.window(facts.first_discovered_at)
         if ordered_before_notice(facts.reported_at, ordered_at=now):  # the work is ordered now

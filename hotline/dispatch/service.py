@@ -46,7 +46,7 @@ def _consent_required(product):
 
     def name(code: str) -> Text | str:
         cat = _category(code)
-        return Text(cat.name) if cat else code
+        return cat.label if cat else code
 
     return required, name
 

@@ -30,3 +30,4 @@ class OutboxMessage(SQLModel, table=True):
 
 
 STATUS_WORDS = (N_("queued"), N_("sent"), N_("failed"))  # the Outbox page shows them translated
+CHANNEL_WORDS = {"sms": N_("SMS"), "voice": N_("Voice call"), "email": N_("E-mail")}

@@ -84,7 +84,7 @@ def test_warnings_for_consent_categories_and_emergency_work_before_notice():
     assert _warn("forensics", facts, now) == []  # notice first, inside the window: no warning
     assert _warn("call_center", facts, now) == []
     (w,) = _warn("legal", facts, now)
-    assert "④ 相談費用 (advisory)" in w and "written consent" in w
+    assert "④ 相談費用, which needs" in w and "written consent" in w
     assert len(_warn("data_recovery", facts, now)) == 1
     # emergency work ordered before the notice is on record
     early = CaseFacts(first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2026, 4, 11, 12, 0))
