@@ -146,7 +146,7 @@ def test_warnings_409_then_override_on_the_timeline(coord, factory, db):
     r = coord.post(f"/cases/{case.reference}/dispatches", json=body)
     assert r.status_code == 409
     err = r.get_json()["error"]
-    assert err["code"] == "warnings" and "consent" in err["warnings"][0] and "advisory" in err["warnings"][0]
+    assert err["code"] == "warnings" and "consent" in err["warnings"][0] and "④ Advisory costs" in err["warnings"][0]
     assert db.exec(select(OutboxMessage)).all() == []  # nothing sent
     r = coord.post(f"/cases/{case.reference}/dispatches", json={**body, "override_warnings": True})
     assert r.status_code == 201 and r.get_json()["warnings_overridden"] is True
@@ -442,3 +442,34 @@ def test_an_active_dispatch_blocks_closing_the_case(coord, factory, db):
     assert any("engaged and not released" in b for b in closing_blockers(db, case.id))
     coord.post(f"/cases/{case.reference}/dispatches/{d['id']}", json={"action": "release"})
     assert not [b for b in closing_blockers(db, case.id) if "閉鎖テスト社" in b]
+
+
+def test_a_vendor_reads_the_request_in_its_language_and_the_coordinator_the_end_in_theirs(app, coord, factory, db):
+    """The SMS goes in the first of the vendor's languages (Japanese by default); when nobody accepts, the
+    coordinator is told in the language they chose."""
+    import datetime as dt
+
+    from hotline.dispatch import service
+    from hotline.dispatch.settings import from_config
+
+    coordinator = factory.user("coordinator", phone="+819000000021", language="en")
+    case = factory.case(attack_confirmed="yes", coordinator_id=coordinator.id)
+    english = add_vendor(coord, "Global Forensics", languages=["en", "ja"], contacts=(("Duty", "+81300000111"),))
+    japanese = add_vendor(coord, "国内調査社", contacts=(("当番", "+81300000112"),))
+    for vendor in (english, japanese):
+        r = coord.post(f"/cases/{case.reference}/dispatches",
+                       json={"vendor_id": vendor["id"], "capability": "forensics", "brief": "サーバ調査"})
+        assert r.status_code == 201, r.get_json()
+    sms = {m.to: m.body for m in db.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id))}
+    assert sms["+81300000111"].startswith("[Cyber incident response: dispatch request] Global Forensics, for Duty")
+    assert "Please accept or decline by" in sms["+81300000111"]
+    assert sms["+81300000112"].startswith("【サイバー事故対応 手配依頼】国内調査社 当番様")
+    with app.app_context():
+        settings = from_config(app.config)
+        later = dt.datetime.now(dt.UTC)
+        for _step in range(4):  # every contact of the chains leaves the request unanswered
+            later += settings.ack_timeout + dt.timedelta(minutes=1)
+            while service.escalate_one(db, now=later, notifier=app.extensions["hotline.notifier"], settings=settings):
+                pass
+    told = [m.body for m in db.exec(select(OutboxMessage).where(OutboxMessage.to == "+819000000021"))]
+    assert told and all("ended with no vendor accepting. Dispatch again." in body for body in told)
