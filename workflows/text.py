@@ -7,7 +7,7 @@ msgid for extraction without translating it (pybabel extract -k N_ -k Text).
 
 A parameter may be another Text (a phase title, a category name), a `dt.date` (a day: "2026-04-10 (Fri)",
 "2026年4月10日（金）"), an aware `dt.datetime` (an instant in Tokyo time), a list (joined in the reader's
-language) or plain text and numbers, shown as they are.
+language), a Yen (an amount: ¥1,000) or plain text and numbers, shown as they are.
 """
 from __future__ import annotations
 
@@ -41,11 +41,21 @@ class Text:
         return {"msgid": self.msgid, "params": {k: to_json(v) for k, v in self.params.items()}}
 
 
+class Yen(int):
+    """An amount as a parameter, formatted only when a sentence is rendered: ¥1,000 in either language."""
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return f"¥{int(self):,}"
+
+
 def to_json(value: Any) -> Any:
     import datetime as dt
 
     if isinstance(value, Text):
         return value.json()
+    if isinstance(value, Yen):
+        return {"yen": int(value)}
     if isinstance(value, dt.datetime):
         return {"instant": value.isoformat()}
     if isinstance(value, dt.date):
@@ -66,6 +76,8 @@ def from_json(value: Any) -> Any:
             return dt.datetime.fromisoformat(value["instant"])
         if "day" in value:
             return dt.date.fromisoformat(value["day"])
+        if "yen" in value:
+            return Yen(value["yen"])
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value

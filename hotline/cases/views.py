@@ -20,6 +20,7 @@ from hotline.error_handlers import fields_from_validation
 from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import TOKYO
+from hotline.i18n import page_lang, render
 from hotline.orgs.models import Organization, Policy
 from hotline.orgs.service import search_policies
 from workflows.deadlines import LABELS, RECORDABLE
@@ -213,7 +214,7 @@ def deadline_met(reference: str, kind: str):
         flash("; ".join(f"{k}: {v}" for k, v in fields_from_validation(exc).items()), "error")
     except Invalid as exc:
         session.rollback()
-        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message, "error")
+        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or render(exc.message, page_lang()), "error")
     return redirect(url_for("cases.show", reference=reference))
 
 

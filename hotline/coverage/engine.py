@@ -18,7 +18,7 @@ from operator import attrgetter
 from hotline.products.catalogue import Category, Product
 from workflows.calendar import tokyo_date
 from workflows.facts import CaseFacts
-from workflows.text import N_, Text
+from workflows.text import N_, Text, Yen
 from workflows.thirty_day import ThirtyDay, assess
 
 EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")  # 外部通報, as in hotline/cases/models.py
@@ -271,7 +271,7 @@ class _Run:
         else:
             _allocate(line, x, cat, cc, self.limits)
         if line.payable_jpy < line.claimed_jpy and not line.reasons:  # the contract: never a silent cut
-            line.reasons.append(Reason(N_("%(amount)s not paid"), amount=yen(line.claimed_jpy - line.payable_jpy)))
+            line.reasons.append(Reason(N_("%(amount)s not paid"), amount=Yen(line.claimed_jpy - line.payable_jpy)))
         self.decisions.update(line.decisions)
         self.result.lines[x.id] = line
         cc.result.lines.append(line)
@@ -321,7 +321,7 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
     excluded, pending_det, pending_consent = [], [], []
     decisions = line.decisions
     case, cr = cc.facts, cc.result
-    claimed = yen(x.amount_jpy)
+    claimed = Yen(x.amount_jpy)  # formatted only if a reason is ever read
     name = cat.name
 
     if cat.discovery_trigger and not cc.in_period:
@@ -378,7 +378,7 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
                                       amount=claimed, category=name))
         decisions.append("I-8")
     if cat.per_head_jpy is not None and x.victims is None:
-        pending_det.append(Reason(_MISSING_COUNT[cat.per_head_unit], amount=claimed, cap=yen(cat.per_head_jpy)))
+        pending_det.append(Reason(_MISSING_COUNT[cat.per_head_unit], amount=claimed, cap=Yen(cat.per_head_jpy)))
 
     if excluded or pending_consent or pending_det:
         line.status = NOT_COVERED if excluded else PENDING_CONSENT if pending_consent else PENDING_DETERMINATION
@@ -389,21 +389,21 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
     amount = x.amount_jpy * cat.coinsurance_pct // 100
     if amount < x.amount_jpy:
         reasons.append(Reason(N_("%(cut)s not paid: %(category)s pays %(pct)s%% of %(amount)s (coinsurance)"), "I-6",
-                              cut=yen(x.amount_jpy - amount), category=name, pct=cat.coinsurance_pct,
+                              cut=Yen(x.amount_jpy - amount), category=name, pct=cat.coinsurance_pct,
                               amount=claimed))
         decisions.append("I-6")
     if cat.per_head_jpy is not None:
         cap = cat.per_head_jpy * x.victims
         if amount > cap:
-            reasons.append(Reason(_OVER_CAP[cat.per_head_unit], cut=yen(amount - cap), cap=yen(cat.per_head_jpy),
-                                  n=f"{x.victims:,}", total=yen(cap)))
+            reasons.append(Reason(_OVER_CAP[cat.per_head_unit], cut=Yen(amount - cap), cap=Yen(cat.per_head_jpy),
+                                  n=f"{x.victims:,}", total=Yen(cap)))
             amount = cap
     used = limits.used
     path = limits.path(cat, x.case_id)
     for key, limit, text, decision in path:
         remaining = limit - used.get(key, 0)
         if amount > remaining:
-            reasons.append(Reason(N_("%(cut)s over the %(limit)s"), decision, cut=yen(amount - remaining), limit=text))
+            reasons.append(Reason(N_("%(cut)s over the %(limit)s"), decision, cut=Yen(amount - remaining), limit=text))
             amount = remaining
     if amount:
         for key, _limit, _text, _decision in path:
