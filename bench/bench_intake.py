@@ -120,7 +120,7 @@ def load(url: str) -> dict:
                 applies = kind == "appi_final"
                 deadline_rows.append({"case_id": cid, "kind": kind, "status": "open" if applies else "not_applicable",
                                       "due_at": due[cid] if applies else None, "last_day": None, "starts_at": None,
-                                      "met_at": None, "rule": "bench", "updated_at": now})
+                                      "met_at": None, "updated_at": now})
         for start in range(0, len(deadline_rows), CHUNK):
             conn.execute(dl_t.insert(), deadline_rows[start:start + CHUNK])
         finals = conn.execute(sa.select(dl_t.c.id, dl_t.c.case_id, dl_t.c.due_at)

@@ -12,7 +12,6 @@ import logging
 from html import escape
 
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
@@ -20,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from hotline.validation import api_fields
+from workflows.text import N_, Text
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +28,50 @@ STATUS: dict[type[DomainError], int] = {Unauthenticated: 401, Forbidden: 403, No
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
           422: "invalid", 429: "too_many_requests", 500: "internal_error"}
-# Pages say these in the reader's language; the API keeps Werkzeug's English description.
-_PAGE_MESSAGES = {413: _l("What you sent is too large (at most %(mb)s MB).")}
+
+
+# What the error page says, in the reader's language: the API's message is for programs, and a page only shows
+# a message of its own (a Text) for a state that stops an action (409) and for a request too large (413: the
+# limit).
+PAGE_MESSAGES = {
+    400: N_("The request could not be understood; reload the page and try again."),
+    401: N_("Please log in."),
+    403: N_("Your role may not do this."),
+    404: N_("This page does not exist, or it is not yours to see."),
+    405: N_("This action is not possible here."),
+    409: N_("This cannot be done in the present state of the case."),
+    413: N_("What you sent is too large."),
+    415: N_("What you sent is not in a form this page accepts."),
+    422: N_("Some of what you entered is not valid."),
+    429: N_("Too many attempts: wait a moment and try again."),
+    500: N_("Something went wrong on our side; it has been logged."),
+}
+
+
+def _english(value):
+    """Texts (and lists of them) of an error, as the API's English."""
+    from hotline.i18n import render
+
+    if isinstance(value, list):
+        return [_english(v) for v in value]
+    return render(value, "en") if isinstance(value, Text) else value
+
+
+def page_message(status: int, message) -> str:
+    from hotline.i18n import page_lang, render
+
+    if status in (409, 413) and isinstance(message, Text):
+        return render(message, page_lang())
+    return render(Text(PAGE_MESSAGES.get(status, PAGE_MESSAGES[500 if status >= 500 else 400])), page_lang())
 
 
 def status_of(exc: DomainError) -> int:
     return next(STATUS[k] for k in type(exc).__mro__ if k in STATUS)
 
 
-def envelope(code: str, message: str, fields: dict | None = None, **details) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}, **details}}
+def envelope(code: str, message, fields: dict | None = None, **details) -> dict:
+    return {"error": {"code": code, "message": _english(message), "fields": fields or {},
+                      **{k: _english(v) for k, v in details.items()}}}
 
 
 def fields_from_validation(exc: ValidationError) -> dict[str, str]:
@@ -63,16 +97,20 @@ def _answer(status: int, code: str, message: str, fields: dict | None = None, **
     if _wants_json():
         return jsonify(envelope(code, message, fields, **details)), status
     try:
-        return render_template("error.html", status=status, message=message), status
+        # The language switch of an error page leads to the dashboard: the page never echoes the address asked for.
+        return render_template("error.html", status=status, message=page_message(status, message),
+                               language_next="/dashboard"), status
     except Exception:
         log.exception("the error page failed; answering with the plain one")
-        return _plain_page(status, message), status, {"Content-Type": "text/html; charset=utf-8"}
+        return _plain_page(status), status, {"Content-Type": "text/html; charset=utf-8"}
 
 
-def _plain_page(status: int, message: str) -> str:
-    """The error page without a template, a session or a user: what is left when everything else fails."""
+def _plain_page(status: int) -> str:
+    """The error page without a template, a catalogue, a session or a user: what is left when everything else
+    fails. It says the status's own English sentence, never the error's message."""
+    message = PAGE_MESSAGES.get(status, PAGE_MESSAGES[500 if status >= 500 else 400])
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{status}</title></head><body>'
-            f'<h1>{status}</h1><p>{escape(str(message))}</p><p><a href="/">hotline</a></p></body></html>')
+            f'<h1>{status}</h1><p>{escape(message)}</p><p><a href="/">hotline</a></p></body></html>')
 
 
 def init_app(app: Flask) -> None:
@@ -92,9 +130,10 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException):
         status = exc.code or 500
         message = exc.description or exc.name
-        if status in _PAGE_MESSAGES and not _wants_json():
-            message = _PAGE_MESSAGES[status] % {"mb": (app.config.get("MAX_CONTENT_LENGTH") or 0) // 2**20}
-        return _answer(status, _CODES.get(status, "error"), str(message))
+        if status == 413 and not _wants_json():  # the API keeps Werkzeug's English description
+            message = Text(N_("What you sent is too large (at most %(mb)s MB)."),
+                           mb=(app.config.get("MAX_CONTENT_LENGTH") or 0) // 2**20)
+        return _answer(status, _CODES.get(status, "error"), message)
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(sa_exc.DataError)

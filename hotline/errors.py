@@ -1,15 +1,18 @@
 """Domain errors: what went wrong, in the services' own terms. They know nothing of HTTP.
 
 hotline/error_handlers.py is the one place that maps each kind to a status code, to the API's error envelope
-({"error": {"code", "message", "fields", ...details}}) and to the error page.
+({"error": {"code", "message", "fields", ...details}}) and to the error page. A message (and a blocker or a
+warning) may be a workflows.text.Text: the envelope reads it in English, the page in its reader's language.
 """
 from __future__ import annotations
+
+from workflows.text import N_, Text
 
 
 class DomainError(Exception):
     code = "error"  # the envelope's error.code unless the raiser names a more precise one
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
+    def __init__(self, message: str | Text, *, code: str | None = None, fields: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or type(self).code
@@ -23,22 +26,22 @@ class DomainError(Exception):
 class Unauthenticated(DomainError):
     code = "unauthorized"
 
-    def __init__(self, message: str = "A valid bearer token is needed.", **kw):
+    def __init__(self, message: str | Text = Text(N_("A valid bearer token is needed.")), **kw):
         super().__init__(message, **kw)
 
 
 class Forbidden(DomainError):
     code = "forbidden"
 
-    def __init__(self, message: str = "Your role may not do this.", **kw):
+    def __init__(self, message: str | Text = Text(N_("Your role may not do this.")), **kw):
         super().__init__(message, **kw)
 
 
 class NotFound(DomainError):
     code = "not_found"
 
-    def __init__(self, what: str = "resource", *, message: str | None = None):
-        super().__init__(message or f"No such {what}.")
+    def __init__(self, what: str = "resource", *, message: str | Text | None = None):
+        super().__init__(message or Text(N_("No such %(what)s."), what=what))
 
 
 class Invalid(DomainError):
@@ -46,7 +49,7 @@ class Invalid(DomainError):
 
     code = "invalid"
 
-    def __init__(self, fields: dict[str, str], message: str = "The request has invalid fields."):
+    def __init__(self, fields: dict[str, str], message: str | Text = Text(N_("The request has invalid fields."))):
         super().__init__(message, fields=fields)
 
 
@@ -61,7 +64,7 @@ class Blocked(Conflict):
 
     code = "guard"
 
-    def __init__(self, message: str, *, blockers: list[str]):
+    def __init__(self, message: str | Text, *, blockers: list):
         super().__init__(message)
         self.blockers = list(blockers)
 
@@ -74,7 +77,7 @@ class NeedsOverride(Conflict):
 
     code = "warnings"
 
-    def __init__(self, message: str, *, warnings: list[str]):
+    def __init__(self, message: str | Text, *, warnings: list):
         super().__init__(message)
         self.warnings = list(warnings)
 

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from flask_babel import gettext
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlmodel import Session
+
+from workflows.text import N_
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -52,5 +55,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_csrf_protect)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's flash, in the page's language: a msgid of the catalogue, translated when flashed.
+    login_manager.login_message = N_("Please log in to access this page.")
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"  # insureds on mobile networks change address
     app.teardown_appcontext(_close_session)

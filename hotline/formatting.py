@@ -42,21 +42,9 @@ def yen_short(amount: int | None) -> str:
     return sign + "".join(parts) + "円"
 
 
-def duration(delta: dt.timedelta | None) -> str:
-    """Short, signed time left: '3d 4h', '45m', '-2h 10m' when overdue."""
-    if delta is None:
-        return ""
-    sign = "-" if delta.total_seconds() < 0 else ""
-    secs = int(abs(delta.total_seconds()))
-    days, secs = divmod(secs, 86400)
-    hours, secs = divmod(secs, 3600)
-    minutes = secs // 60
-    if days:
-        return f"{sign}{days}d {hours}h"
-    if hours:
-        return f"{sign}{hours}h {minutes}m"
-    return f"{sign}{minutes}m"
-
-
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(jst=jst, yen=yen, yen_short=yen_short, iso=iso, duration=duration)
+    from hotline.i18n import page_lang
+
+    # The 億/万 reading of an amount is Japanese: English pages read the amount in yen.
+    app.jinja_env.filters.update(jst=jst, yen=yen, iso=iso,
+                                 yen_short=lambda n: yen_short(n) if page_lang() == "ja" else yen(n))

@@ -26,6 +26,7 @@ from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from workflows.calendar import TOKYO
+from workflows.text import N_  # a message id for the catalogue; hotline/forms.py translates it for a page
 
 FORM = {"mode": "form"}  # model_validate(..., context=FORM) for a page form
 QUERY = {"mode": "query"}  # for a query string
@@ -35,11 +36,6 @@ MAX_YEN = 10**12  # ¥1,000,000,000,000: far above any policy limit, far below w
 MAX_COUNT = 10**9  # people, records, victims (the columns are 32-bit integers)
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on both databases
 MAX_LIST = 50  # items in a list (capabilities, contacts, languages)
-
-
-def N_(msgid: str) -> str:
-    """Marks a message id for the catalogue; hotline/forms.py translates it when a page shows it."""
-    return msgid
 
 
 @dataclass(frozen=True)

@@ -48,13 +48,15 @@ class Factory:
         self.s.commit()
         return policy
 
-    def user(self, role: str, org=None, *, email: str | None = None, phone: str | None = None):
+    def user(self, role: str, org=None, *, email: str | None = None, phone: str | None = None,
+             language: str | None = None, display_name: str = ""):
         from hotline.auth.service import create_user
 
         if role == "insured" and org is None:
             org = self.org()
         user = create_user(self.s, email=email or f"{role}{self._next()}@example.jp", role=role, password=PASSWORD,
-                           organization_id=org.id if org is not None else None, hash_method=FAST_HASH, phone=phone)
+                           organization_id=org.id if org is not None else None, hash_method=FAST_HASH, phone=phone,
+                           language=language, display_name=display_name)
         self.s.commit()
         return user
 
@@ -81,6 +83,15 @@ class Factory:
         self.s.commit()
         backfill(self.s)
         return case
+
+
+def said(event, lang: str = "en") -> str:
+    """An audit event's sentence as a reader in `lang` reads it (the API: English)."""
+    from hotline.i18n import render
+    from hotline.timeline.render import summary
+
+    said = summary(event)
+    return said(lang) if callable(said) else render(said, lang)
 
 
 class Api:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workflows.text import N_, Text
+
 
 @dataclass(frozen=True)
 class Capability:
     code: str
-    name_ja: str
-    name_en: str
+    name: str  # English msgid, rendered in the reader's language
     # Cost categories of tm-juas-2026 that the work produces, once an attack is confirmed (or irrelevant).
     categories: tuple[str, ...]
     # Same, while the attack is unknown or turned out not to be one (① emergency-response costs, B.1).
@@ -21,22 +22,22 @@ class Capability:
 
 
 CAPABILITIES: dict[str, Capability] = {c.code: c for c in (
-    Capability("investigation", "調査・緊急対応支援", "Investigation and emergency support",
+    Capability("investigation", N_("Investigation and emergency support"),
                ("attack_response", "investigation"), ("emergency_response",)),
-    Capability("emergency_response", "駆けつけ・遮断対応", "On-site emergency response (isolation)",
+    Capability("emergency_response", N_("On-site emergency response (isolation)"),
                ("attack_response",), ("emergency_response",)),
-    Capability("forensics", "フォレンジック調査", "Digital forensics",
+    Capability("forensics", N_("Digital forensics"),
                ("investigation",), ("emergency_response",)),
-    Capability("legal", "法律相談", "Legal advice", ("advisory",)),
+    Capability("legal", N_("Legal advice"), ("advisory",)),
     # Press notices are ⑥オ (no consent); consulting to contain reputational harm is ④ウ (consent).
-    Capability("pr", "緊急時広報支援", "Emergency PR", ("other.public_notice", "advisory")),
-    Capability("social_monitoring", "SNS・Webモニタリング", "Social-media and web monitoring", ("advisory",)),
-    Capability("call_center", "コールセンター支援", "Call centre", ("other.communications",)),
-    Capability("data_recovery", "データ・システム復旧", "Data and system recovery", ("system_restoration",)),
-    Capability("trust_recovery", "信頼回復・レーティング", "Trust recovery and rating", ("recurrence_prevention",)),
-    Capability("gdpr", "GDPR対応支援", "GDPR support", ("advisory",)),
+    Capability("pr", N_("Emergency PR"), ("other.public_notice", "advisory")),
+    Capability("social_monitoring", N_("Social-media and web monitoring"), ("advisory",)),
+    Capability("call_center", N_("Call centre"), ("other.communications",)),
+    Capability("data_recovery", N_("Data and system recovery"), ("system_restoration",)),
+    Capability("trust_recovery", N_("Trust recovery and rating"), ("recurrence_prevention",)),
+    Capability("gdpr", N_("GDPR support"), ("advisory",)),
     # The insurer's coordination service is part of its free support (DOMAIN D.1, D.2): no cost category.
-    Capability("coordination", "コーディネーション", "Coordination", ()),
+    Capability("coordination", N_("Coordination"), ()),
 )}
 
 CODES = tuple(CAPABILITIES)
@@ -54,8 +55,7 @@ def cost_categories(capability: str, attack_confirmed: str = "unknown") -> tuple
     return cap.categories
 
 
-def name(capability: str, lang: str = "en") -> str:
+def name(capability: str) -> Text:
+    """The capability's name, to render in the reader's language (an unknown code reads as itself)."""
     cap = CAPABILITIES.get(capability)
-    if cap is None:
-        return capability
-    return cap.name_ja if lang == "ja" else cap.name_en
+    return Text(cap.name) if cap is not None else Text(capability)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from workflows.calendar import TOKYO, is_business_day, roll_to_business_day
+from workflows.text import N_, Text
 
 BUSINESS_OPEN, BUSINESS_CLOSE = dt.time(9, 0), dt.time(18, 0)
 
@@ -31,11 +32,7 @@ class VendorInfo:
 class Ranked:
     vendor: VendorInfo
     open_now: bool
-    reasons: tuple[tuple[str, dict], ...]  # (English msgid with %(name)s params, params): translatable
-
-    def reason(self, translate=None) -> str:
-        tr = translate or (lambda s: s)
-        return "; ".join(tr(msg) % params for msg, params in self.reasons)
+    reasons: tuple[Text, ...]  # why it has its place; rendered (and joined) in the reader's language
 
 
 def is_open(hours: str, now: dt.datetime) -> bool:
@@ -63,18 +60,17 @@ def rank(vendors: list[VendorInfo], capability: str, now: dt.datetime) -> list[R
         if not v.active or capability not in v.capabilities:
             continue
         open_now = is_open(v.hours, now)
-        reasons: list[tuple[str, dict]] = []
+        reasons: list[Text] = []
         if v.hours == "24x7":
-            reasons.append(("available 24/7", {}))
+            reasons.append(Text(N_("available 24/7")))
         elif open_now:
-            reasons.append(("business hours, open now", {}))
+            reasons.append(Text(N_("business hours, open now")))
         else:
-            reasons.append(("business hours, closed now; opens %(when)s",
-                            {"when": next_opening(v.hours, now).strftime("%Y-%m-%d %H:%M JST")}))
-        reasons.append(("%(n)s active dispatches", {"n": v.load}))
-        reasons.append(("escalation order %(rank)s", {"rank": v.escalation_rank}))
+            reasons.append(Text(N_("business hours, closed now; opens %(when)s JST"), when=next_opening(v.hours, now)))
+        reasons.append(Text(N_("%(n)s active dispatches"), n=v.load))
+        reasons.append(Text(N_("escalation order %(rank)s"), rank=v.escalation_rank))
         if v.contacts == 0:
-            reasons.append(("no on-call contact", {}))
+            reasons.append(Text(N_("no on-call contact")))
         out.append(Ranked(v, open_now, tuple(reasons)))
     out.sort(key=lambda r: (r.vendor.contacts == 0, not r.open_now, r.vendor.load, r.vendor.escalation_rank,
                             r.vendor.name))

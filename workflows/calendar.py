@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from workflows.text import N_, Text
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
@@ -68,15 +70,15 @@ def add_business_days(day: dt.date, n: int, *, year_end_closure: bool = False) -
     return day
 
 
-def why_not_business_day(day: dt.date, *, year_end_closure: bool = False) -> str | None:
+def why_not_business_day(day: dt.date, *, year_end_closure: bool = False) -> Text | None:
     """In words, why a date is not a business day (for the rule text); None if it is one."""
     if day.weekday() == 5:
-        return "Saturday"
+        return Text(N_("Saturday"))
     if day.weekday() == 6:
-        return "Sunday"
+        return Text(N_("Sunday"))
     name = holiday_name(day)
     if name:
-        return f"holiday ({name})"
+        return Text(N_("holiday (%(name)s)"), name=name)
     if year_end_closure and is_year_end_closure(day):
-        return "year-end closure (12/29–1/3)"
+        return Text(N_("year-end closure (12/29–1/3)"))
     return None

@@ -1,7 +1,7 @@
 """The clocks of a case as pure rules: which deadlines apply, when each is due, and in what words.
 
 Over plain data (workflows.facts.CaseFacts); no Flask, no session. Every date rule is counted on the Asia/Tokyo
-calendar (workflows.calendar). `due_at` is the first instant that is late: for day-based rules
+calendar (workflows.calendar). Rule texts are Texts (workflows.text), rendered in the reader's language. `due_at` is the first instant that is late: for day-based rules
 00:00 JST of the day after `last_day` (shared/API.md). Sources: DOMAIN C.3, C.7, G.1, G.3, G.4, G.5
 and the product decisions I-5, I-10, I-11, I-12.
 
@@ -23,6 +23,7 @@ from workflows.calendar import (
     why_not_business_day,
 )
 from workflows.facts import CaseFacts
+from workflows.text import N_, Text
 from workflows.thirty_day import ThirtyDayRule
 
 KINDS = ("insurer_emergency_notice", "appi_preliminary", "appi_final", "gdpr_authority", "card_brand_report",
@@ -30,37 +31,37 @@ KINDS = ("insurer_emergency_notice", "appi_preliminary", "appi_final", "gdpr_aut
 # Kinds met by recording that the report was made (the insurer notice is met by `reported_at`).
 RECORDABLE = frozenset(KINDS) - {"insurer_emergency_notice"}
 
-LABELS = {  # English labels; pages translate them, SMS bodies use LABELS_JA
-    "insurer_emergency_notice": "Notice to the insurer (30-day rule)",
-    "appi_preliminary": "APPI preliminary report to the PPC",
-    "appi_final": "APPI final report to the PPC",
-    "gdpr_authority": "GDPR notification to the supervisory authority",
-    "card_brand_report": "Card-brand incident report to the acquirer",
-    "pmark_report": "P-mark incident report to the review body",
-}
-LABELS_JA = {
-    "insurer_emergency_notice": "保険会社への事故連絡（30日ルール）",
-    "appi_preliminary": "個人情報保護委員会への速報",
-    "appi_final": "個人情報保護委員会への確報",
-    "gdpr_authority": "GDPR監督機関への通知",
-    "card_brand_report": "カードブランド（加盟店契約会社）への報告",
-    "pmark_report": "プライバシーマーク審査機関への報告",
+LABELS = {  # msgids: pages, messages and the timeline render them in the reader's language
+    "insurer_emergency_notice": N_("Notice to the insurer (30-day rule)"),
+    "appi_preliminary": N_("APPI preliminary report to the PPC"),
+    "appi_final": N_("APPI final report to the PPC"),
+    "gdpr_authority": N_("GDPR notification to the supervisory authority"),
+    "card_brand_report": N_("Card-brand incident report to the acquirer"),
+    "pmark_report": N_("P-mark incident report to the review body"),
 }
 
 APPI_BULK_THRESHOLD = 1000  # "more than 1,000 people" (G.1 trigger 4)
 
 
+def label(kind: str) -> Text:
+    return Text(LABELS[kind]) if kind in LABELS else Text(kind)
+
+
 @dataclass(frozen=True)
 class Computed:
-    """One deadline as the rules see it. `met_at` is only set where the rule itself knows it."""
+    """One deadline as the rules see it. `met_at` is only set where the rule itself knows it.
+
+    `rule` says the rule in plain words for anyone, the insured included; `source` names where it comes from
+    (the product decision and the DOMAIN section, e.g. "Decision I-10 (DOMAIN G.1)"), a note for staff and the
+    API's English `rule`, never shown to insureds."""
     kind: str
     applies: bool
     due_at: dt.datetime | None
     last_day: dt.date | None
-    rule: str
+    rule: Text
     starts_at: dt.datetime | None = None
     met_at: dt.datetime | None = None
-    rule_ja: str = ""  # the same rule in Japanese, for the case page
+    source: Text | None = None
 
 
 def status(due_at: dt.datetime | None, met_at: dt.datetime | None, applies: bool, now: dt.datetime) -> str:
@@ -72,24 +73,17 @@ def status(due_at: dt.datetime | None, met_at: dt.datetime | None, applies: bool
     return "missed" if now >= due_at else "open"
 
 
-def _d(day: dt.date) -> str:
-    return f"{day.isoformat()} ({day.strftime('%a')})"
+def _decision(decision: str, section: str) -> Text:
+    return Text(N_("Decision %(decision)s (DOMAIN %(section)s)"), decision=decision, section=section)
 
 
-_WD_JA = "月火水木金土日"
-
-
-def _dj(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日（{_WD_JA[day.weekday()]}）"
-
-
-def _day_rule(kind: str, start: dt.datetime, last_day: dt.date, rule: str, rule_ja: str = "") -> Computed:
+def _day_rule(kind: str, start: dt.datetime, last_day: dt.date, rule: Text, source: Text) -> Computed:
     return Computed(kind, True, start_of_day(last_day + dt.timedelta(days=1)), last_day, rule, starts_at=start,
-                    rule_ja=rule_ja)
+                    source=source)
 
 
-def _na(kind: str, why: str, why_ja: str = "発生条件に該当しません") -> Computed:
-    return Computed(kind, False, None, None, f"Not applicable: {why}.", rule_ja=f"対象外：{why_ja}。")
+def _na(kind: str, why: Text) -> Computed:
+    return Computed(kind, False, None, None, Text(N_("Not applicable: %(why)s."), why=why))
 
 
 def insurer_emergency_notice(f: CaseFacts, thirty_day: ThirtyDayRule | None, product: str) -> Computed:
@@ -97,52 +91,57 @@ def insurer_emergency_notice(f: CaseFacts, thirty_day: ThirtyDayRule | None, pro
     hotline call is the notice. Not applicable when the policy's product has no such rule."""
     if thirty_day is None:
         return _na("insurer_emergency_notice",
-                   f"the policy's product ({product}) has no 30-day notice rule for emergency-response costs",
-                   f"契約の保険商品（{product}）には緊急対応費用の30日ルールがありません")
-    w, n, dec = thirty_day.window(f.first_discovered_at), thirty_day.window_last_day, thirty_day.decision
-    rule = (f"Decision {dec} (DOMAIN C.3): the insurer or the hotline must be told by the end of day {n} counted "
-            f"from the day after first discovery ({_d(w.discovery_date)} JST), i.e. by {_d(w.last)} 24:00 JST, "
-            f"with no weekend or holiday roll-over, and before any emergency-response cost is ordered. The hotline "
-            f"call (reported_at) is that notice.")
-    ja = (f"方針{dec}（C.3）：最初の発見日{_dj(w.discovery_date)}の翌日から{n}日以内、すなわち{_dj(w.last)}24時までに、"
-          f"緊急対応費用の発注より前に保険会社（ホットラインを含む）へ連絡。土日祝日の繰り延べはありません。"
-          f"ホットラインへの連絡がこの連絡にあたります。")
+                   Text(N_("the policy's product (%(product)s) has no 30-day notice rule for emergency-response "
+                           "costs"), product=product))
+    w, n = thirty_day.window(f.first_discovered_at), thirty_day.window_last_day
+    rule = Text(N_("The insurer or the hotline must be told by the end of day %(n)s counted from the day after "
+                   "first discovery (%(discovery)s JST), i.e. by %(last)s 24:00 JST, with no weekend or holiday "
+                   "roll-over, and before any emergency-response cost is ordered. The hotline call is that "
+                   "notice."), n=n, discovery=w.discovery_date, last=w.last)
     return Computed("insurer_emergency_notice", True, w.ends_at, w.last, rule, starts_at=f.first_discovered_at,
-                    met_at=f.reported_at, rule_ja=ja)
+                    met_at=f.reported_at, source=_decision(thirty_day.decision, "C.3"))
 
 
-def appi_triggers(f: CaseFacts) -> list[str]:
+TRIGGERS = {  # G.1: why the APPI clocks apply, in words
+    "sensitive": N_("sensitive personal data (要配慮個人情報)"),
+    "card": N_("data whose misuse causes financial loss (card data)"),
+    "malicious": N_("possibly done for a wrongful purpose (unauthorised access, ransomware, insider theft)"),
+    "bulk": N_("more than %(n)s people"),
+}
+
+
+def appi_triggers(f: CaseFacts) -> list[Text]:
     """The APPI reporting triggers that hold (G.1): any one of them, with personal data involved."""
     if not f.personal_data_involved:
         return []
     found = []
     if f.sensitive_data:
-        found.append("sensitive personal data (要配慮個人情報)")
+        found.append(Text(TRIGGERS["sensitive"]))
     if f.card_data:
-        found.append("data whose misuse causes financial loss (card data)")
+        found.append(Text(TRIGGERS["card"]))
     if f.malicious:
-        found.append("possibly done for a wrongful purpose (unauthorised access, ransomware, insider theft)")
+        found.append(Text(TRIGGERS["malicious"]))
     if (f.personal_records_affected or 0) > APPI_BULK_THRESHOLD:
-        found.append(f"more than {APPI_BULK_THRESHOLD:,} people")
+        found.append(Text(TRIGGERS["bulk"], n=f"{APPI_BULK_THRESHOLD:,}"))
     return found
+
+
+_NO_APPI_TRIGGER = N_("no APPI reporting trigger holds (sensitive data, card data, a wrongful purpose or more "
+                      "than 1,000 people, with personal data affected)")
 
 
 def appi_preliminary(f: CaseFacts) -> Computed:
     """I-10: 速報, target D0+3, last day D0+5 where the day the business knew is day 0 (no roll-over)."""
     triggers = appi_triggers(f)
     if not triggers:
-        return _na("appi_preliminary", "no APPI reporting trigger holds (G.1: sensitive data, card data, "
-                                       "wrongful purpose or more than 1,000 people, with personal data affected)",
-                   "個人情報保護法の報告対象事態（要配慮個人情報、カード情報、不正の目的、1,000人超）に該当しません")
+        return _na("appi_preliminary", Text(_NO_APPI_TRIGGER))
     start = f.appi_known_at or f.first_discovered_at
     d0 = tokyo_date(start)
     target, last = d0 + dt.timedelta(days=3), d0 + dt.timedelta(days=5)
-    rule = (f"Decision I-10 (DOMAIN G.1): preliminary report (速報) to the PPC promptly after the business knew "
-            f"({_d(d0)} JST); target {_d(target)}, last day {_d(last)}. Triggers: {'; '.join(triggers)}. "
-            f"Confirm with the PPC guidelines.")
-    ja = (f"方針I-10（G.1）：事業者が知った日{_dj(d0)}から速やかに個人情報保護委員会へ速報。"
-          f"目安{_dj(target)}、最終日{_dj(last)}。個人情報保護委員会のガイドラインで確認してください。")
-    return _day_rule("appi_preliminary", start, last, rule, ja)
+    rule = Text(N_("Preliminary report (速報) to the PPC promptly after the business knew (%(known)s JST); target "
+                   "%(target)s, last day %(last)s. The report is required because of: %(triggers)s. Confirm with "
+                   "the PPC guidelines."), known=d0, target=target, last=last, triggers=triggers)
+    return _day_rule("appi_preliminary", start, last, rule, _decision("I-10", "G.1"))
 
 
 def appi_final(f: CaseFacts) -> Computed:
@@ -150,39 +149,39 @@ def appi_final(f: CaseFacts) -> Computed:
     weekend, national holiday or 12/29–1/3 moves to the next business day."""
     triggers = appi_triggers(f)
     if not triggers:
-        return _na("appi_final", "no APPI reporting trigger holds (G.1)", "個人情報保護法の報告対象事態に該当しません")
+        return _na("appi_final", Text(_NO_APPI_TRIGGER))
     start = f.appi_known_at or f.first_discovered_at
     d0 = tokyo_date(start)
     days = 60 if f.malicious else 30
     counted = d0 + dt.timedelta(days=days - 1)
     last = roll_to_business_day(counted, year_end_closure=True)
-    moved = ""
+    why = Text(N_("the leak was possibly for a wrongful purpose") if f.malicious else
+               N_("no wrongful purpose is known"))
+    params = {"days": days, "known": d0, "last": last, "why": why, "triggers": triggers}
     if last != counted:
-        moved = (f" Day {days} is {_d(counted)}, a {why_not_business_day(counted, year_end_closure=True)}, so the "
-                 f"last day moves to the next business day.")
-    rule = (f"Decision I-10 (DOMAIN G.1): final report (確報) to the PPC within {days} days of when the business "
-            f"knew, counting that day ({_d(d0)} JST) as day 1: last day {_d(last)}."
-            f"{moved} {days} days because "
-            f"{'the leak was possibly for a wrongful purpose' if f.malicious else 'no wrongful purpose is known'}."
-            f" Confirm with the PPC guidelines.")
-    ja = (f"方針I-10（G.1）：知った日{_dj(d0)}を1日目として{days}日以内に確報。最終日{_dj(last)}"
-          f"（{days}日目が土日祝日・年末年始（12/29〜1/3）なら翌営業日）。"
-          f"{'不正の目的のおそれがあるため60日。' if f.malicious else ''}個人情報保護委員会のガイドラインで確認してください。")
-    return _day_rule("appi_final", start, last, rule, ja)
+        rule = Text(N_("Final report (確報) to the PPC within %(days)s days of when the business knew, counting that "
+                       "day (%(known)s JST) as day 1: last day %(last)s. Day %(days)s is %(counted)s, a %(closed)s, "
+                       "so the last day moves to the next business day. %(days)s days because %(why)s. The report "
+                       "is required because of: %(triggers)s. Confirm with the PPC guidelines."),
+                    counted=counted, closed=why_not_business_day(counted, year_end_closure=True), **params)
+    else:
+        rule = Text(N_("Final report (確報) to the PPC within %(days)s days of when the business knew, counting that "
+                       "day (%(known)s JST) as day 1: last day %(last)s. %(days)s days because %(why)s. The report "
+                       "is required because of: %(triggers)s. Confirm with the PPC guidelines."), **params)
+    return _day_rule("appi_final", start, last, rule, _decision("I-10", "G.1"))
 
 
 def gdpr_authority(f: CaseFacts) -> Computed:
     """G.5: 72 hours from awareness, by the clock (weekends count, no calendar)."""
     if not f.eu_data_subjects:
-        return _na("gdpr_authority", "no EU data subjects are affected", "EU域内の本人は含まれていません")
+        return _na("gdpr_authority", Text(N_("no EU data subjects are affected")))
     start = f.gdpr_aware_at or f.first_discovered_at
     due = start + dt.timedelta(hours=72)
-    rule = ("GDPR Art. 33(1) (DOMAIN G.5): notify the competent supervisory authority without undue delay and "
-            "not later than 72 hours after becoming aware; weekends and holidays are not excluded. "
-            "Late notices must give reasons.")
-    ja = ("GDPR第33条1項（G.5）：認識してから72時間以内に監督機関へ通知。土日祝日も数えます。"
-          "遅れた場合は理由を添えます。")
-    return Computed("gdpr_authority", True, due, None, rule, starts_at=start, rule_ja=ja)
+    rule = Text(N_("Notify the competent supervisory authority without undue delay and not later than 72 hours "
+                   "after becoming aware (%(aware)s JST), i.e. by %(due)s JST; weekends and holidays are not "
+                   "excluded. Late notices must give reasons."), aware=start, due=due)
+    return Computed("gdpr_authority", True, due, None, rule, starts_at=start,
+                    source=Text(N_("GDPR Art. 33(1) (DOMAIN G.5)")))
 
 
 CARD_BUSINESS_DAYS = 3  # I-11, configurable: "confirm with the acquirer"
@@ -192,19 +191,17 @@ CARD_ACCOUNT_NUMBER_DAYS = 10
 def card_brand_report(f: CaseFacts, *, business_days: int = CARD_BUSINESS_DAYS) -> Computed:
     """I-11: incident report due `business_days` Japanese business days after knowledge."""
     if not f.card_data:
-        return _na("card_brand_report", "no payment-card data is involved", "クレジットカード情報は含まれていません")
+        return _na("card_brand_report", Text(N_("no payment-card data is involved")))
     start = f.card_known_at or f.first_discovered_at
     d0 = tokyo_date(start)
     last = add_business_days(d0, business_days)
     numbers = add_business_days(d0, CARD_ACCOUNT_NUMBER_DAYS)
-    rule = (f"Decision I-11 (DOMAIN G.4): incident report to the acquirer (Visa WTDIC) within {business_days} "
-            f"Japanese business days after knowledge ({_d(d0)} JST), weekends and national holidays not counted: "
-            f"last day {_d(last)}. Potentially compromised account numbers within "
-            f"{CARD_ACCOUNT_NUMBER_DAYS} business days ({_d(numbers)}). Confirm with the acquirer.")
-    ja = (f"方針I-11（G.4）：把握した日{_dj(d0)}から{business_days}営業日（土日祝日を除く）以内、{_dj(last)}までに"
-          f"加盟店契約会社へ報告。漏えいのおそれのあるカード番号は{CARD_ACCOUNT_NUMBER_DAYS}営業日以内"
-          f"（{_dj(numbers)}）。加盟店契約会社に確認してください。")
-    return _day_rule("card_brand_report", start, last, rule, ja)
+    rule = Text(N_("Incident report to the acquirer (Visa WTDIC) within %(n)s Japanese business days after "
+                   "knowledge (%(known)s JST), weekends and national holidays not counted: last day %(last)s. "
+                   "Potentially compromised account numbers within %(m)s business days (%(numbers)s). Confirm "
+                   "with the acquirer."), n=business_days, known=d0, last=last, m=CARD_ACCOUNT_NUMBER_DAYS,
+                numbers=numbers)
+    return _day_rule("card_brand_report", start, last, rule, _decision("I-11", "G.4"))
 
 
 def pmark_report(f: CaseFacts) -> Computed:
@@ -212,19 +209,17 @@ def pmark_report(f: CaseFacts) -> Computed:
     malicious). Counted like APPI (the day of 発覚 is day 1) but without roll-over: it is a contract with the
     review body and no holiday rule is published, so the earliest reading is the target."""
     if not f.pmark_holder:
-        return _na("pmark_report", "the insured does not hold the Privacy Mark", "プライバシーマーク取得事業者ではありません")
+        return _na("pmark_report", Text(N_("the insured does not hold the Privacy Mark")))
     if not f.personal_data_involved:
-        return _na("pmark_report", "no personal data is affected", "個人データは影響を受けていません")
+        return _na("pmark_report", Text(N_("no personal data is affected")))
     start = f.pmark_discovered_at or f.first_discovered_at
     d0 = tokyo_date(start)
     days = 60 if f.malicious else 30
     last = d0 + dt.timedelta(days=days - 1)
-    rule = (f"PMK500 (DOMAIN G.3): final report to the P-mark review body within {days} days of the discovery "
-            f"date ({_d(d0)} JST, counted as day 1): last day {_d(last)}, no roll-over. A preliminary report "
-            f"within about 3–5 days is expected for serious cases.")
-    ja = (f"PMK500（G.3）：発覚日{_dj(d0)}を1日目として{days}日以内、{_dj(last)}までに審査機関へ報告"
-          f"（繰り延べなし）。重大な事案は3〜5日程度で速報。")
-    return _day_rule("pmark_report", start, last, rule, ja)
+    rule = Text(N_("Final report to the P-mark review body within %(days)s days of the discovery date "
+                   "(%(discovered)s JST, counted as day 1): last day %(last)s, no roll-over. A preliminary report "
+                   "within about 3–5 days is expected for serious cases."), days=days, discovered=d0, last=last)
+    return _day_rule("pmark_report", start, last, rule, Text(N_("PMK500 (DOMAIN G.3)")))
 
 
 REGULATORS = (appi_preliminary, appi_final, gdpr_authority, card_brand_report, pmark_report)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from workflows.text import N_, Text
+
 PHASE_KEYS: tuple[str, ...] = ("intake", "initial_response", "investigation", "call_center", "pr_reporting",
                                "recovery", "recurrence_prevention", "post_incident", "closure")
 STATUSES = ("not_started", "active", "done", "skipped")
@@ -19,8 +21,7 @@ ENDED = ("done", "skipped")
 @dataclass(frozen=True)
 class Phase:
     key: str
-    title_en: str
-    title_ja: str
+    title: str  # English msgid; rendered in the reader's language
     # Phases that must have ended (done or skipped) before this one starts.
     after: tuple[str, ...] = ()
     # Phases that must have started (active or ended) before this one starts: it runs alongside them.
@@ -29,26 +30,30 @@ class Phase:
 
 
 PHASES: dict[str, Phase] = {p.key: p for p in (
-    Phase("intake", "Intake", "受付", skippable=False),
-    Phase("initial_response", "Initial response", "初動対応", after=("intake",)),
-    Phase("investigation", "Investigation and containment", "調査・応急対応", after=("initial_response",)),
+    Phase("intake", N_("Intake"), skippable=False),
+    Phase("initial_response", N_("Initial response"), after=("intake",)),
+    Phase("investigation", N_("Investigation and containment"), after=("initial_response",)),
     # The call center and PR/reporting run in parallel with the investigation (D.1): they need it started only.
-    Phase("call_center", "Call center", "問い合わせ対応", during=("investigation",)),
-    Phase("pr_reporting", "PR and reporting", "広報・報告", during=("investigation",)),
-    Phase("recovery", "Recovery", "復旧", after=("investigation",)),
-    Phase("recurrence_prevention", "Recurrence prevention", "再発防止", after=("recovery",)),
-    Phase("post_incident", "Post-incident", "事後対応", after=("recurrence_prevention",)),
+    Phase("call_center", N_("Call center"), during=("investigation",)),
+    Phase("pr_reporting", N_("PR and reporting"), during=("investigation",)),
+    Phase("recovery", N_("Recovery"), after=("investigation",)),
+    Phase("recurrence_prevention", N_("Recurrence prevention"), after=("recovery",)),
+    Phase("post_incident", N_("Post-incident"), after=("recurrence_prevention",)),
     # Claim and closure: every other phase must be done or skipped first.
-    Phase("closure", "Claim and closure", "保険金請求・クローズ",
+    Phase("closure", N_("Claim and closure"),
           after=("intake", "initial_response", "investigation", "call_center", "pr_reporting", "recovery",
                  "recurrence_prevention", "post_incident"), skippable=False),
 )}
 assert tuple(PHASES) == PHASE_KEYS
 
+STATUS_WORDS = {"not_started": N_("not started"), "active": N_("active"), "done": N_("done"),
+                "skipped": N_("skipped")}
 
-def title(key: str, lang: str = "en") -> str:
-    phase = PHASES[key]
-    return phase.title_ja if lang == "ja" else phase.title_en
+
+def title(key: str) -> Text:
+    """The phase's title, to render in the reader's language (an unknown key reads as itself)."""
+    phase = PHASES.get(key)
+    return Text(phase.title) if phase is not None else Text(key)
 
 
 def validate_move(key: str, action: str, reason: str | None) -> dict[str, str]:
@@ -63,13 +68,10 @@ def validate_move(key: str, action: str, reason: str | None) -> dict[str, str]:
     return fields
 
 
-STATUS_JA = {"not_started": "未着手", "active": "対応中", "done": "完了", "skipped": "スキップ済み"}
-
-
 def blockers(statuses: Mapping[str, str], key: str, action: str, *, case_closed: bool = False,
-             closing_blockers: Iterable[str] = (), open_closure_tasks: Iterable[str] = (),
-             lang: str = "en") -> list[str]:
-    """Why the move cannot happen now (409 guard), in sentences; empty when it may.
+             closing_blockers: Iterable[Text] = (), open_closure_tasks: Iterable = ()) -> list[Text]:
+    """Why the move cannot happen now (409 guard), as Texts to render in the reader's language; empty when it
+    may.
 
     `statuses` maps every phase key to its status. `closing_blockers` are the outside reasons that stop a
     case from closing (open deadlines, pending cost lines, active dispatches); `open_closure_tasks` the titles
@@ -77,59 +79,29 @@ def blockers(statuses: Mapping[str, str], key: str, action: str, *, case_closed:
     """
     phase = PHASES[key]
     status = statuses[key]
-    if lang == "ja":
-        return _blockers_ja(statuses, key, action, case_closed, closing_blockers, open_closure_tasks)
-    name = phase.title_en
+    name = title(key)
     if case_closed:
-        return ["The case is closed; its phases can no longer move."]
+        return [Text(N_("The case is closed; its phases can no longer move."))]
     if action == "start":
         if status != "not_started":
-            return [f"{name} is already {status.replace('_', ' ')}."]
-        out = [f"{PHASES[k].title_en} must be done or skipped first." for k in phase.after
+            return [Text(N_("%(phase)s is already %(status)s."), phase=name, status=Text(STATUS_WORDS[status]))]
+        out = [Text(N_("%(phase)s must be done or skipped first."), phase=title(k)) for k in phase.after
                if statuses[k] not in ENDED]
-        out += [f"{PHASES[k].title_en} must have started first (it runs during it)." for k in phase.during
-                if statuses[k] == "not_started"]
+        out += [Text(N_("%(phase)s must have started first (it runs during it)."), phase=title(k))
+                for k in phase.during if statuses[k] == "not_started"]
         return out
     if action == "complete":
         if status != "active":
-            return [f"Only an active phase can be completed; {name} is {status.replace('_', ' ')}."]
+            return [Text(N_("Only an active phase can be completed; %(phase)s is %(status)s."), phase=name,
+                         status=Text(STATUS_WORDS[status]))]
         if key == "closure":
-            return [*closing_blockers, *(f"Open closure task: {t}" for t in open_closure_tasks)]
+            return [*closing_blockers, *(Text(N_("Open closure task: %(task)s"), task=t) for t in open_closure_tasks)]
         return []
     if action == "skip":
         if not phase.skippable:
-            return [f"{name} cannot be skipped."]
+            return [Text(N_("%(phase)s cannot be skipped."), phase=name)]
         if status in ENDED:
-            return [f"{name} is already {status}."]
-        return []
-    raise ValueError(f"unknown action {action!r}")
-
-
-def _blockers_ja(statuses, key, action, case_closed, closing_blockers, open_closure_tasks) -> list[str]:
-    """The same guards as `blockers`, worded in Japanese for the pages."""
-    phase, status = PHASES[key], statuses[key]
-    name = f"「{phase.title_ja}」"
-    if case_closed:
-        return ["案件はクローズ済みのため、フェーズは変更できません。"]
-    if action == "start":
-        if status != "not_started":
-            return [f"{name}はすでに{STATUS_JA[status]}です。"]
-        out = [f"先に「{PHASES[k].title_ja}」を完了またはスキップしてください。" for k in phase.after
-               if statuses[k] not in ENDED]
-        out += [f"先に「{PHASES[k].title_ja}」を開始してください（並行して進めるフェーズです）。" for k in phase.during
-                if statuses[k] == "not_started"]
-        return out
-    if action == "complete":
-        if status != "active":
-            return [f"完了できるのは対応中のフェーズだけです。{name}は{STATUS_JA[status]}です。"]
-        if key == "closure":
-            return [*closing_blockers, *(f"クローズのタスクが未完了：{t}" for t in open_closure_tasks)]
-        return []
-    if action == "skip":
-        if not phase.skippable:
-            return [f"{name}はスキップできません。"]
-        if status in ENDED:
-            return [f"{name}はすでに{STATUS_JA[status]}です。"]
+            return [Text(N_("%(phase)s is already %(status)s."), phase=name, status=Text(STATUS_WORDS[status]))]
         return []
     raise ValueError(f"unknown action {action!r}")
 

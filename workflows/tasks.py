@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from workflows.phases import PHASE_KEYS
+from workflows.text import Text
 
 TEMPLATES = Path(__file__).resolve().parent / "task_templates.yaml"
 OWNER_ROLES = ("operator", "coordinator", "insured")
@@ -20,8 +21,7 @@ CONDITIONS = ("eu_data_subjects", "personal_data", "card_data")
 class TaskTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    en: str = Field(min_length=1)
-    ja: str = Field(min_length=1)
+    title: str = Field(min_length=1)  # English; the catalogue translates it (babel.cfg extracts it)
     due_hours: int = Field(gt=0)
     owner: Literal["operator", "coordinator", "insured"]
     cost_category: str | None = None
@@ -48,6 +48,18 @@ def templates() -> dict[str, tuple[TaskTemplate, ...]]:
     return load_templates()
 
 
+@cache
+def by_key() -> dict[tuple[str, str], TaskTemplate]:
+    return {(phase, t.key): t for phase, items in templates().items() for t in items}
+
+
+def task_title(phase_key: str, template_key: str | None, stored: str) -> Text | str:
+    """A generated task reads its template's title (a msgid, in the reader's language); a task a person
+    typed, or one whose template is gone, reads as it was stored."""
+    template = by_key().get((phase_key, template_key)) if template_key else None
+    return Text(template.title) if template is not None else stored
+
+
 def applies(template: TaskTemplate, facts: dict) -> bool:
     """Facts: eu_data_subjects (bool), personal_records_affected (int | None), card_data (bool)."""
     if template.when is None:
@@ -59,6 +71,6 @@ def applies(template: TaskTemplate, facts: dict) -> bool:
 
 def checklist(phase_key: str, facts: dict, started_at: dt.datetime) -> list[dict]:
     """The tasks a phase gets when it starts: plain dicts ready to store."""
-    return [{"template_key": t.key, "title_en": t.en, "title_ja": t.ja, "owner_role": t.owner,
+    return [{"template_key": t.key, "title": t.title, "owner_role": t.owner,
              "cost_category": t.cost_category, "due_at": started_at + dt.timedelta(hours=t.due_hours)}
             for t in templates()[phase_key] if applies(t, facts)]

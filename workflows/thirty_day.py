@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from workflows.calendar import TOKYO, start_of_day, tokyo_date
+from workflows.calendar import start_of_day, tokyo_date
 from workflows.facts import CaseFacts
+from workflows.text import N_, Text
 
 
 @dataclass(frozen=True)
@@ -66,18 +67,14 @@ def ordered_before_notice(notice_at: dt.datetime, *, ordered_at: dt.datetime | N
 
 @dataclass(frozen=True)
 class ThirtyDay:
-    """The rule applied to one case and its ① lines, as the coverage page and API explain it."""
+    """The rule applied to one case and its ① lines, as the coverage page and API explain it. `explanation`
+    says why in plain words; `decision` is the product decision it is computed under (a note for staff)."""
     window: Window
     notice_at: dt.datetime
     notice_in_time: bool
     status: str  # valid | broken | undecided
-    explanation: str
-    explanation_ja: str
+    explanation: Text
     decision: str
-
-
-def _jst(instant: dt.datetime) -> str:
-    return instant.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
 
 
 def assess(rule: ThirtyDayRule, case: CaseFacts, emergency_lines: list) -> ThirtyDay:
@@ -91,31 +88,26 @@ def assess(rule: ThirtyDayRule, case: CaseFacts, emergency_lines: list) -> Thirt
             before = before or line
         elif earlier is None:
             undecided = undecided or line
-    notice, first, last = _jst(notice_at), w.first.isoformat(), w.last.isoformat()
+    first, last = w.first.isoformat(), w.last.isoformat()
 
-    def result(in_time: bool, status: str, en: str, ja: str) -> ThirtyDay:
-        return ThirtyDay(w, notice_at, in_time, status, en, ja, dec)
+    def result(in_time: bool, status: str, explanation: Text) -> ThirtyDay:
+        return ThirtyDay(w, notice_at, in_time, status, explanation, dec)
 
     if not w.in_time(notice_at):
-        return result(False, "broken",
-                      f"the insurer was told on {notice} JST, after the last day {last} of the "
-                      f"30-day window (decision {dec})",
-                      f"保険会社への連絡は{notice}（日本時間）で、30日の期間の最終日{last}より後です（判断{dec}）")
+        return result(False, "broken", Text(N_("the insurer was told on %(notice)s JST, after the last day %(last)s "
+                                               "of the 30-day window"), notice=notice_at, last=last))
     if before is not None:
-        stamp = _jst(before.ordered_at) + " JST" if before.ordered_at else None
-        return result(True, "broken",
-                      f"a ① cost (line {before.id}) was ordered {stamp or f'on {before.arose_on.isoformat()}'}, "
-                      f"before the notice of {notice} JST (decision {dec})",
-                      f"①の費用（明細{before.id}）が{stamp or before.arose_on.isoformat()}に発注されており、"
-                      f"{notice}（日本時間）の連絡より前です（判断{dec}）")
+        if before.ordered_at:
+            why = Text(N_("a ① cost (line %(line)s) was ordered %(ordered)s JST, before the notice of %(notice)s "
+                          "JST"), line=before.id, ordered=before.ordered_at, notice=notice_at)
+        else:
+            why = Text(N_("a ① cost (line %(line)s) was ordered on %(day)s, before the notice of %(notice)s JST"),
+                       line=before.id, day=before.arose_on.isoformat(), notice=notice_at)
+        return result(True, "broken", why)
     if undecided is not None:
-        day = tokyo_date(notice_at).isoformat()
         return result(True, "undecided",
-                      f"a ① cost (line {undecided.id}) arose on the notice date {day} without an order time: "
-                      f"record when it was ordered to decide the 30-day rule (decision {dec})",
-                      f"①の費用（明細{undecided.id}）が連絡日{day}に発生していますが発注時刻がありません。"
-                      f"30日ルールを判定するため発注時刻を記録してください（判断{dec}）")
-    return result(True, "valid",
-                  f"notice on {notice} JST, inside the window {first} to {last} and before any ① order "
-                  f"(decision {dec})",
-                  f"{notice}（日本時間）の連絡は期間{first}〜{last}内で、①の発注より前です（判断{dec}）")
+                      Text(N_("a ① cost (line %(line)s) arose on the notice date %(day)s without an order time: "
+                              "record when it was ordered to decide the 30-day rule"),
+                           line=undecided.id, day=tokyo_date(notice_at).isoformat()))
+    return result(True, "valid", Text(N_("notice on %(notice)s JST, inside the window %(first)s to %(last)s and "
+                                         "before any ① order"), notice=notice_at, first=first, last=last))

@@ -1,4 +1,8 @@
-"""The append-only audit log. It is also the case timeline: every change to a case is one row."""
+"""The append-only audit log. It is also the case timeline: every change to a case is one row.
+
+A row stores what happened (its `kind`, the field with its old and new value, and the parameters of the event
+in `params`), never a sentence: the sentence is rendered when the row is read, in the reader's language, by
+the renderers each domain keeps for its kinds (hotline/timeline/render.py gathers them)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +25,7 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(sa_type=sa.String(40))  # e.g. case, deadline, cost_line, user, policy
     entity_id: int | None = Field(default=None)
     kind: str = Field(sa_type=sa.String(40))  # e.g. case_opened, fact_changed, cost_recorded
-    summary: str = Field(default="", sa_type=sa.Text)  # English, as the API gives it
-    summary_ja: str | None = Field(default=None, sa_type=sa.Text)  # for the Japanese timeline
+    params: dict = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)  # the event's values (JSON)
     field: str | None = Field(default=None, sa_type=sa.String(80))
     old: str | None = Field(default=None, sa_type=sa.Text)
     new: str | None = Field(default=None, sa_type=sa.Text)

@@ -1,4 +1,6 @@
-"""Writing to the audit log. Services call `record` inside their own transaction."""
+"""Writing to the audit log. Services call `record` inside their own transaction, with the event's kind and
+its parameters (values, names, Texts: workflows.text.to_json makes them JSON); the sentence is rendered
+when read (hotline/timeline/render.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +10,7 @@ from sqlmodel import Session
 
 from hotline.audit.models import AuditEvent
 from hotline.db import utcnow
+from workflows.text import to_json
 
 
 def actor_fields(actor: Any) -> dict:
@@ -32,10 +35,11 @@ def _text(value: Any) -> str | None:
 
 
 def record(session: Session, *, actor: Any, kind: str, entity: str, entity_id: int | None = None,
-           case_id: int | None = None, summary: str = "", summary_ja: str | None = None,
-           field: str | None = None, old: Any = None, new: Any = None, at: dt.datetime | None = None) -> AuditEvent:
+           case_id: int | None = None, params: dict | None = None, field: str | None = None, old: Any = None,
+           new: Any = None, at: dt.datetime | None = None) -> AuditEvent:
+    """One event. `params` holds what its sentence needs beyond field/old/new; never a sentence itself."""
     event = AuditEvent(at=at or utcnow(), case_id=case_id, entity=entity, entity_id=entity_id, kind=kind,
-                       summary=summary, summary_ja=summary_ja, field=field, old=_text(old), new=_text(new),
-                       **actor_fields(actor))
+                       params={k: to_json(v) for k, v in (params or {}).items() if v is not None},
+                       field=field, old=_text(old), new=_text(new), **actor_fields(actor))
     session.add(event)
     return event

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from workflows.text import N_
 
 
 class Role(enum.StrEnum):
@@ -21,11 +22,15 @@ class Role(enum.StrEnum):
         return self is not Role.insured
 
 
+ROLE_NAMES = (N_("operator"), N_("coordinator"), N_("insured"), N_("admin"))  # pages show them translated
+
+
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
     __table_args__ = (
         sa.CheckConstraint("role in ('operator','coordinator','insured','admin')", name="ck_user_role"),
         sa.CheckConstraint("role <> 'insured' or organization_id is not null", name="ck_insured_has_org"),
+        sa.CheckConstraint("language is null or language in ('ja','en')", name="ck_user_language"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -35,6 +40,9 @@ class User(SQLModel, table=True):
     role: Role = Field(sa_type=sa.Enum(Role, native_enum=False, length=20, create_constraint=False))
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     phone: str | None = Field(default=None, sa_type=sa.String(20))  # E.164, for SMS reminders
+    # ja | en, chosen by the user or an admin: the language of their messages (Japanese until chosen) and of
+    # their pages (until chosen, their browser's).
+    language: str | None = Field(default=None, sa_type=sa.String(2))
     is_active: bool = Field(default=True)
     # Bumped on password or role change: old sessions and remember cookies stop working.
     session_version: int = Field(default=1)

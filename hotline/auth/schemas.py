@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from hotline.validation import BlankIsNone, Email, Flag, Id, Phone, text
 
 RoleName = Literal["operator", "coordinator", "insured", "admin"]
+Language = Literal["ja", "en"]  # pages and messages; none chosen: Japanese messages, browser pages
 MIN_PASSWORD = 10
 Password = text(200, min_length=MIN_PASSWORD, strip=False)
 DisplayName = text(200)
@@ -27,14 +28,17 @@ class UserIn(BaseModel):
     organization_id: Id | None = None
     display_name: DisplayName = ""
     phone: OptionalPhone = None
+    language: Language | None = None
 
 
 class UserPatch(BaseModel):
-    """The admin's row for a user: blank password keeps it, blank phone clears it."""
+    """The admin's row for a user: blank password keeps it, blank phone clears it, blank language is 'not
+    chosen' (a form without the field keeps it)."""
     model_config = ConfigDict(extra="forbid")
     role: RoleName
     organization_id: Id | None = None
     display_name: DisplayName = ""
     phone: OptionalPhone = None
+    language: Language | None = None
     is_active: Flag = False
     password: Password | None = None

@@ -14,6 +14,7 @@ from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.orgs.models import Organization
 from hotline.validation import E164, EMAIL
+from workflows.text import N_
 
 # Compared against when the e-mail is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
@@ -23,17 +24,22 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+LANGUAGES = ("ja", "en")
+
+
 def validate_user_fields(*, email: str, role: str, organization_id: int | None, password: str | None,
-                         phone: str | None, session: Session) -> dict[str, str]:
+                         phone: str | None, session: Session, language: str | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
+    if language is not None and language not in LANGUAGES:
+        errors["language"] = "one of ja, en"
     if not EMAIL.match(email):
         errors["email"] = "not an e-mail address"
     if role not in {r.value for r in Role}:
         errors["role"] = "one of operator, coordinator, insured, admin"
     elif role == Role.insured.value and organization_id is None:
-        errors["organization_id"] = "an insured user belongs to one organisation"
+        errors["organization_id"] = N_("an insured user belongs to one organisation")
     if organization_id is not None and session.get(Organization, organization_id) is None:
-        errors["organization_id"] = "no such organisation"
+        errors["organization_id"] = N_("no such organisation")
     if password is not None and len(password) < MIN_PASSWORD:
         errors["password"] = f"at least {MIN_PASSWORD} characters"
     if phone and not E164.match(phone):
@@ -42,33 +48,34 @@ def validate_user_fields(*, email: str, role: str, organization_id: int | None, 
 
 
 def create_user(session: Session, *, email: str, role: str, password: str, organization_id: int | None = None,
-                display_name: str = "", phone: str | None = None, hash_method: str = "scrypt",
-                actor=None) -> User:
+                display_name: str = "", phone: str | None = None, language: str | None = None,
+                hash_method: str = "scrypt", actor=None) -> User:
     email = normalise_email(email)
     errors = validate_user_fields(email=email, role=role, organization_id=organization_id, password=password,
-                                  phone=phone, session=session)
+                                  phone=phone, session=session, language=language)
     if session.exec(select(User).where(User.email == email)).first():
-        errors["email"] = "a user with this e-mail already exists"
+        errors["email"] = N_("a user with this e-mail already exists")
     if errors:
         raise Invalid(errors)
     user = User(email=email, role=Role(role), organization_id=organization_id if role == "insured" else None,
-                display_name=display_name.strip(), phone=phone or None,
+                display_name=display_name.strip(), phone=phone or None, language=language or None,
                 password_hash=generate_password_hash(password, method=hash_method))
     session.add(user)
     session.flush()
     record(session, actor=actor, kind="user_created", entity="user", entity_id=user.id,
-           summary=f"User {email} created with role {role}")
+           params={"email": email, "role": role})
     session.commit()
     return user
 
 
 def update_user(session: Session, user: User, *, role: str | None = None, organization_id: int | None = None,
                 display_name: str | None = None, phone: str | None = None, is_active: bool | None = None,
-                password: str | None = None, hash_method: str = "scrypt", actor=None) -> User:
+                language: str | None = None, password: str | None = None, hash_method: str = "scrypt",
+                actor=None) -> User:
     new_role = role or user.role.value
     new_org = organization_id if new_role == "insured" else None
     errors = validate_user_fields(email=user.email, role=new_role, organization_id=new_org,
-                                  password=password, phone=phone, session=session)
+                                  password=password, phone=phone, session=session, language=language or None)
     if errors:
         raise Invalid(errors)
     changes = {"role": (user.role.value, new_role), "organization_id": (user.organization_id, new_org),
@@ -77,19 +84,34 @@ def update_user(session: Session, user: User, *, role: str | None = None, organi
         changes["display_name"] = (user.display_name, display_name.strip())
     if phone is not None:
         changes["phone"] = (user.phone, phone or None)
+    if language is not None:
+        changes["language"] = (user.language, language or None)
     for field, (old, new) in changes.items():
         if old != new:
             setattr(user, field, Role(new) if field == "role" else new)
             record(session, actor=actor, kind="user_changed", entity="user", entity_id=user.id,
-                   field=field, old=old, new=new, summary=f"{user.email}: {field} changed")
+                   field=field, old=old, new=new, params={"email": user.email})
     if password:
         user.password_hash = generate_password_hash(password, method=hash_method)
         record(session, actor=actor, kind="password_changed", entity="user", entity_id=user.id,
-               summary=f"{user.email}: password changed")
+               params={"email": user.email})
     if password or changes["role"][0] != new_role or changes["is_active"][0] != changes["is_active"][1]:
         user.session_version += 1  # log out everywhere
     session.add(user)
     session.commit()
+    return user
+
+
+def set_language(session: Session, user: User, language: str) -> User:
+    """The user's own choice of language (pages and messages); commits."""
+    if language not in LANGUAGES:
+        raise Invalid({"language": "one of ja, en"})
+    if user.language != language:
+        record(session, actor=user, kind="user_changed", entity="user", entity_id=user.id, field="language",
+               old=user.language, new=language, params={"email": user.email})
+        user.language = language
+        session.add(user)
+        session.commit()
     return user
 
 
@@ -126,7 +148,7 @@ def issue_token(session: Session, user: User, *, label: str = "", actor=None) ->
     session.add(row)
     session.flush()
     record(session, actor=actor or user, kind="token_issued", entity="api_token", entity_id=row.id,
-           summary=f"API token {row.prefix}… issued for {user.email}")
+           params={"token": row.prefix, "email": user.email})
     session.commit()
     return token
 
@@ -139,7 +161,7 @@ def revoke_token(session: Session, token_id: int, *, actor=None) -> ApiToken:
         row.revoked_at = utcnow()
         session.add(row)
         record(session, actor=actor, kind="token_revoked", entity="api_token", entity_id=row.id,
-               summary=f"API token {row.prefix}… revoked")
+               params={"token": row.prefix})
         session.commit()
     return row
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import refresh
+from flask_login import current_user, login_required, login_user, logout_user
 from pydantic import ValidationError
 from sqlmodel import select
 
@@ -59,6 +60,19 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/account/language")
+@login_required
+def set_language():
+    """The user's own language, for their pages and the messages they get (the top bar's 日本語 / English)."""
+    language = request.form.get("language", "")
+    if language in service.LANGUAGES:
+        service.set_language(get_session(), current_user, language)
+        session["lang"] = language
+        refresh()  # the flash below reads in the language just chosen
+        flash(_("Language saved."))
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.get("/admin/users")
 @require("user.manage")
 def users():
@@ -85,8 +99,8 @@ def create_user():
         data = read_form(UserIn, request.form)
         user = service.create_user(session, email=data.email, role=data.role, password=data.password,
                                    organization_id=data.organization_id, display_name=data.display_name,
-                                   phone=data.phone, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-                                   actor=current_principal())
+                                   phone=data.phone, language=data.language,
+                                   hash_method=current_app.config["PASSWORD_HASH_METHOD"], actor=current_principal())
     except (ValidationError, Invalid) as exc:
         session.rollback()
         return _users_page(page_errors(exc, prefix="new."), "new")
@@ -102,10 +116,11 @@ def update_user(user_id: int):
     if user is None:
         return redirect(url_for("auth.users"))
     try:
-        data = read_form(UserPatch, request.form, checkboxes=("is_active",), clear=("phone",))
+        data = read_form(UserPatch, request.form, checkboxes=("is_active",), clear=("phone", "language"))
         service.update_user(session, user, role=data.role, organization_id=data.organization_id,
                             display_name=data.display_name, phone=data.phone or "", is_active=data.is_active,
                             password=data.password, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                            language=(data.language or "") if "language" in data.model_fields_set else None,
                             actor=current_principal())
     except (ValidationError, Invalid) as exc:
         session.rollback()

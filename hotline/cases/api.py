@@ -18,7 +18,7 @@ from hotline.orgs.models import Organization, Policy
 bp = Blueprint("cases_api", __name__)
 
 FACT_FIELDS = ("caller_name", "caller_phone", "caller_email", "contact_name", "contact_phone", "contact_email",
-               "discovery_basis", "discovery_source", "summary", "personal_records_affected", "card_data",
+               "contact_language", "discovery_basis", "discovery_source", "summary", "personal_records_affected", "card_data",
                "sensitive_data", "malicious", "eu_data_subjects", "attack_confirmed", "pmark_holder",
                "coordinator_id")
 INSTANT_FIELDS = ("first_discovered_at", "reported_at", "publication_made_at", "appi_known_at", "gdpr_aware_at",
@@ -29,14 +29,21 @@ def offsets() -> list:
     return deadlines.parse_offsets(current_app.config["REMINDER_OFFSETS"])
 
 
-def deadline_json(d: Deadline) -> dict:
+def deadline_json(d: Deadline, rule) -> dict:
+    """`rule`: the deadline's rule (deadlines.service.rules_of), given in English with its source."""
     return {"kind": d.kind, "due_at": iso(d.due_at), "last_day": d.last_day.isoformat() if d.last_day else None,
-            "status": d.status, "met_at": iso(d.met_at), "rule": d.rule, "starts_at": iso(d.starts_at)}
+            "status": d.status, "met_at": iso(d.met_at), "rule": deadlines.rule_text(rule, "en"),
+            "starts_at": iso(d.starts_at)}
 
 
-def case_json(case: Case, policy: Policy, *, deadline_rows: list[Deadline] | None = None,
+def deadlines_json(session, case: Case) -> list[dict]:
+    rules = deadlines.rules_of(session, case)
+    return [deadline_json(d, rules.get(d.kind)) for d in deadlines.deadlines_of(session, case.id)]
+
+
+def case_json(case: Case, policy: Policy, *, deadline_list: list[dict] | None = None,
               organization: Organization | None = None) -> dict:
-    """The case as the API shows it. `deadline_rows` None leaves deadlines out (lists)."""
+    """The case as the API shows it. `deadline_list` None leaves deadlines out (lists)."""
     out = {"reference": case.reference, "id": case.id, "policy_id": case.policy_id,
            "policy_number": policy.policy_number, "organization_id": policy.organization_id,
            "status": case.status, "phase": case.phase,
@@ -51,13 +58,13 @@ def case_json(case: Case, policy: Policy, *, deadline_rows: list[Deadline] | Non
                            "gdpr": iso(case.gdpr_aware_at or case.first_discovered_at),
                            "card": iso(case.card_known_at or case.first_discovered_at),
                            "pmark": iso(case.pmark_discovered_at or case.first_discovered_at)}
-    if deadline_rows is not None:
-        out["deadlines"] = [deadline_json(d) for d in deadline_rows]
+    if deadline_list is not None:
+        out["deadlines"] = deadline_list
     return out
 
 
 def _full(session, case: Case, policy: Policy) -> dict:
-    return case_json(case, policy, deadline_rows=deadlines.deadlines_of(session, case.id))
+    return case_json(case, policy, deadline_list=deadlines_json(session, case))
 
 
 @bp.post("/cases")
@@ -102,7 +109,7 @@ def patch_case(reference: str):
 def get_deadlines(reference: str):
     session = get_session()
     case, _ = service.get_visible_case(session, current_principal(), reference)
-    return jsonify([deadline_json(d) for d in deadlines.deadlines_of(session, case.id)])
+    return jsonify(deadlines_json(session, case))
 
 
 @bp.post("/cases/<reference>/deadlines/<kind>/met")
@@ -112,7 +119,7 @@ def deadline_met(reference: str, kind: str):
     session = get_session()
     case, _ = service.get_visible_case(session, current_principal(), reference)
     row = deadlines.record_met(session, case, kind, data.met_at, actor=current_principal(), offsets=offsets())
-    return jsonify(deadline_json(row))
+    return jsonify(deadline_json(row, deadlines.rules_of(session, case).get(kind)))
 
 
 _INSTANT = {"type": ["string", "null"], "format": "date-time"}

@@ -22,6 +22,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("attack_confirmed in ('unknown','yes','no')", name="ck_case_attack"),
         sa.CheckConstraint("status in ('open','closed')", name="ck_case_status"),
+        sa.CheckConstraint("contact_language in ('ja','en')", name="ck_case_contact_language"),
         sa.CheckConstraint("personal_records_affected is null or personal_records_affected >= 0",
                            name="ck_case_records"),
         sa.Index("ix_case_status_next_due", "status", "next_due_at"),
@@ -40,6 +41,8 @@ class Case(SQLModel, table=True):
     contact_name: str | None = Field(default=None, sa_type=sa.String(200))
     contact_phone: str | None = Field(default=None, sa_type=sa.String(30))  # E.164, reminders go here
     contact_email: str | None = Field(default=None, sa_type=sa.String(254))
+    # The language of the messages the insured contact gets (ja unless the case says otherwise).
+    contact_language: str = Field(default="ja", sa_type=sa.String(2), sa_column_kwargs={"server_default": "ja"})
 
     # The clocks start here. Instants, stored in UTC.
     first_discovered_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)

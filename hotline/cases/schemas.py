@@ -39,6 +39,8 @@ class _Facts(BaseModel):
     contact_name: Name | None = None
     contact_phone: OptionalPhone = None
     contact_email: OptionalEmail = None
+    contact_language: Literal["ja", "en"] | None = Field(default=None, description="the language of the "
+                                                         "insured contact's messages (default ja)")
     discovery_basis: Basis | None = None
     discovery_source: Source | None = None
     personal_records_affected: Count | None = None
@@ -76,10 +78,10 @@ class DeadlineMetIn(BaseModel):
 
 
 # Fields that may not be cleared with null in a PATCH (the column is NOT NULL).
-NOT_NULL = frozenset({"policy_id", "first_discovered_at", "reported_at", "summary", "caller_name",
+NOT_NULL = frozenset({"policy_id", "first_discovered_at", "reported_at", "summary", "caller_name", "contact_language",
                       "discovery_basis", "discovery_source", "card_data", "sensitive_data", "malicious",
                       "eu_data_subjects", "attack_confirmed", "pmark_holder"})
-DEFAULTS = {"caller_name": "", "discovery_basis": "caller_statement", "discovery_source": "internal",
+DEFAULTS = {"caller_name": "", "contact_language": "ja", "discovery_basis": "caller_statement", "discovery_source": "internal",
             "card_data": False, "sensitive_data": False, "malicious": False, "eu_data_subjects": False,
             "attack_confirmed": "unknown", "pmark_holder": False}
 

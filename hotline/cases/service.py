@@ -27,6 +27,7 @@ from hotline.orgs.models import Organization, Policy
 from hotline.phases import service as phases
 from hotline.phases.models import CasePhase
 from hotline.validation import clean_search
+from workflows.text import N_
 
 # Instants a little ahead of the server clock are clock skew between the caller and us, not the future.
 SKEW = dt.timedelta(minutes=2)
@@ -79,26 +80,26 @@ def _check(session: Session, values: dict, now: dt.datetime) -> None:
     errors: dict[str, str] = {}
     disc, reported = values["first_discovered_at"], values["reported_at"]
     if disc > now + SKEW:
-        errors["first_discovered_at"] = "is in the future"
+        errors["first_discovered_at"] = N_("is in the future")
     if reported > now + SKEW:
-        errors["reported_at"] = "is in the future"
+        errors["reported_at"] = N_("is in the future")
     if disc > reported and "first_discovered_at" not in errors:
-        errors["first_discovered_at"] = "is after reported_at: the event cannot be reported before it was discovered"
+        errors["first_discovered_at"] = N_("is after reported_at: the event cannot be reported before it was discovered")
     for name in LATER_CLOCKS:
         v = values.get(name)
         if v is not None and v > now + SKEW:
-            errors[name] = "is in the future"
+            errors[name] = N_("is in the future")
         elif v is not None and v < disc:
-            errors[name] = "is before first_discovered_at"
+            errors[name] = N_("is before first_discovered_at")
     if values.get("publication_made_at") and values["publication_made_at"] > now + SKEW:
-        errors["publication_made_at"] = "is in the future"
+        errors["publication_made_at"] = N_("is in the future")
     if session.get(Policy, values["policy_id"]) is None:
-        errors["policy_id"] = "no such policy"
+        errors["policy_id"] = N_("no such policy")
     cid = values.get("coordinator_id")
     if cid is not None:
         user = session.get(User, cid)
         if user is None or user.role is not Role.coordinator or not user.is_active:
-            errors["coordinator_id"] = "not an active coordinator"
+            errors["coordinator_id"] = N_("not an active coordinator")
     if errors:
         raise Invalid(errors)
 
@@ -121,12 +122,9 @@ def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | Non
                     created_by_id=getattr(actor, "id", None), created_at=now, **values)
         session.add(case)
         session.flush()
-        inside = policy.covers(case.first_discovered_at)
-        flag = "" if inside else " (discovered outside the policy period)"
-        flag_ja = "" if inside else "（保険期間外の発見）"
         record(session, actor=actor, kind="case_opened", entity="case", entity_id=case.id, case_id=case.id,
-               summary=f"Case {case.reference} opened on policy {policy.policy_number}{flag}",
-               summary_ja=f"案件{case.reference}を受付（保険契約{policy.policy_number}）{flag_ja}", at=now)
+               params={"reference": case.reference, "policy": policy.policy_number,
+                       "outside": not policy.covers(case.first_discovered_at) or None}, at=now)
         deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
         phases.initialise_case_workflow(session, case)
         session.commit()
@@ -163,7 +161,7 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
     (deadline_changed entries). Returns the deadline changes; commits."""
     now = now or utcnow()
     sent = data.model_dump(include=data.model_fields_set)
-    nulls = {k: "must not be null" for k, v in sent.items() if v is None and k in NOT_NULL}
+    nulls = {k: N_("must not be null") for k, v in sent.items() if v is None and k in NOT_NULL}
     if nulls:
         raise Invalid(nulls)
     values = {**case.model_dump(), **sent}
@@ -173,13 +171,21 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
         if old == new:
             continue
         setattr(case, name, new)
+        names = _coordinator_names(session, old, new) if name == "coordinator_id" else None
         record(session, actor=actor, kind="fact_changed", entity="case", entity_id=case.id, case_id=case.id,
-               field=name, old=old, new=new, summary=f"{name} changed", summary_ja=f"事実を変更：{name}", at=now)
+               field=name, old=old, new=new, params=names, at=now)
     session.add(case)
     session.flush()
     changes = deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets)
     session.commit()
     return changes
+
+
+def _coordinator_names(session: Session, *ids: int | None) -> dict:
+    """A change of coordinator is recorded with their names (the timeline shows who, not an id; never an e-mail
+    address, which insureds would read)."""
+    users = [session.get(User, i) if i else None for i in ids]
+    return {side: u.display_name if u else None for side, u in zip(("old", "new"), users, strict=True)}
 
 
 def list_cases(session: Session, *, organization_scope: int | None = None, status: str | None = None,

@@ -28,6 +28,7 @@ BOOLS = ("card_data", "sensitive_data", "malicious", "eu_data_subjects", "pmark_
 INSTANTS = ("first_discovered_at", "reported_at", "publication_made_at", "appi_known_at", "gdpr_aware_at",
             "card_known_at", "pmark_discovered_at")
 TEXTS = ("caller_name", "caller_phone", "caller_email", "contact_name", "contact_phone", "contact_email",
+         "contact_language",
          "discovery_basis", "discovery_source", "attack_confirmed", "summary")
 CLEARABLE = frozenset(CasePatch.model_fields) - NOT_NULL  # blank on the case page clears these
 
@@ -111,6 +112,8 @@ def _case_page(reference: str, *, errors=None, form=None, status=200, met_form=N
     rows = deadlines.deadlines_of(session, case.id)
     organization = session.get(Organization, policy.organization_id)
     coordinator = session.get(User, case.coordinator_id) if case.coordinator_id else None
+    if coordinator is not None:  # an insured reads a name or the role, never a staff e-mail address
+        coordinator = coordinator.label if user.role.is_staff else coordinator.display_name or _("Coordinator")
     values = form or {**{n: getattr(case, n) or "" for n in TEXTS},
                       **{n: local_value(getattr(case, n)) for n in INSTANTS},
                       **{n: getattr(case, n) for n in BOOLS},
@@ -121,7 +124,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200, met_form=N
         labels=LABELS, recordable=RECORDABLE, coordinator=coordinator, values=values, errors=errors or {},
         can_edit=can(user, "case.update"), coordinators=_coordinators(session) if can(user, "case.update") else [],
         outside=not policy.covers(case.first_discovered_at), met_form=met_form or {},
-        rules_ja={c.kind: c.rule_ja for c in deadlines.computed(session, case)},
+        rules=deadlines.rules_of(session, case),
         sections=render_sections(session=session, case=case, policy=policy, user=user)), status
 
 

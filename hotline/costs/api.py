@@ -14,6 +14,7 @@ from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
 from hotline.coverage.engine import CaseResult, PeriodResult
 from hotline.extensions import get_session
 from hotline.formatting import iso
+from hotline.i18n import render
 from hotline.orgs.models import Policy
 from hotline.orgs.service import get_policy
 from hotline.products.catalogue import Product
@@ -21,7 +22,7 @@ from hotline.products.catalogue import Product
 bp = Blueprint("costs_api", __name__)
 
 
-def line_json(line: CostLine, warnings: list[str] | None = None) -> dict:
+def line_json(line: CostLine, warnings: list | None = None) -> dict:
     out = {"id": line.id, "category": line.category, "amount_jpy": line.amount_jpy,
            "arose_on": line.arose_on.isoformat(), "ordered_at": iso(line.ordered_at), "victims": line.victims,
            "consent_ref": line.consent_ref, "consent_on": line.consent_on.isoformat() if line.consent_on else None,
@@ -29,12 +30,16 @@ def line_json(line: CostLine, warnings: list[str] | None = None) -> dict:
            "note": line.note, "created_at": iso(line.created_at), "updated_at": iso(line.updated_at),
            "removed_at": iso(line.removed_at)}
     if warnings is not None:
-        out["warnings"] = warnings
+        out["warnings"] = [service.in_words(w, "en") for w in warnings]
     return out
 
 
 def _decisions(product: Product, ids: list[str]) -> list[dict]:
-    return [{"id": d, "text": product.decisions[d].en} for d in ids if d in product.decisions]
+    return [{"id": d, "text": product.decisions[d]} for d in ids if d in product.decisions]
+
+
+def _limits(rows: list[dict]) -> list[dict]:
+    return [{**row, "label": render(row["label"], "en")} for row in rows]
 
 
 def case_coverage_json(product: Product, policy: Policy, case: Case, result: PeriodResult) -> dict:
@@ -45,19 +50,21 @@ def case_coverage_json(product: Product, policy: Policy, case: Case, result: Per
         "amounts_known": product.amounts_known,
         "claimed_jpy": cr.claimed_jpy, "payable_jpy": cr.payable_jpy,
         "lines": [{"id": x.id, "category": x.category, "claimed_jpy": x.claimed_jpy, "payable_jpy": x.payable_jpy,
-                   "status": x.status, "reasons": x.reasons, "decisions": x.decisions} for x in cr.lines],
+                   "status": x.status, "reasons": [service.in_words(r, "en") for r in x.reasons],
+                   "decisions": x.decisions} for x in cr.lines],
         "categories": cr.categories,
-        "limits": cr.limits,
+        "limits": _limits(cr.limits),
         "thirty_day_rule": None if td is None else {
             "discovery_date": td.window.discovery_date.isoformat(), "window_first_day": td.window.first.isoformat(),
             "window_last_day": td.window.last.isoformat(), "notice_at": iso(td.notice_at),
-            "status": td.status, "explanation": td.explanation, "decision": td.decision},
+            "status": td.status, "explanation": f"{render(td.explanation, 'en')} (decision {td.decision})",
+            "decision": td.decision},
         "response_period": None if cr.response_period is None else {
             "first_day": cr.response_period[0].isoformat(), "last_day": cr.response_period[1].isoformat(),
             "decision": "I-4"},
         "decisions": _decisions(product, sorted({d for x in cr.lines for d in x.decisions})),
         "policy_period": {"policy_id": policy.id, "claimed_jpy": result.claimed_jpy,
-                          "payable_jpy": result.payable_jpy, "limits": result.limits},
+                          "payable_jpy": result.payable_jpy, "limits": _limits(result.limits)},
     }
 
 
@@ -67,7 +74,7 @@ def policy_coverage_json(product: Product, policy: Policy, result: PeriodResult,
         "amounts_known": product.amounts_known,
         "period_start": iso(policy.period_start), "period_end": iso(policy.period_end),
         "claimed_jpy": result.claimed_jpy, "payable_jpy": result.payable_jpy, "categories": result.categories,
-        "limits": result.limits, "decisions": _decisions(product, result.decisions),
+        "limits": _limits(result.limits), "decisions": _decisions(product, result.decisions),
         "cases": [{"reference": refs.get(cid), "claimed_jpy": cr.claimed_jpy, "payable_jpy": cr.payable_jpy,
                    "categories": cr.categories,
                    "pending_lines": sum(1 for x in cr.lines if x.status.startswith("pending"))}

@@ -13,12 +13,14 @@ from hotline.audit.service import record
 from hotline.cases.models import FACT_COLUMNS, Case, facts_of
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
-from hotline.coverage.engine import CostItem, PeriodResult, compute, extend, yen
+from hotline.coverage.engine import CostItem, PeriodResult, Reason, compute, extend, yen
 from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
+from hotline.i18n import render
 from hotline.orgs.models import Policy
 from hotline.products.catalogue import Product, get_product
 from workflows.calendar import tokyo_date
+from workflows.text import N_, Text
 from workflows.thirty_day import ordered_before_notice
 
 AUDITED = ("category", "amount_jpy", "arose_on", "ordered_at", "victims", "consent_ref", "consent_on", "vendor_id",
@@ -32,59 +34,61 @@ def product_of(policy: Policy) -> Product:
     return product
 
 
-def describe(product: Product, line: CostLine) -> str:
-    cat = product.category(line.category)
-    name = f"{cat.number} {cat.name_ja}" if cat else line.category
-    return f"{name} {yen(line.amount_jpy)} (arose {line.arose_on.isoformat()}, line {line.id})"
+def category_label(product: Product, code: str) -> Text | str:
+    cat = product.category(code)
+    return cat.label if cat else code
 
 
-def describe_ja(product: Product, line: CostLine) -> str:
-    cat = product.category(line.category)
-    name = f"{cat.number} {cat.name_ja}" if cat else line.category
-    return f"{name} {yen(line.amount_jpy)}（{line.arose_on.isoformat()}発生、明細{line.id}）"
+def describe(product: Product, line: CostLine) -> Text:
+    """'① Emergency-response costs (false alarm) ¥500,000 (arose 2026-04-10, line 3)', in any language."""
+    return Text(N_("%(category)s %(amount)s (arose %(day)s, line %(line)s)"),
+                category=category_label(product, line.category), amount=yen(line.amount_jpy),
+                day=line.arose_on.isoformat(), line=line.id)
 
 
 def warnings_for(product: Product, case: Case, category: str, *, arose_on: dt.date | None,
-                 ordered_at: dt.datetime | None, consent_ref: str | None, lang: str = "en") -> list[str]:
-    """What the cost form warns about before a line is recorded (it still may be recorded); the API
-    answers in English, the form in the reader's language."""
+                 ordered_at: dt.datetime | None, consent_ref: str | None) -> list[Reason]:
+    """What the cost form warns about before a line is recorded (it still may be recorded), as Reasons (with
+    the product decision each applies); the API renders them in English, the form in the reader's language."""
     cat = product.category(category)
-    out: list[tuple[str, str]] = []
+    out: list[Reason] = []
     if cat is None:
         return []
     if not product.amounts_known:
-        out.append(("The limits of this product are not known: the line will show as pending for the adjuster.",
-                    "この商品の支払限度額は不明です。明細は損害サービス担当者の判定待ちとして表示されます。"))
+        out.append(Reason(N_("The limits of this product are not known: the line will show as pending for the "
+                             "adjuster.")))
     if cat.consent_required and not consent_ref:
-        out.append((f"{cat.number} {cat.name_en} needs the insurer's prior written consent: without a recorded "
-                    f"consent the line is paid ¥0 (pending consent, decision I-8).",
-                    f"{cat.number} {cat.name_ja}には保険会社の書面による事前同意が必要です。同意が記録されるまで"
-                    f"この明細の支払額は¥0（同意待ち、判断I-8）です。"))
+        out.append(Reason(N_("%(category)s needs the insurer's prior written consent: without a recorded consent the "
+                             "line is paid ¥0 (pending consent)."), "I-8", category=cat.label))
     if cat.false_alarm == "emergency" and case.attack_confirmed == "yes":
-        out.append(("An attack was confirmed: ① emergency-response costs are not payable (decision I-9).",
-                    "攻撃が確認されているため、①緊急対応費用は支払対象外です（判断I-9）。"))
+        out.append(Reason(N_("An attack was confirmed: ① emergency-response costs are not payable."), "I-9"))
     rule = product.thirty_day_rule  # None: the product has no 30-day rule, and nothing here warns of it
     if cat.thirty_day_rule and rule is not None:
         dec = rule.decision
         before = ordered_before_notice(case.reported_at, ordered_at=ordered_at, arose_on=arose_on)
         if before:
-            out.append((f"This ① cost was ordered before the insurer was told (hotline call): it breaks the 30-day "
-                        f"rule for the whole case, and only ① costs inside the 30-day window remain eligible "
-                        f"(decision {dec}).",
-                        f"この①の費用は保険会社（ホットライン）への連絡より前に発注されています。案件全体で30日ルールの"
-                        f"要件を満たさなくなり、支払対象は30日の期間内に発生した①の費用のみになります（判断{dec}）。"))
+            out.append(Reason(N_("This ① cost was ordered before the insurer was told (hotline call): it breaks the "
+                                 "30-day rule for the whole case, and only ① costs inside the 30-day window remain "
+                                 "eligible."), dec))
         elif before is None:
-            out.append((f"A ① cost on the day of the notice: enter the time it was ordered, or the 30-day rule "
-                        f"cannot be decided (decision {dec}).",
-                        f"連絡日と同じ日の①の費用です。発注時刻を入力しないと30日ルールを判定できません（判断{dec}）。"))
+            out.append(Reason(N_("A ① cost on the day of the notice: enter the time it was ordered, or the 30-day "
+                                 "rule cannot be decided."), dec))
         window = rule.window(case.first_discovered_at)
         if not window.in_time(case.reported_at):
-            first, last = window.first.isoformat(), window.last.isoformat()
-            out.append((f"The insurer was told after the last day {last} of the 30-day window: only ① costs that "
-                        f"arose {first} to {last} are eligible (decision {dec}).",
-                        f"保険会社への連絡は30日の期間の最終日{last}より後です。支払対象は{first}〜{last}に発生した"
-                        f"①の費用のみです（判断{dec}）。"))
-    return [ja if lang == "ja" else en for en, ja in out]
+            out.append(Reason(N_("The insurer was told after the last day %(last)s of the 30-day window: only ① "
+                                 "costs that arose %(first)s to %(last)s are eligible."), dec,
+                              first=window.first.isoformat(), last=window.last.isoformat()))
+    return out
+
+
+def in_words(reason: Reason, lang: str, *, with_decision: bool = True) -> str:
+    """A reason or a warning as a sentence; staff and the API read the decision it applies, e.g.
+    '… pays 90% of ¥1,000 (coinsurance) (decision I-6)'; insureds read the sentence alone."""
+    words = render(reason, lang)
+    if not (with_decision and reason.decision):
+        return words
+    note = render(Text(N_(" (decision %(decision)s)"), decision=reason.decision), lang)
+    return words[:-1] + note + words[-1] if words[-1:] in (".", "。") else words + note
 
 
 def _check_category(product: Product, code: str | None, field: str = "category") -> None:
@@ -102,13 +106,10 @@ def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, a
     session.add(line)
     session.flush()
     record(session, actor=actor, kind="cost_recorded", entity="cost_line", entity_id=line.id, case_id=case.id,
-           summary=f"Cost recorded: {describe(product, line)}", summary_ja=f"費用を記録：{describe_ja(product, line)}",
-           new=line.amount_jpy, field="amount_jpy")
+           params={"cost": describe(product, line)}, new=line.amount_jpy, field="amount_jpy")
     if line.consent_ref:
         record(session, actor=actor, kind="consent_recorded", entity="cost_line", entity_id=line.id,
-               case_id=case.id, summary=f"Consent {line.consent_ref} recorded for line {line.id}",
-               summary_ja=f"明細{line.id}の同意（{line.consent_ref}）を記録",
-               field="consent_ref", new=line.consent_ref)
+               case_id=case.id, params={"line": line.id}, field="consent_ref", new=line.consent_ref)
     session.commit()
     return line
 
@@ -127,7 +128,7 @@ def update_cost(session: Session, *, case: Case, policy: Policy, line_id: int, d
     _check_category(product, changes.get("category"))
     for field in ("category", "amount_jpy", "arose_on", "note"):
         if field in changes and changes[field] is None:
-            raise Invalid({field: "may not be empty"})
+            raise Invalid({field: N_("may not be empty")})
     for field in AUDITED:
         if field not in changes or changes[field] == getattr(line, field):
             continue
@@ -135,8 +136,7 @@ def update_cost(session: Session, *, case: Case, policy: Policy, line_id: int, d
         setattr(line, field, changes[field])
         kind = "consent_recorded" if field == "consent_ref" and changes[field] else "cost_changed"
         record(session, actor=actor, kind=kind, entity="cost_line", entity_id=line.id, case_id=case.id,
-               summary=f"Cost line {line.id}: {field} changed", summary_ja=f"費用明細{line.id}を変更：{field}",
-               field=field, old=old, new=changes[field])
+               params={"line": line.id}, field=field, old=old, new=changes[field])
     line.updated_at = utcnow()
     session.commit()
     return line
@@ -151,8 +151,7 @@ def remove_cost(session: Session, *, case: Case, policy: Policy, line_id: int, a
     line.removed_at = line.updated_at = utcnow()
     line.removed_by_id = getattr(actor, "id", None)
     record(session, actor=actor, kind="cost_removed", entity="cost_line", entity_id=line.id, case_id=case.id,
-           summary=f"Cost removed: {describe(product_of(policy), line)}",
-           summary_ja=f"費用を削除：{describe_ja(product_of(policy), line)}", field="amount_jpy", old=line.amount_jpy)
+           params={"cost": describe(product_of(policy), line)}, field="amount_jpy", old=line.amount_jpy)
     session.commit()
     return line
 
@@ -165,10 +164,8 @@ def record_consent(session: Session, *, case: Case, policy: Policy, line_id: int
     line.consent_on = data.consent_on or tokyo_date(utcnow())
     line.updated_at = utcnow()
     record(session, actor=actor, kind="consent_recorded", entity="cost_line", entity_id=line.id, case_id=case.id,
-           summary=f"Insurer's written consent {data.consent_ref} of {line.consent_on.isoformat()} recorded for "
-                   f"{describe(product_of(policy), line)}",
-           summary_ja=f"保険会社の書面同意（{data.consent_ref}、{line.consent_on.isoformat()}）を記録："
-                      f"{describe_ja(product_of(policy), line)}", field="consent_ref", old=old, new=data.consent_ref)
+           params={"on": line.consent_on, "cost": describe(product_of(policy), line)}, field="consent_ref", old=old,
+           new=data.consent_ref)
     session.commit()
     return line
 
@@ -253,27 +250,22 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     return result
 
 
-def pending_line_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
-    """Human-readable lines of the case still pending consent or determination (a closure guard)."""
+PENDING = {"pending_consent": N_("Cost line %(line)s (%(category)s, %(amount)s): pending consent: %(why)s"),
+           "pending_determination": N_("Cost line %(line)s (%(category)s, %(amount)s): pending determination: "
+                                       "%(why)s")}
+
+
+def pending_line_summaries(session: Session, case_id: int) -> list[Text]:
+    """The lines of the case still pending consent or determination (a closing guard)."""
     case = session.get(Case, case_id)
     if case is None:
         return []
     policy = session.get(Policy, case.policy_id)
     result = policy_coverage(session, policy)
     product = product_of(policy)
-    out = []
-    for line in result.cases[case_id].lines:
-        if line.status in ("pending_consent", "pending_determination"):
-            cat = product.category(line.category)
-            if lang == "ja":
-                name = f"{cat.number} {cat.name_ja}" if cat else line.category
-                status = {"pending_consent": "同意待ち", "pending_determination": "判定待ち"}[line.status]
-                out.append(f"費用明細{line.id}（{name}、{yen(line.claimed_jpy)}）：{status}：{line.reasons_ja[0]}")
-                continue
-            name = f"{cat.number} {cat.name_en}" if cat else line.category
-            status = line.status.replace("_", " ")
-            out.append(f"Cost line {line.id} ({name}, {yen(line.claimed_jpy)}): {status}: {line.reasons[0]}")
-    return out
+    return [Text(PENDING[line.status], line=line.id, category=category_label(product, line.category),
+                 amount=yen(line.claimed_jpy), why=line.reasons[0])
+            for line in result.cases[case_id].lines if line.status in PENDING]
 
 
 def today_tokyo() -> dt.date:

@@ -3,7 +3,6 @@ policy-period view across every case of a policy."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import select
@@ -64,8 +63,7 @@ def new_cost(reference: str):
             if product.category(data.category) is None:
                 raise Invalid({"category": _("Choose a category of the policy.")})
             warnings = service.warnings_for(product, case, data.category, arose_on=data.arose_on,
-                                            ordered_at=data.ordered_at, consent_ref=data.consent_ref,
-                                            lang=str(get_locale()))
+                                            ordered_at=data.ordered_at, consent_ref=data.consent_ref)
             if not warnings or request.form.get("confirm_warnings") == "on":
                 line = service.record_cost(session, case=case, policy=policy, data=data, actor=user)
                 flash(_("Cost line %(id)s recorded.", id=line.id))

@@ -6,7 +6,8 @@ then of entry; each line is first checked for eligibility (I-9 false alarm, I-4 
 I-3 公表等の措置, I-8 consent), then × coinsurance (rounded down) → per-head cap → the category's own limit
 (per incident, per period) → the shared group limit → the overall cost limit (per incident, per period) →
 the global cap. Liability lines (I-7): damages per claim → liability per period → global cap.
-Everything is integer yen. Every amount removed carries a reason naming the rule and the amount.
+Everything is integer yen. Every amount removed carries a reason naming the rule and the amount: a Reason
+(workflows.text.Text with the product decision it applies), rendered in the reader's language when read.
 """
 from __future__ import annotations
 
@@ -17,12 +18,11 @@ from operator import attrgetter
 from hotline.products.catalogue import Category, Product
 from workflows.calendar import tokyo_date
 from workflows.facts import CaseFacts
+from workflows.text import N_, Text, Yen
 from workflows.thirty_day import ThirtyDay, assess
 
 EXTERNAL_NOTIFICATION_SOURCES = ("public_body", "security_provider")  # 外部通報, as in hotline/cases/models.py
 
-_PLURAL = {"victim": "victims", "company": "companies", "person": "persons"}
-_UNIT_JA = {"victim": ("被害者", "名"), "company": ("被害法人", "社"), "person": ("被害者", "名")}
 PAYABLE, REDUCED = "payable", "reduced"
 PENDING_CONSENT, PENDING_DETERMINATION, NOT_COVERED = "pending_consent", "pending_determination", "not_covered"
 
@@ -50,29 +50,26 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+class Reason(Text):
+    """Why an amount was removed or held: a Text (rendered in the reader's language when read) and the product
+    decision it applies, if any (a source note for staff and the API, never part of the sentence)."""
+    __slots__ = ("decision",)
+
+    def __init__(self, msgid: str, /, decision: str | None = None, **params):
+        super().__init__(msgid, **params)
+        self.decision = decision
+
+
 class LineResult:
-    """One line's result. Reasons are kept as small closures returning (English, Japanese) and rendered
-    when read, so a period of 50,000 lines does not format 50,000 sentences nobody asked for."""
-    __slots__ = ("id", "case_id", "category", "claimed_jpy", "payable_jpy", "status", "_reasons", "decisions")
+    """One line's result. Reasons are Texts with their values, rendered when read: a period of 50,000 lines
+    formats no sentence nobody asked for, and its cached result stays small."""
+    __slots__ = ("id", "case_id", "category", "claimed_jpy", "payable_jpy", "status", "reasons", "decisions")
 
     def __init__(self, id: int, case_id: int, category: str, claimed_jpy: int):
         self.id, self.case_id, self.category, self.claimed_jpy = id, case_id, category, claimed_jpy
         self.payable_jpy, self.status = 0, PAYABLE
-        self._reasons: list = []
+        self.reasons: list[Reason] = []
         self.decisions: list[str] = []
-
-    def reasons_in(self, lang: str) -> list[str]:
-        pick = 1 if lang == "ja" else 0
-        return [(r if isinstance(r, tuple) else r())[pick] for r in self._reasons]
-
-    @property
-    def reasons(self) -> list[str]:
-        """In English, as the API gives them."""
-        return self.reasons_in("en")
-
-    @property
-    def reasons_ja(self) -> list[str]:
-        return self.reasons_in("ja")
 
     def __repr__(self) -> str:
         return (f"LineResult(id={self.id}, category={self.category!r}, claimed={self.claimed_jpy}, "
@@ -112,28 +109,30 @@ class PeriodResult(Totals):
     decisions: list[str] = field(default_factory=list)
 
 
+_SCOPES = {"incident": N_("per incident"), "claim": N_("per claim"),
+           "period": N_("per policy period, summed over every case of the policy")}
+
+
 class _Limits:
-    """Budgets keyed by tuples; each limit has a label used in reasons and on the limit bars."""
+    """Budgets keyed by tuples; each limit has a label (a Text) used in reasons and on the limit bars."""
 
     def __init__(self, product: Product, plan_key: str):
         self.product, self.plan_key = product, plan_key
         self.plan = product.plans[plan_key]
         self.used: dict[tuple, int] = {}
         # case id (None: the policy period) → key → (limit, label, scope)
-        self.defs: dict[int | None, dict[tuple, tuple[int, str, str]]] = {}
-        self._paths: dict[tuple[str, int], list[tuple[tuple, int, str]]] = {}
+        self.defs: dict[int | None, dict[tuple, tuple[int, Text, str]]] = {}
+        self._paths: dict[tuple[str, int], list[tuple[tuple, int, Text, str | None]]] = {}
 
-    def _def(self, key: tuple, limit: int, label: str, scope: str, label_ja: str) -> tuple[tuple, int, tuple]:
-        scope_words = {"incident": "per incident", "claim": "per claim", "period": "per policy period, "
-                       "summed over every case of the policy"}[scope]
-        scope_ja = {"incident": "1事故あたり", "claim": "1請求あたり", "period": "保険期間中、この証券の全事案の合計"}[scope]
-        text = (f"{label} of {yen(limit)} for plan {self.plan_key} ({scope_words})",
-                f"プラン{self.plan_key}の{label_ja}{yen(limit)}（{scope_ja}）")
+    def _def(self, key: tuple, limit: int, label: Text, scope: str, decision: str | None = None
+             ) -> tuple[tuple, int, Text, str | None]:
+        text = Text(N_("%(limit_name)s of %(limit)s for plan %(plan)s (%(scope)s)"), limit_name=label,
+                    limit=yen(limit), plan=self.plan_key, scope=Text(_SCOPES[scope]))
         owner = None if scope == "period" else key[-1]
         self.defs.setdefault(owner, {}).setdefault(key, (limit, label, scope))
-        return key, limit, text
+        return key, limit, text, decision
 
-    def path(self, cat: Category, case_id: int) -> list[tuple[tuple, int, tuple]]:
+    def path(self, cat: Category, case_id: int) -> list[tuple[tuple, int, Text, str | None]]:
         """The limits a line of this category and case draws on, in the order of I-6 / I-7."""
         cached = self._paths.get((cat.code, case_id))
         if cached is not None:
@@ -141,36 +140,30 @@ class _Limits:
         plan, out = self.plan, []
         if cat.section == "costs":
             if cat.own_limit_jpy is not None:
-                label = f"own limit of {cat.number} {cat.name_ja}"
-                label_ja = f"{cat.number} {cat.name_ja}の自己限度額"
+                label = Text(N_("own limit of %(category)s"), category=cat.label)
                 scope = "claim" if cat.code == "litigation_support" else "incident"
-                out.append(self._def(("own", cat.code, case_id), cat.own_limit_jpy, label, scope, label_ja))
-                out.append(self._def(("own", cat.code), cat.own_limit_jpy, label, "period", label_ja))
+                out.append(self._def(("own", cat.code, case_id), cat.own_limit_jpy, label, scope))
+                out.append(self._def(("own", cat.code), cat.own_limit_jpy, label, "period"))
             if cat.group is not None:
-                group = self.product.groups[cat.group].label
-                label, label_ja = f"shared {group} limit", f"{group}共通支払限度額"
-                out.append(self._def(("group", cat.group, case_id), plan.groups[cat.group], label, "incident",
-                                     label_ja))
-                out.append(self._def(("group", cat.group), plan.groups[cat.group], label, "period", label_ja))
-            out.append(self._def(("overall", case_id), plan.cost_overall_jpy, "overall cost limit", "incident",
-                                 "費用全体の支払限度額"))
-            out.append(self._def(("overall",), plan.cost_overall_jpy, "overall cost limit", "period",
-                                 "費用全体の支払限度額"))
+                label = Text(N_("shared %(group)s limit"), group=self.product.groups[cat.group].label)
+                out.append(self._def(("group", cat.group, case_id), plan.groups[cat.group], label, "incident"))
+                out.append(self._def(("group", cat.group), plan.groups[cat.group], label, "period"))
+            overall = Text(N_("overall cost limit"))
+            out.append(self._def(("overall", case_id), plan.cost_overall_jpy, overall, "incident"))
+            out.append(self._def(("overall",), plan.cost_overall_jpy, overall, "period"))
         else:
             if cat.code == "liability.damages":
                 out.append(self._def(("claim", case_id), plan.liability_per_claim_jpy,
-                                     "liability limit for damages (decision I-7)", "claim",
-                                     "損害賠償金の支払限度額（判断I-7）"))
+                                     Text(N_("liability limit for damages")), "claim", "I-7"))
             out.append(self._def(("liability",), plan.liability_per_period_jpy,
-                                 "liability per-period limit (decision I-7)", "period",
-                                 "賠償責任の保険期間中支払限度額（判断I-7）"))
+                                 Text(N_("liability per-period limit")), "period", "I-7"))
         out.append(self._def(("global",), plan.liability_per_period_jpy,
-                             "global cap (the liability per-period limit, on everything paid)", "period",
-                             "総支払限度額（賠償責任の保険期間中支払限度額、すべての支払の合計）"))
+                             Text(N_("global cap (the liability per-period limit, on everything paid)")), "period"))
         self._paths[(cat.code, case_id)] = out
         return out
 
     def usage(self, case_id: int | None) -> list[dict]:
+        """The limit bars: `label` is a Text (the API renders it in English)."""
         rows = []
         for key, (limit, label, scope) in self.defs.get(case_id, {}).items():
             used = self.used.get(key, 0)
@@ -181,7 +174,7 @@ class _Limits:
 
 class _Rule:
     """A category's fields copied into slots: read once per line, 50,000 times a period."""
-    __slots__ = ("code", "number", "name_ja", "section", "coinsurance_pct", "own_limit_jpy", "group", "per_head_jpy",
+    __slots__ = ("code", "number", "label", "section", "coinsurance_pct", "own_limit_jpy", "group", "per_head_jpy",
                  "per_head_unit", "consent_required", "false_alarm", "thirty_day_rule", "needs_publication",
                  "response_period", "discovery_trigger", "decisions", "name", "extra_decisions")
 
@@ -189,7 +182,7 @@ class _Rule:
         for f in self.__slots__[:-2]:
             setattr(self, f, getattr(cat, f))
         self.decisions = list(cat.decisions)
-        self.name = f"{cat.number} {cat.name_ja}"
+        self.name = cat.label
         # Decisions named on every payable line; the rule-specific ones are added where the rule applies.
         self.extra_decisions = [d for d in cat.decisions if d not in ("I-3", "I-5", "I-8", "I-9")]
 
@@ -269,18 +262,16 @@ class _Run:
         cat = self.cats.get(x.category)
         if cat is None:
             line.status = NOT_COVERED
-            line._reasons.append((f"{x.category} is not a category of {self.product.code}",
-                                  f"{x.category}は{self.product.code}の費用区分ではありません"))
+            line.reasons.append(Reason(N_("%(category)s is not a category of %(product)s"), category=x.category,
+                                       product=self.product.code))
         elif self.limits is None:
             line.status = PENDING_DETERMINATION
-            line._reasons.append(("limits not known: refer to the adjuster",
-                                  "支払限度額が不明です：損害サービス担当者に確認してください"))
+            line.reasons.append(Reason(N_("limits not known: refer to the adjuster")))
             line.decisions = list(cat.decisions)
         else:
             _allocate(line, x, cat, cc, self.limits)
-        if line.payable_jpy < line.claimed_jpy and not line._reasons:  # the contract: never a silent cut
-            cut = yen(line.claimed_jpy - line.payable_jpy)
-            line._reasons.append((f"{cut} not paid", f"{cut}は支払対象外です"))
+        if line.payable_jpy < line.claimed_jpy and not line.reasons:  # the contract: never a silent cut
+            line.reasons.append(Reason(N_("%(amount)s not paid"), amount=Yen(line.claimed_jpy - line.payable_jpy)))
         self.decisions.update(line.decisions)
         self.result.lines[x.id] = line
         cc.result.lines.append(line)
@@ -326,125 +317,111 @@ class _Run:
 
 def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _Limits) -> None:
     """Eligibility first (a line that is excluded or pending holds no limit), then the limits of I-6 / I-7.
-    Reasons are closures with their values bound now (default arguments), rendered when read."""
+    Reasons are Texts with their values, rendered when read."""
     excluded, pending_det, pending_consent = [], [], []
     decisions = line.decisions
     case, cr = cc.facts, cc.result
-    claimed = x.amount_jpy
+    claimed = Yen(x.amount_jpy)  # formatted only if a reason is ever read
     name = cat.name
 
     if cat.discovery_trigger and not cc.in_period:
-        excluded.append(lambda c=claimed: (f"{yen(c)} not covered: the incident was first discovered outside the "
-                                           f"policy period",
-                                           f"{yen(c)}は対象外：事故の最初の発見が保険期間外です"))
+        excluded.append(Reason(N_("%(amount)s not covered: the incident was first discovered outside the policy "
+                                  "period"), amount=claimed))
     attack = case.attack_confirmed
     if cat.section == "costs":  # I-9: the false-alarm rules concern the incident-response costs
         if attack == "no":
             if cat.false_alarm == "external_only" and not cc.external:
-                excluded.append(lambda c=claimed, src=case.discovery_source: (
-                    f"{yen(c)} not covered: on a false alarm {name} pays only when the suspicion came from an "
-                    f"external notification (public body or security provider); it was discovered via '{src}' "
-                    f"(decision I-9)",
-                    f"{yen(c)}は対象外：攻撃がなかった場合、{name}は外部通報（公的機関またはセキュリティ運用の委託先）"
-                    f"による発見に限り支払われます。今回の発見経緯は「{src}」です（判断I-9）"))
+                excluded.append(Reason(N_("%(amount)s not covered: on a false alarm %(category)s pays only when the "
+                                          "suspicion came from an external notification (public body or security "
+                                          "provider); it was discovered via '%(source)s'"), "I-9",
+                                       amount=claimed, category=name, source=case.discovery_source))
                 decisions.append("I-9")
             elif cat.false_alarm == "none":
-                excluded.append(lambda c=claimed: (f"{yen(c)} not covered: no attack occurred, and on a false alarm "
-                                                   f"only ① and ② are payable (decision I-9)",
-                                                   f"{yen(c)}は対象外：攻撃はなく、この場合に支払われるのは①と②のみです"
-                                                   f"（判断I-9）"))
+                excluded.append(Reason(N_("%(amount)s not covered: no attack occurred, and on a false alarm only ① "
+                                          "and ② are payable"), "I-9", amount=claimed))
                 decisions.append("I-9")
         elif cat.false_alarm == "emergency":
             decisions.append("I-9")
             if attack == "yes":
-                excluded.append(lambda c=claimed: (f"{yen(c)} not covered: an attack was confirmed, so ① "
-                                                   f"emergency-response costs (false alarm only) do not apply "
-                                                   f"(decision I-9)",
-                                                   f"{yen(c)}は対象外：攻撃が確認されたため、①緊急対応費用（攻撃がなかった"
-                                                   f"場合のみ）は適用されません（判断I-9）"))
+                excluded.append(Reason(N_("%(amount)s not covered: an attack was confirmed, so ① emergency-response "
+                                          "costs (false alarm only) do not apply"), "I-9", amount=claimed))
             else:
-                pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: ① pays only if no attack "
-                                                      f"occurred, and that is not known yet (decision I-9)",
-                                                      f"{yen(c)}は判定待ち：①は攻撃がなかった場合のみ支払われ、まだ判明して"
-                                                      f"いません（判断I-9）"))
+                pending_det.append(Reason(N_("%(amount)s pending determination: ① pays only if no attack occurred, "
+                                             "and that is not known yet"), "I-9", amount=claimed))
     if cat.response_period and cr.response_period is not None:
         start, end = cr.response_period
         if not (start <= x.arose_on <= end):
-            excluded.append(lambda c=claimed, d=x.arose_on: (
-                f"{yen(c)} not covered: arose on {d.isoformat()}, outside the 事故対応期間 {start.isoformat()} to "
-                f"{end.isoformat()} (decision I-4)",
-                f"{yen(c)}は対象外：{d.isoformat()}に発生しており、事故対応期間{start.isoformat()}〜{end.isoformat()}"
-                f"の外です（判断I-4）"))
+            excluded.append(Reason(N_("%(amount)s not covered: arose on %(day)s, outside the 事故対応期間 %(first)s to "
+                                      "%(last)s"), "I-4", amount=claimed, day=x.arose_on.isoformat(),
+                                   first=start.isoformat(), last=end.isoformat()))
             decisions.append("I-4")
     if cat.thirty_day_rule and attack == "no" and cr.thirty_day is not None:
         td = cr.thirty_day
         decisions.append(td.decision)
         if td.status == "undecided":
-            pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: {td.explanation}",
-                                                  f"{yen(c)}は判定待ち：{td.explanation_ja}"))
+            pending_det.append(Reason(N_("%(amount)s pending determination: %(why)s"), td.decision, amount=claimed,
+                                      why=td.explanation))
         elif td.status == "broken" and not td.window.contains(x.arose_on):
-            excluded.append(lambda c=claimed, d=x.arose_on, w=td.window: (
-                f"{yen(c)} not covered: the 30-day notice rule was not met ({td.explanation}); only ① costs that "
-                f"arose {w.first.isoformat()} to {w.last.isoformat()} are eligible, this one arose on {d.isoformat()}",
-                f"{yen(c)}は対象外：30日ルールの連絡要件を満たしていません（{td.explanation_ja}）。支払対象は"
-                f"{w.first.isoformat()}〜{w.last.isoformat()}に発生した①の費用のみで、この費用は{d.isoformat()}に"
-                f"発生しています"))
+            excluded.append(Reason(N_("%(amount)s not covered: the 30-day notice rule was not met (%(why)s); only ① "
+                                      "costs that arose %(first)s to %(last)s are eligible, this one arose on "
+                                      "%(day)s"), td.decision, amount=claimed, why=td.explanation,
+                                   first=td.window.first.isoformat(), last=td.window.last.isoformat(),
+                                   day=x.arose_on.isoformat()))
     if cat.needs_publication and not cc.published:
-        pending_det.append(lambda c=claimed: (f"{yen(c)} pending: {name} is paid once the 公表等の措置 (a public "
-                                              f"announcement or apology letters to the victims) is recorded on the "
-                                              f"case (decision I-3)",
-                                              f"{yen(c)}は保留：{name}は公表等の措置（公表または被害者へのお詫び状の送付）"
-                                              f"が案件に記録された後に支払われます（判断I-3）"))
+        pending_det.append(Reason(N_("%(amount)s pending: %(category)s is paid once the 公表等の措置 (a public "
+                                     "announcement or apology letters to the victims) is recorded on the case"),
+                                  "I-3", amount=claimed, category=name))
         decisions.append("I-3")
     if cat.consent_required and not x.consent_ref:
-        pending_consent.append(lambda c=claimed: (f"{yen(c)} pending consent: {name} needs the insurer's prior "
-                                                  f"written consent; record it to make this line payable "
-                                                  f"(decision I-8)",
-                                                  f"{yen(c)}は同意待ち：{name}には保険会社の書面による事前同意が必要です。"
-                                                  f"同意を記録するとこの明細は支払対象になります（判断I-8）"))
+        pending_consent.append(Reason(N_("%(amount)s pending consent: %(category)s needs the insurer's prior written "
+                                         "consent; record it to make this line payable"), "I-8",
+                                      amount=claimed, category=name))
         decisions.append("I-8")
     if cat.per_head_jpy is not None and x.victims is None:
-        who, counter = _UNIT_JA[cat.per_head_unit]
-        pending_det.append(lambda c=claimed: (f"{yen(c)} pending determination: enter the number of "
-                                              f"{_PLURAL[cat.per_head_unit]} for the {yen(cat.per_head_jpy)} "
-                                              f"per-{cat.per_head_unit} cap",
-                                              f"{yen(c)}は判定待ち：1{counter}あたり{yen(cat.per_head_jpy)}の上限を"
-                                              f"適用するため、{who}数を入力してください"))
+        pending_det.append(Reason(_MISSING_COUNT[cat.per_head_unit], amount=claimed, cap=Yen(cat.per_head_jpy)))
 
     if excluded or pending_consent or pending_det:
         line.status = NOT_COVERED if excluded else PENDING_CONSENT if pending_consent else PENDING_DETERMINATION
-        line._reasons = excluded + pending_consent + pending_det
+        line.reasons = excluded + pending_consent + pending_det
         return
 
-    reasons = line._reasons
-    amount = claimed * cat.coinsurance_pct // 100
-    if amount < claimed:
-        reasons.append(lambda c=claimed, a=amount: (f"{yen(c - a)} not paid: {name} pays {cat.coinsurance_pct}% of "
-                                                    f"{yen(c)} (coinsurance, decision I-6)",
-                                                    f"{yen(c - a)}は支払対象外：{name}は{yen(c)}の{cat.coinsurance_pct}%"
-                                                    f"を支払います（縮小支払割合、判断I-6）"))
+    reasons = line.reasons
+    amount = x.amount_jpy * cat.coinsurance_pct // 100
+    if amount < x.amount_jpy:
+        reasons.append(Reason(N_("%(cut)s not paid: %(category)s pays %(pct)s%% of %(amount)s (coinsurance)"), "I-6",
+                              cut=Yen(x.amount_jpy - amount), category=name, pct=cat.coinsurance_pct,
+                              amount=claimed))
         decisions.append("I-6")
     if cat.per_head_jpy is not None:
         cap = cat.per_head_jpy * x.victims
         if amount > cap:
-            counter = _UNIT_JA[cat.per_head_unit][1]
-            reasons.append(lambda a=amount, cap=cap, n=x.victims: (
-                f"{yen(a - cap)} over the per-{cat.per_head_unit} cap of {yen(cat.per_head_jpy)} × {n:,} = "
-                f"{yen(cap)}",
-                f"{yen(a - cap)}は1{counter}あたりの上限{yen(cat.per_head_jpy)}×{n:,}{counter}＝{yen(cap)}を超過"))
+            reasons.append(Reason(_OVER_CAP[cat.per_head_unit], cut=Yen(amount - cap), cap=Yen(cat.per_head_jpy),
+                                  n=f"{x.victims:,}", total=Yen(cap)))
             amount = cap
     used = limits.used
     path = limits.path(cat, x.case_id)
-    for key, limit, text in path:
+    for key, limit, text, decision in path:
         remaining = limit - used.get(key, 0)
         if amount > remaining:
-            reasons.append(lambda r=amount - remaining, t=text: (f"{yen(r)} over the {t[0]}", f"{yen(r)}は{t[1]}を超過"))
+            reasons.append(Reason(N_("%(cut)s over the %(limit)s"), decision, cut=Yen(amount - remaining), limit=text))
             amount = remaining
     if amount:
-        for key, _limit, _text in path:
+        for key, _limit, _text, _decision in path:
             used[key] = used.get(key, 0) + amount
     for d in cat.extra_decisions:
         if d not in decisions:
             decisions.append(d)
     line.payable_jpy = amount
-    line.status = PAYABLE if amount == claimed else REDUCED
+    line.status = PAYABLE if amount == x.amount_jpy else REDUCED
+
+
+_MISSING_COUNT = {  # per-head caps (⑥カ, ⑥キ, the bodily-injury rider) without the count they are per
+    "victim": N_("%(amount)s pending determination: enter the number of victims for the %(cap)s per-victim cap"),
+    "company": N_("%(amount)s pending determination: enter the number of companies for the %(cap)s per-company cap"),
+    "person": N_("%(amount)s pending determination: enter the number of persons for the %(cap)s per-person cap"),
+}
+_OVER_CAP = {
+    "victim": N_("%(cut)s over the per-victim cap of %(cap)s × %(n)s = %(total)s"),
+    "company": N_("%(cut)s over the per-company cap of %(cap)s × %(n)s = %(total)s"),
+    "person": N_("%(cut)s over the per-person cap of %(cap)s × %(n)s = %(total)s"),
+}

@@ -25,7 +25,7 @@ class Deadline(SQLModel, table=True):
     last_day: dt.date | None = Field(default=None)  # JST calendar day, day-based rules only
     starts_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # the instant the clock started
     met_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    rule: str = Field(default="", sa_type=sa.Text)
+    # The rule's words are not stored: deadlines.service.rules_of derives them from the facts, in any language.
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

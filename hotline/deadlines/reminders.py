@@ -19,12 +19,11 @@ from hotline.auth.models import User
 from hotline.cases.models import Case
 from hotline.db import claim, lock_due
 from hotline.deadlines.models import Deadline, Reminder
-from hotline.formatting import duration, jst
+from hotline.i18n import DEFAULT_MESSAGE_LANGUAGE, deadline_view, render
 from hotline.outbox.service import send as send_message
 from vendors.notifier import Notifier
-from workflows.deadlines import LABELS, LABELS_JA
-
-ROLE_JA = {"coordinator": "コーディネーター", "contact": "被保険者の窓口"}
+from workflows.deadlines import label as deadline_label
+from workflows.text import N_, Text
 
 
 def _recipients(session: Session, case: Case) -> list[tuple[str, str]]:
@@ -98,15 +97,21 @@ def due(session: Session, *, now: dt.datetime, limit: int = 500) -> list[int]:
                              .order_by(Reminder.send_at).limit(limit)))
 
 
-def _left_ja(delta: dt.timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    return f"あと{hours // 24}日{hours % 24}時間" if hours >= 24 else f"あと{max(hours, 0)}時間{int(delta.total_seconds() % 3600 // 60)}分"
+def body(case: Case, deadline: Deadline, now: dt.datetime, base_url: str, lang: str) -> str:
+    """The SMS, in the recipient's language, with the deadline as every page shows it."""
+    view = deadline_view(deadline, lang, now)
+    return render(Text(N_("[hotline] %(reference)s %(deadline)s: %(when)s (%(left)s). %(link)s"),
+                       reference=case.reference, deadline=deadline_label(deadline.kind), when=view.when, left=view.left,
+                       link=f"{base_url.rstrip('/')}/cases/{case.reference}"), lang)
 
 
-def body(case: Case, deadline: Deadline, now: dt.datetime, base_url: str) -> str:
-    when = f"{deadline.last_day.isoformat()} 24:00" if deadline.last_day else jst(deadline.due_at)
-    return (f"【hotline】{case.reference} {LABELS_JA[deadline.kind]}の期限: {when} JST"
-            f"（{_left_ja(deadline.due_at - now)}）。{base_url.rstrip('/')}/cases/{case.reference}")
+def recipient_language(session: Session, case: Case, reminder: Reminder) -> str:
+    """The coordinator's chosen language; the insured contact's as the case says (Japanese unless it says
+    otherwise)."""
+    if reminder.recipient_role == "contact":
+        return case.contact_language or DEFAULT_MESSAGE_LANGUAGE
+    user = session.get(User, case.coordinator_id) if case.coordinator_id else None
+    return (user.language if user is not None and user.language else None) or DEFAULT_MESSAGE_LANGUAGE
 
 
 def send(session: Session, reminder_id: int, *, now: dt.datetime, notifier: Notifier, grace: dt.timedelta,
@@ -122,7 +127,7 @@ def send(session: Session, reminder_id: int, *, now: dt.datetime, notifier: Noti
     late = now - r.send_at
     why = None
     if late > grace:
-        why = f"found {duration(late)} after its send time, beyond REMINDER_GRACE ({duration(grace)})"
+        why = f"found {late} after its send time, beyond REMINDER_GRACE ({grace})"
     elif case.status != "open":
         why = "the case is closed"
     elif deadline.status != "open" or deadline.due_at != r.for_due_at:
@@ -130,15 +135,13 @@ def send(session: Session, reminder_id: int, *, now: dt.datetime, notifier: Noti
     if why:
         session.execute(sa.update(Reminder).where(Reminder.id == r.id).values(status="skipped", reason=why))
     else:
+        lang = recipient_language(session, case, r)
         msg = send_message(session, notifier, channel=r.channel, to=r.recipient, case_id=r.case_id,
-                           source=f"reminder:{r.id}", body=body(case, deadline, now, base_url))
+                           source=f"reminder:{r.id}", body=body(case, deadline, now, base_url, lang))
         session.execute(sa.update(Reminder).where(Reminder.id == r.id)
                         .values(status="sent", sent_at=now, outbox_id=msg.id))
         record(session, actor="clock", kind="reminder_sent", entity="reminder", entity_id=r.id,
                case_id=r.case_id, field=deadline.kind, new=r.recipient_role,
-               summary=f"Reminder ({r.offset_label} before) for {LABELS[deadline.kind]} sent to the "
-                       f"{r.recipient_role} by {msg.adapter} ({msg.status})",
-               summary_ja=f"{LABELS_JA[deadline.kind]}のリマインダー（{r.offset_label}前）を"
-                          f"{ROLE_JA.get(r.recipient_role, r.recipient_role)}へ送信（{msg.adapter}）", at=now)
+               params={"offset": r.offset_label, "adapter": msg.adapter, "status": msg.status}, at=now)
     session.commit()
     return True

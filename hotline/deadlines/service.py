@@ -19,10 +19,12 @@ from hotline.db import lock_due, utcnow
 from hotline.deadlines import reminders
 from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid, NotFound
-from hotline.formatting import iso, jst
+from hotline.formatting import iso
+from hotline.i18n import render
 from hotline.orgs.models import Policy
 from hotline.products.catalogue import get_product
 from workflows import deadlines as rules
+from workflows.text import N_, Text
 
 OFFSET_RE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -51,6 +53,21 @@ def computed(session: Session, case: Case) -> list[rules.Computed]:
     product = get_product(code)
     return rules.compute(facts_of(case), thirty_day=product.thirty_day_rule if product is not None else None,
                          product=code)
+
+
+def rules_of(session: Session, case: Case) -> dict[str, rules.Computed]:
+    """Each deadline's rule (its words and its source), derived from the facts the rows were computed from:
+    the rows store dates and statuses, the words are rendered when read."""
+    return {c.kind: c for c in computed(session, case)}
+
+
+def rule_text(c: rules.Computed | None, lang: str, *, with_source: bool = True) -> str:
+    """The rule in words. With its source first for staff and the API ("Decision I-10 (DOMAIN G.1): …"),
+    without it for insureds."""
+    if c is None:
+        return ""
+    words = render(c.rule, lang)
+    return f"{render(c.source, lang)}: {words}" if with_source and c.source is not None else words
 
 
 def describe(row: Deadline) -> str:
@@ -95,11 +112,10 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
         st = rules.status(c.due_at, met_at, c.applies, now)
         if row is None:  # new rows go in with one bulk INSERT below (intake is the hot path)
             inserts.append({"case_id": case.id, "kind": c.kind, "status": st, "due_at": c.due_at,
-                            "last_day": c.last_day, "starts_at": c.starts_at, "met_at": met_at, "rule": c.rule,
-                            "updated_at": now})
+                            "last_day": c.last_day, "starts_at": c.starts_at, "met_at": met_at, "updated_at": now})
             continue
         old, old_status = describe(row), row.status
-        row.due_at, row.last_day, row.starts_at, row.rule, row.met_at = c.due_at, c.last_day, c.starts_at, c.rule, met_at
+        row.due_at, row.last_day, row.starts_at, row.met_at = c.due_at, c.last_day, c.starts_at, met_at
         row.status = st
         new = describe(row)
         if old != new:
@@ -107,9 +123,7 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
             changes.append((c.kind, old, new))
             if audit:
                 record(session, actor=actor, kind="deadline_changed", entity="deadline", entity_id=row.id,
-                       case_id=case.id, field=c.kind, old=old, new=new,
-                       summary=f"{rules.LABELS[c.kind]}: {old} → {new}",
-                       summary_ja=f"{rules.LABELS_JA[c.kind]}の期限を再計算")
+                       case_id=case.id, field=c.kind, old=old, new=new)
                 if st == "missed" and old_status != "missed" and met_at is None:
                     record_missed(session, row, actor=actor, new=iso(row.due_at))
         slots.append((row.id, c.kind, st, c.due_at, met_at))
@@ -135,22 +149,19 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
     if kind not in rules.KINDS:
         raise NotFound("deadline kind")
     if kind not in rules.RECORDABLE:
-        raise Invalid({"kind": "the insurer notice is met by the case's reported_at; change that instead"})
+        raise Invalid({"kind": N_("the insurer notice is met by the case's reported_at; change that instead")})
     row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).one()
     if row.status == "not_applicable":
-        raise Invalid({"kind": "this deadline does not apply to the case (its trigger facts do not hold)"})
+        raise Invalid({"kind": N_("this deadline does not apply to the case (its trigger facts do not hold)")})
     if met_at > now:
-        raise Invalid({"met_at": "is in the future"})
+        raise Invalid({"met_at": N_("is in the future")})
     if met_at < case.first_discovered_at:
-        raise Invalid({"met_at": "is before the event was first discovered"})
+        raise Invalid({"met_at": N_("is before the event was first discovered")})
     old = row.met_at
     row.met_at = met_at
     row.status = rules.status(row.due_at, met_at, True, now)
-    in_time = row.status == "met"
     record(session, actor=actor, kind="deadline_met", entity="deadline", entity_id=row.id, case_id=case.id,
-           field=kind, old=old, new=met_at,
-           summary=f"{rules.LABELS[kind]} made {jst(met_at)} JST" + ("" if in_time else " (late)"),
-           summary_ja=f"{rules.LABELS_JA[kind]}：{jst(met_at)}に実施" + ("" if in_time else "（期限後）"))
+           field=kind, old=old, new=met_at, params={"late": row.status != "met" or None})
     recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False)
     session.commit()
     return row
@@ -159,8 +170,7 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
 def record_missed(session: Session, row: Deadline, *, actor, at: dt.datetime | None = None, **change) -> None:
     """The timeline entry of a deadline that passed unmet, whether a recomputation or the clock found it."""
     record(session, actor=actor, kind="deadline_missed", entity="deadline", entity_id=row.id, case_id=row.case_id,
-           field=row.kind, at=at, summary=f"{rules.LABELS[row.kind]} was due {jst(row.due_at)} JST and is not met",
-           summary_ja=f"{rules.LABELS_JA[row.kind]}：期限{jst(row.due_at)}を過ぎ、未了です", **change)
+           field=row.kind, at=at, params={"due_at": row.due_at}, **change)
 
 
 def overdue(session: Session, *, now: dt.datetime, limit: int = 500) -> list[int]:
@@ -183,15 +193,17 @@ def mark_missed(session: Session, deadline_id: int, *, now: dt.datetime) -> bool
     return changed
 
 
-def open_deadline_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
-    """Human-readable unmet deadlines (open, or missed with no report yet), nearest first."""
+def open_deadline_summaries(session: Session, case_id: int) -> list[Text]:
+    """The unmet deadlines (open, or missed with no report yet), nearest first: a closing guard."""
     rows = [r for r in deadlines_of(session, case_id) if _unmet(r)]
     out = []
     for r in sorted(rows, key=lambda r: r.due_at):
-        if lang == "ja":
-            when = f"最終日{r.last_day.isoformat()}（日本時間）" if r.last_day else f"期限{jst(r.due_at)}（日本時間）"
-            out.append(f"{rules.LABELS_JA[r.kind]}：{when}" + ("、期限超過" if r.status == "missed" else ""))
-            continue
-        when = f"last day {r.last_day.isoformat()} (JST)" if r.last_day else f"due {jst(r.due_at)} JST"
-        out.append(f"{rules.LABELS[r.kind]}: {when}" + (", overdue" if r.status == "missed" else ""))
+        if r.last_day:
+            msgid = N_("%(deadline)s: last day %(day)s, overdue") if r.status == "missed" else \
+                N_("%(deadline)s: last day %(day)s")
+            out.append(Text(msgid, deadline=rules.label(r.kind), day=r.last_day))
+        else:
+            msgid = N_("%(deadline)s: due %(due)s JST, overdue") if r.status == "missed" else \
+                N_("%(deadline)s: due %(due)s JST")
+            out.append(Text(msgid, deadline=rules.label(r.kind), due=r.due_at))
     return out

@@ -14,6 +14,8 @@ from hotline.dispatch.settings import from_config
 from hotline.errors import Invalid
 from hotline.extensions import get_session, notifier
 from hotline.formatting import iso
+from hotline.i18n import render
+from hotline.timeline.render import event_json
 from vendors.capabilities import CODES, cost_categories
 
 bp = Blueprint("dispatch_api", __name__)
@@ -37,22 +39,22 @@ def attempt_json(a: DispatchAttempt) -> dict:
             "outcome": a.outcome, "answered_via": a.answered_via, "late_answer": a.late_answer}
 
 
-def dispatch_json(d: Dispatch, attempts, history, reference: str, attack_confirmed: str) -> dict:
+def dispatch_json(d: Dispatch, attempts, history: list[dict], reference: str, attack_confirmed: str) -> dict:
     return {"id": d.id, "case_reference": reference, "status": d.status, "vendor_id": d.vendor_id,
             "requested_vendor_id": d.requested_vendor_id, "capability": d.capability, "brief": d.brief,
-            "warnings": list(d.warnings), "warnings_overridden": d.warnings_overridden,
+            "warnings": [render(w, "en") for w in service.warnings_of(d)], "warnings_overridden": d.warnings_overridden,
             "cost_categories": list(cost_categories(d.capability, attack_confirmed)),
             "chain": list(d.chain), "current_step": d.current_step, "step_deadline": iso(d.step_deadline),
             "created_at": iso(d.created_at), "decided_at": iso(d.decided_at), "released_at": iso(d.released_at),
             "attempts": [attempt_json(a) for a in attempts],
-            "history": [{"at": iso(e.at), "actor": e.actor, "kind": e.kind, "summary": e.summary} for e in history]}
+            "history": [{k: e[k] for k in ("at", "actor", "kind", "summary")} for e in history]}
 
 
 def _dispatch_out(session, case, dispatches: list[Dispatch]) -> list[dict]:
     ids = [d.id for d in dispatches]
     attempts, history = service.attempts_for(session, ids), service.history_for(session, ids)
-    return [dispatch_json(d, attempts[d.id], history[d.id], case.reference, case.attack_confirmed)
-            for d in dispatches]
+    return [dispatch_json(d, attempts[d.id], event_json(session, history[d.id], reader=current_principal()),
+                          case.reference, case.attack_confirmed) for d in dispatches]
 
 
 @bp.post("/vendors")
@@ -72,7 +74,7 @@ def list_vendors():
     if capability:
         if capability not in CODES:
             raise Invalid({"capability": f"unknown capability; known: {', '.join(CODES)}"})
-        return jsonify([vendor_json(session, v, r.reason(), r.vendor.load)
+        return jsonify([vendor_json(session, v, render(list(r.reasons), "en"), r.vendor.load)
                         for v, r in registry.ranked(session, capability)])
     loads = registry.loads(session)
     return jsonify([vendor_json(session, v, load=loads.get(v.id, 0)) for v in registry.list_vendors(session)])

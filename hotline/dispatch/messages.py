@@ -1,16 +1,14 @@
-"""What the vendor's on-call contact receives: the SMS text and the voice script, in Japanese."""
+"""What the vendor's on-call contact receives: the SMS text (in the vendor's language) and the voice script
+(Japanese: the call reads it with Twilio's Japanese voice)."""
 from __future__ import annotations
 
 import datetime as dt
 
+from hotline.i18n import render
 from vendors import capabilities
-from workflows.calendar import TOKYO
+from workflows.text import N_, Text
 
 SMS_BRIEF_CHARS = 280  # the brief is cut for SMS; the answer page shows it whole
-
-
-def jst(value: dt.datetime) -> str:
-    return value.astimezone(TOKYO).strftime("%m/%d %H:%M")
 
 
 def _short(text: str, limit: int) -> str:
@@ -18,13 +16,16 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def sms(reference: str, dispatch, step, deadline: dt.datetime, link: str) -> str:
-    return (f"【サイバー事故対応 手配依頼】{step.vendor_name} {step.contact_name}様\n"
-            f"案件 {reference} / {capabilities.name(dispatch.capability, 'ja')}\n"
-            f"{_short(dispatch.brief, SMS_BRIEF_CHARS)}\n"
-            f"{jst(deadline)}(JST)までに受諾・辞退を回答してください: {link}")
+def sms(reference: str, dispatch, step, deadline: dt.datetime, link: str, *, lang: str = "ja") -> str:
+    return render(Text(N_("[Cyber incident response: dispatch request] %(vendor)s, for %(contact)s\n"
+                          "Case %(reference)s / %(capability)s\n%(brief)s\n"
+                          "Please accept or decline by %(when)s JST: %(link)s"),
+                       vendor=step.vendor_name, contact=step.contact_name, reference=reference,
+                       capability=capabilities.name(dispatch.capability), brief=_short(dispatch.brief, SMS_BRIEF_CHARS),
+                       when=deadline, link=link), lang)
 
 
 def voice_script(reference: str, dispatch) -> str:
-    return (f"サイバー事故ホットラインから、{capabilities.name(dispatch.capability, 'ja')}の手配のご依頼です。"
-            f"案件番号 {' '.join(reference)}。内容。{_short(dispatch.brief, 500)}")
+    return render(Text(N_("This is the cyber incident hotline with a request for %(capability)s. Case number "
+                          "%(reference)s. The request: %(brief)s"), capability=capabilities.name(dispatch.capability),
+                       reference=" ".join(reference), brief=_short(dispatch.brief, 500)), "ja")

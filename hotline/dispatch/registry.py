@@ -15,6 +15,7 @@ from hotline.dispatch.models import WAITING, Dispatch, Vendor, VendorContact
 from hotline.dispatch.schemas import VendorIn, VendorPatch
 from hotline.errors import Invalid, NotFound
 from vendors import selection
+from workflows.text import N_
 
 
 def contacts_of(session: Session, vendor_id: int) -> list[VendorContact]:
@@ -39,7 +40,7 @@ def _name_taken(session: Session, name: str, vendor_id: int | None = None) -> bo
 
 def create_vendor(session: Session, data: VendorIn, *, actor) -> Vendor:
     if _name_taken(session, data.name):
-        raise Invalid({"name": "a vendor with this name exists"})
+        raise Invalid({"name": N_("a vendor with this name exists")})
     vendor = Vendor(name=data.name.strip(), capabilities=list(data.capabilities), hours=data.hours,
                     languages=list(data.languages), escalation_rank=data.escalation_rank, note=data.note,
                     active=data.active)
@@ -47,7 +48,7 @@ def create_vendor(session: Session, data: VendorIn, *, actor) -> Vendor:
     session.flush()
     _set_contacts(session, vendor, data.contacts)
     record(session, actor=actor, kind="vendor_created", entity="vendor", entity_id=vendor.id,
-           summary=f"Vendor {vendor.name} registered ({', '.join(vendor.capabilities)})")
+           params={"vendor": vendor.name, "capabilities": list(vendor.capabilities)})
     session.commit()
     return vendor
 
@@ -56,19 +57,18 @@ def update_vendor(session: Session, vendor: Vendor, data: VendorPatch, *, actor)
     """Running dispatches keep the chain they copied at their start; only new ones see the change."""
     changes = data.model_dump(exclude_unset=True)
     if changes.get("name") is not None and _name_taken(session, changes["name"], vendor.id):
-        raise Invalid({"name": "a vendor with this name exists"})
+        raise Invalid({"name": N_("a vendor with this name exists")})
     for field in ("name", "capabilities", "hours", "languages", "escalation_rank", "note", "active"):
         if changes.get(field) is not None and changes[field] != getattr(vendor, field):
             new = list(changes[field]) if isinstance(changes[field], list) else changes[field]
             record(session, actor=actor, kind="vendor_changed", entity="vendor", entity_id=vendor.id,
-                   summary=f"Vendor {vendor.name}: {field} changed", field=field,
-                   old=_text(getattr(vendor, field)), new=_text(new))
+                   params={"vendor": vendor.name}, field=field, old=_text(getattr(vendor, field)), new=_text(new))
             setattr(vendor, field, new)
     if data.contacts is not None:
         old = ", ".join(f"{c.name} {c.phone}" for c in contacts_of(session, vendor.id))
         _set_contacts(session, vendor, data.contacts)
         record(session, actor=actor, kind="vendor_changed", entity="vendor", entity_id=vendor.id,
-               summary=f"Vendor {vendor.name}: on-call contacts changed", field="contacts", old=old,
+               params={"vendor": vendor.name}, field="contacts", old=old,
                new=", ".join(f"{c.name} {c.phone}" for c in data.contacts))
     vendor.updated_at = utcnow()
     session.add(vendor)

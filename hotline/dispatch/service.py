@@ -19,10 +19,16 @@ from hotline.dispatch.models import WAITING, Dispatch, DispatchAttempt, Vendor
 from hotline.dispatch.schemas import DispatchIn
 from hotline.dispatch.settings import DispatchSettings
 from hotline.errors import Conflict, Invalid, NeedsOverride, NotFound
+from hotline.i18n import DEFAULT_MESSAGE_LANGUAGE, LANGUAGES, render
 from hotline.outbox.service import send
 from hotline.products.catalogue import get_product
 from vendors import capabilities, escalation, gates, selection
 from vendors.notifier import Notifier
+from workflows.text import N_, Text, from_json
+
+STATUS_WORDS = {"pending": N_("pending"), "accepted": N_("accepted"), "declined": N_("declined"),
+                "escalated": N_("escalated"), "expired": N_("expired")}
+CHANGED_MEANWHILE = N_("The step changed meanwhile; reload and try again.")
 
 
 # --- Dispatching --------------------------------------------------------------------------------------
@@ -38,9 +44,9 @@ def _consent_required(product):
         cat = _category(code)
         return bool(cat and cat.consent_required)
 
-    def name(code: str) -> str:
+    def name(code: str) -> Text | str:
         cat = _category(code)
-        return f"{cat.name_ja} / {cat.name_en}" if cat else code
+        return cat.label if cat else code
 
     return required, name
 
@@ -55,15 +61,29 @@ def consented_categories(session: Session, case_id: int) -> set[str]:
     return set(rows)
 
 
-def warnings_for(session: Session, case: Case, product_code: str, capability: str, *, now: dt.datetime,
-                 translate=lambda s: s) -> list[str]:
+def warnings_for(session: Session, case: Case, product_code: str, capability: str, *, now: dt.datetime
+                 ) -> list[Text]:
+    """What the policy warns of before this work is dispatched (Texts: the API reads English, the page its
+    reader's language)."""
     product = get_product(product_code)
     required, name = _consent_required(product)
     consented = consented_categories(session, case.id)
     return gates.dispatch_warnings(capability, facts_of(case), now,
                                    thirty_day=product.thirty_day_rule if product is not None else None,
                                    consent_required=required, category_name=name,
-                                   consent_recorded=consented.__contains__, translate=translate)
+                                   consent_recorded=consented.__contains__)
+
+
+def warnings_of(dispatch: Dispatch) -> list[Text | str]:
+    """The warnings a dispatch was sent despite (stored as Text JSON; rows from before, as their English)."""
+    return [from_json(w) for w in dispatch.warnings]
+
+
+def vendor_language(session: Session, vendor_id: int) -> str:
+    """A vendor's messages go in the first of its languages that the catalogue has; Japanese otherwise."""
+    vendor = session.get(Vendor, vendor_id)
+    return next((lang for lang in (vendor.languages if vendor else []) if lang in LANGUAGES),
+                DEFAULT_MESSAGE_LANGUAGE)
 
 
 def _chain(session: Session, vendor: Vendor, capability: str, now: dt.datetime) -> list[escalation.Step]:
@@ -83,32 +103,30 @@ def create_dispatch(session: Session, *, case: Case, product_code: str, data: Di
     now = now or utcnow()
     vendor = session.get(Vendor, data.vendor_id)
     if vendor is None or not vendor.active:
-        raise Invalid({"vendor_id": "no such active vendor"})
+        raise Invalid({"vendor_id": N_("no such active vendor")})
     if data.capability not in vendor.capabilities:
         raise Invalid({"capability": f"{vendor.name} does not offer {data.capability}"})
     if case.status == "closed":
-        raise Conflict("The case is closed; reopen it before dispatching a vendor.", code="case_closed")
+        raise Conflict(Text(N_("The case is closed; reopen it before dispatching a vendor.")), code="case_closed")
     warnings = warnings_for(session, case, product_code, data.capability, now=now)
     if warnings and not data.override_warnings:
-        raise NeedsOverride("The policy calls for attention before this dispatch; send override_warnings=true to "
-                            "dispatch anyway.", warnings=warnings)
+        raise NeedsOverride(Text(N_("The policy calls for attention before this dispatch; send override_warnings=true "
+                                    "to dispatch anyway.")), warnings=warnings)
     chain = _chain(session, vendor, data.capability, now)
     if not chain or chain[0].vendor_id != vendor.id:
         raise Invalid({"vendor_id": f"{vendor.name} has no on-call contact"})
     dispatch = Dispatch(case_id=case.id, requested_vendor_id=vendor.id, vendor_id=vendor.id,
                         capability=data.capability, brief=data.brief.strip(), chain=[s.as_json() for s in chain],
-                        warnings=warnings, warnings_overridden=bool(warnings), created_at=now,
+                        warnings=[w.json() for w in warnings], warnings_overridden=bool(warnings), created_at=now,
                         created_by_id=getattr(actor, "id", None))
     session.add(dispatch)
     session.flush()
     record(session, actor=actor, kind="vendor_dispatched", entity="dispatch", entity_id=dispatch.id,
-           case_id=case.id, at=now,
-           summary=f"{vendor.name} dispatched for {capabilities.name(data.capability)}: {dispatch.brief[:200]}",
-           summary_ja=f"{vendor.name}に{capabilities.name(data.capability, 'ja')}を依頼：{dispatch.brief[:200]}")
+           case_id=case.id, at=now, params={"vendor": vendor.name, "capability": data.capability,
+                                            "brief": dispatch.brief[:200]})
     if warnings:
         record(session, actor=actor, kind="warnings_overridden", entity="dispatch", entity_id=dispatch.id,
-               case_id=case.id, at=now, summary="Dispatched despite: " + " | ".join(warnings),
-               summary_ja="警告を確認のうえ手配：" + " | ".join(warnings))
+               case_id=case.id, at=now, params={"warnings": warnings})
     _notify(session, dispatch, case, 0, now=now, notifier=notifier, settings=settings)
     session.commit()
     return dispatch
@@ -135,7 +153,8 @@ def _notify(session: Session, dispatch: Dispatch, case: Case, step: int, *, now:
     dispatch.status = "pending" if step == 0 else "escalated"
     session.add(dispatch)
     source = f"dispatch:{dispatch.id}"
-    sms = messages.sms(case.reference, dispatch, target, attempt.deadline, answer_url(settings, attempt.id))
+    sms = messages.sms(case.reference, dispatch, target, attempt.deadline, answer_url(settings, attempt.id),
+                       lang=vendor_language(session, target.vendor_id))
     send(session, notifier, channel="sms", to=target.phone, body=sms, case_id=case.id, source=source)
     if settings.voice:
         send(session, notifier, channel="voice", to=target.phone, body=messages.voice_script(case.reference, dispatch),
@@ -143,10 +162,8 @@ def _notify(session: Session, dispatch: Dispatch, case: Case, step: int, *, now:
     record(session, actor="clock" if step else None, kind="vendor_notified", entity="dispatch",
            entity_id=dispatch.id, case_id=case.id, at=now,
            # no phone number here: insureds read the timeline of their case
-           summary=f"{target.vendor_name}: {target.contact_name} notified by SMS"
-                   + (" and voice" if settings.voice else "") + f", step {step + 1} of {len(dispatch.chain)}",
-           summary_ja=f"{target.vendor_name}の{target.contact_name}様へ" + ("SMSと音声" if settings.voice else "SMS")
-                      + f"で連絡（{len(dispatch.chain)}段階中{step + 1}段階目）")
+           params={"vendor": target.vendor_name, "contact": target.contact_name, "voice": settings.voice or None,
+                   "step": step + 1, "steps": len(dispatch.chain)})
     return attempt
 
 
@@ -162,37 +179,29 @@ def _advance(session: Session, dispatch: Dispatch, case: Case, attempt: Dispatch
         dispatch.status, dispatch.decided_at, dispatch.step_deadline = ("declined" if declined else "expired"), now, None
         session.add(dispatch)
         record(session, actor=actor, kind="dispatch_expired", entity="dispatch", entity_id=dispatch.id,
-               case_id=case.id, at=now,
-               summary=f"No vendor accepted: {here.vendor_name} "
-                       + ("declined" if declined else "did not answer") + " and nobody is left in the chain",
-               summary_ja=f"受諾した業者はありません：{here.vendor_name}が" + ("辞退" if declined else "無回答")
-                          + "で、連絡先が残っていません")
+               case_id=case.id, at=now, params={"vendor": here.vendor_name, "declined": declined or None})
         return
     nxt = chain[decision.step]
-    why = "declined" if declined else f"did not answer by {messages.jst(attempt.deadline)}"
-    why_ja = "が辞退" if declined else f"から{messages.jst(attempt.deadline)}までに回答なし"
     record(session, actor=actor, kind="dispatch_escalated", entity="dispatch", entity_id=dispatch.id,
            case_id=case.id, at=now,
-           summary=f"{here.vendor_name} ({here.contact_name}) {why}; passing to "
-                   + (f"the next contact, {nxt.contact_name}" if decision.action == "next_contact"
-                      else f"the next vendor, {nxt.vendor_name}"),
-           summary_ja=f"{here.vendor_name}（{here.contact_name}）{why_ja}。"
-                      + (f"次の連絡先（{nxt.contact_name}）へ" if decision.action == "next_contact"
-                         else f"次の業者（{nxt.vendor_name}）へ"))
+           params={"vendor": here.vendor_name, "contact": here.contact_name, "declined": declined or None,
+                   "deadline": None if declined else attempt.deadline,
+                   "next_contact": nxt.contact_name if decision.action == "next_contact" else None,
+                   "next_vendor": nxt.vendor_name if decision.action != "next_contact" else None})
     _notify(session, dispatch, case, decision.step, now=now, notifier=notifier, settings=settings)
 
 
 def _accept(session: Session, dispatch: Dispatch, case: Case, attempt: DispatchAttempt, *, via: str,
-            now: dt.datetime, actor, note: str = "") -> None:
+            now: dt.datetime, actor, note: str = "", colleague: bool = False) -> None:
+    """`colleague`: the company accepted through an earlier message to a colleague (a late answer)."""
     attempt.outcome, attempt.answered_via = "accepted", via
     dispatch.status, dispatch.vendor_id, dispatch.decided_at, dispatch.step_deadline = \
         "accepted", attempt.vendor_id, now, None
     session.add_all([attempt, dispatch])
     vendor = session.get(Vendor, attempt.vendor_id)
     record(session, actor=actor, kind="vendor_accepted", entity="dispatch", entity_id=dispatch.id,
-           case_id=case.id, at=now, summary=f"{vendor.name} accepted ({attempt.contact_name}, by {via})"
-                                            + (f": {note}" if note else ""),
-           summary_ja=f"{vendor.name}が受諾（{attempt.contact_name}、{via}）" + (f"：{note}" if note else ""))
+           case_id=case.id, at=now, params={"vendor": vendor.name, "contact": attempt.contact_name, "via": via,
+                                            "note": note or None, "colleague": colleague or None})
 
 
 # --- Answers ------------------------------------------------------------------------------------------
@@ -221,9 +230,8 @@ def respond(session: Session, *, attempt_id: int, answer: str, via: str, notifie
             attempt.outcome, attempt.answered_via = "declined", via
             session.add(attempt)
             record(session, actor=actor, kind="vendor_declined", entity="dispatch", entity_id=dispatch.id,
-                   case_id=case.id, at=now, summary=f"{attempt.contact_name} declined (by {via})"
-                                                    + (f": {note}" if note else ""),
-                   summary_ja=f"{attempt.contact_name}が辞退（{via}）" + (f"：{note}" if note else ""))
+                   case_id=case.id, at=now, params={"contact": attempt.contact_name, "via": via,
+                                                    "note": note or None})
             _advance(session, dispatch, case, attempt, declined=True, now=now, notifier=notifier,
                      settings=settings, actor=actor)
         session.commit()
@@ -252,20 +260,13 @@ def _late(session: Session, attempt_id: int, *, answer: str, via: str, now: dt.d
         if claim(session, DispatchAttempt, current.id, column="closed_at", value=now):
             session.refresh(current)
             current.outcome = "superseded"
-            _accept(session, dispatch, case, attempt, via=via, now=now, actor=actor,
-                    note="a colleague answered the earlier message")
+            _accept(session, dispatch, case, attempt, via=via, now=now, actor=actor, colleague=True)
             session.commit()
             return "accepted"
     engaged = session.get(Vendor, dispatch.vendor_id)
-    state = {"accepted": f"{engaged.name} has accepted it", "pending": f"it is now with {engaged.name}",
-             "escalated": f"it is now with {engaged.name}", "expired": "the request has ended",
-             "declined": "the request has ended"}[dispatch.status]
     record(session, actor=actor, kind="vendor_late_answer", entity="dispatch", entity_id=dispatch.id,
-           case_id=case.id, at=now,
-           summary=f"Late answer '{answer}' from {attempt.contact_name} (by {via}) after the step was closed; "
-                   f"{state}. Not engaged: call them back if needed.",
-           summary_ja=f"{attempt.contact_name}から締切後の回答（{'受諾' if answer == 'accept' else '辞退'}、{via}）。"
-                      f"手配はされていません。必要なら折り返してください。")
+           case_id=case.id, at=now, params={"answer": answer, "contact": attempt.contact_name, "via": via,
+                                            "state": dispatch.status, "engaged": engaged.name})
     session.commit()
     return "superseded"
 
@@ -276,25 +277,26 @@ def coordinator_action(session: Session, *, dispatch: Dispatch, action: str, act
     case = session.get(Case, dispatch.case_id)
     if action == "release":
         if dispatch.status != "accepted" or dispatch.released_at is not None:
-            raise Conflict("Only an accepted dispatch that is not released yet can be released.", code="state")
+            raise Conflict(Text(N_("Only an accepted dispatch that is not released yet can be released.")),
+                           code="state")
         dispatch.released_at = now
         session.add(dispatch)
         vendor = session.get(Vendor, dispatch.vendor_id)
         record(session, actor=actor, kind="dispatch_released", entity="dispatch", entity_id=dispatch.id,
-               case_id=case.id, at=now, summary=f"{vendor.name}: work finished, released"
-                                                + (f": {note}" if note else ""),
-               summary_ja=f"{vendor.name}：作業完了により解除" + (f"：{note}" if note else ""))
+               case_id=case.id, at=now, params={"vendor": vendor.name, "note": note or None})
         session.commit()
         return dispatch
     if dispatch.status not in WAITING:
-        raise Conflict(f"The dispatch is {dispatch.status}; only a waiting one can be {action}ed.", code="state")
+        raise Conflict(Text(N_("The dispatch is %(status)s; only a waiting one can be accepted, declined or "
+                               "withdrawn."), status=Text(STATUS_WORDS.get(dispatch.status, dispatch.status))),
+                       code="state")
     current = session.exec(select(DispatchAttempt).where(DispatchAttempt.dispatch_id == dispatch.id,
                                                          DispatchAttempt.step == dispatch.current_step)).one()
     if action in ("accept", "decline"):
         outcome = respond(session, attempt_id=current.id, answer=action, via="coordinator", notifier=notifier,
                           settings=settings, now=now, actor=actor, note=note)
         if outcome not in ("accepted", "declined"):
-            raise Conflict("The step changed meanwhile; reload and try again.", code="state")
+            raise Conflict(Text(CHANGED_MEANWHILE), code="state")
     elif claim(session, DispatchAttempt, current.id, column="closed_at", value=now):  # withdraw
         session.refresh(current)
         session.refresh(dispatch)
@@ -302,12 +304,11 @@ def coordinator_action(session: Session, *, dispatch: Dispatch, action: str, act
         dispatch.status, dispatch.decided_at, dispatch.step_deadline = "expired", now, None
         session.add_all([current, dispatch])
         record(session, actor=actor, kind="dispatch_expired", entity="dispatch", entity_id=dispatch.id,
-               case_id=case.id, at=now, summary="Withdrawn by the coordinator" + (f": {note}" if note else ""),
-               summary_ja="コーディネーターが手配を取り下げ" + (f"：{note}" if note else ""))
+               case_id=case.id, at=now, params={"withdrawn": True, "note": note or None})
         session.commit()
     else:
         session.rollback()
-        raise Conflict("The step changed meanwhile; reload and try again.", code="state")
+        raise Conflict(Text(CHANGED_MEANWHILE), code="state")
     session.refresh(dispatch)
     return dispatch
 
@@ -349,9 +350,11 @@ def _tell_coordinator(session: Session, dispatch: Dispatch, case: Case, *, notif
     for user_id in {dispatch.created_by_id, case.coordinator_id} - {None}:
         user = session.get(User, user_id)
         if user is not None and user.phone:
+            body = Text(N_("[hotline] %(reference)s: dispatch #%(id)s (%(capability)s) ended with no vendor accepting. "
+                           "Dispatch again."), reference=case.reference, id=dispatch.id,
+                        capability=capabilities.name(dispatch.capability))
             send(session, notifier, channel="sms", to=user.phone, case_id=case.id, source=f"dispatch:{dispatch.id}",
-                 body=f"[hotline] {case.reference}: 手配 #{dispatch.id} ({capabilities.name(dispatch.capability, 'ja')})"
-                      " はどの業者からも応答がなく終了しました。再手配してください。")
+                 body=render(body, user.language or DEFAULT_MESSAGE_LANGUAGE))
 
 
 # --- Reading ------------------------------------------------------------------------------------------
@@ -408,22 +411,16 @@ def engaged_vendors(session: Session, case_id: int) -> list[tuple[Vendor, Dispat
     return list(rows)
 
 
-def active_dispatch_summaries(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
+def active_dispatch_summaries(session: Session, case_id: int) -> list[Text]:
     """Dispatches that still hold the case open: waiting for an answer, or accepted and not released.
     The phases' closure guard names them."""
     names = {v.id: v.name for v in registry.list_vendors(session)}
     out = []
     for d in dispatches_for_case(session, case_id):
-        if lang == "ja":
-            what = f"手配#{d.id}：{names.get(d.vendor_id, d.vendor_id)}（{capabilities.name(d.capability, 'ja')}）"
-            if d.status in WAITING:
-                out.append(f"{what}は回答待ちです")
-            elif d.status == "accepted" and d.released_at is None:
-                out.append(f"{what}は対応中で、まだ解除されていません")
-            continue
-        what = f"dispatch #{d.id}: {names.get(d.vendor_id, d.vendor_id)} ({capabilities.name(d.capability)})"
+        params = {"id": d.id, "vendor": names.get(d.vendor_id, d.vendor_id),
+                  "capability": capabilities.name(d.capability)}
         if d.status in WAITING:
-            out.append(f"{what} is waiting for an answer")
+            out.append(Text(N_("dispatch #%(id)s: %(vendor)s (%(capability)s) is waiting for an answer"), **params))
         elif d.status == "accepted" and d.released_at is None:
-            out.append(f"{what} is engaged and not released")
+            out.append(Text(N_("dispatch #%(id)s: %(vendor)s (%(capability)s) is engaged and not released"), **params))
     return out

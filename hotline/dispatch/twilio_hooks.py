@@ -13,17 +13,26 @@ from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.settings import from_config
 from hotline.errors import Forbidden
 from hotline.extensions import get_session, notifier
+from hotline.i18n import gettext_in
 from vendors.notifier.twilio import gather_twiml, say_twiml, twilio_signature_valid
+from workflows.text import N_
 
 bp = Blueprint("dispatch_twilio", __name__, url_prefix="/twilio/dispatch")
 
-PROMPT = "お引き受けいただける場合は1を、お断りの場合は2を押してください。"
+VOICE_LANG = "ja"  # the call speaks Japanese (vendors/notifier/twilio.py reads it with a Japanese voice)
+PROMPT = N_("To accept, press 1. To decline, press 2.")
+NO_INPUT = N_("We could not hear your answer.")
+EXPIRED = N_("This request has expired. Please call the coordinator.")
 OUTCOME_TEXT = {
-    "accepted": "ご受諾ありがとうございます。担当コーディネーターからご連絡します。",
-    "declined": "承知しました。次の業者に依頼します。",
-    "already_used": "このご依頼には既にご回答いただいています。",
-    "superseded": "このご依頼は他の業者に引き継がれたか終了しました。コーディネーターにご連絡ください。",
+    "accepted": N_("Thank you for accepting. The coordinator will contact you."),
+    "declined": N_("Understood. We will ask the next vendor."),
+    "already_used": N_("This request has already been answered."),
+    "superseded": N_("This request has passed to another vendor or has ended. Please call the coordinator."),
 }
+
+
+def _say(msgid: str) -> str:
+    return gettext_in(VOICE_LANG, msgid)
 
 
 def _check_signature() -> None:
@@ -50,8 +59,8 @@ def _attempt(token: str):
 def _menu(token: str, script: str = ""):
     """Read the script (if any), then ask for 1 or 2; the answer goes to /answer, silence starts over."""
     base = from_config(current_app.config).base_url
-    return _twiml(gather_twiml(script, prompt=PROMPT, action=f"{base}/twilio/dispatch/{token}/answer",
-                               no_input="入力が確認できませんでした。", redirect=f"{base}/twilio/dispatch/{token}/voice"))
+    return _twiml(gather_twiml(script, prompt=_say(PROMPT), action=f"{base}/twilio/dispatch/{token}/answer",
+                               no_input=_say(NO_INPUT), redirect=f"{base}/twilio/dispatch/{token}/voice"))
 
 
 @bp.post("/<token>/voice")
@@ -59,7 +68,7 @@ def voice(token: str):
     _check_signature()
     attempt = _attempt(token)
     if attempt is None:
-        return _twiml(say_twiml("このご依頼の有効期限が切れています。コーディネーターにご連絡ください。"))
+        return _twiml(say_twiml(_say(EXPIRED)))
     session = get_session()
     dispatch = session.get(Dispatch, attempt.dispatch_id)
     case = session.get(Case, dispatch.case_id)
@@ -71,11 +80,11 @@ def answer(token: str):
     _check_signature()
     attempt = _attempt(token)
     if attempt is None:
-        return _twiml(say_twiml("このご依頼の有効期限が切れています。コーディネーターにご連絡ください。"))
+        return _twiml(say_twiml(_say(EXPIRED)))
     digit = request.form.get("Digits", "")
     if digit not in ("1", "2"):
         return _menu(token)
     outcome = service.respond(get_session(), attempt_id=attempt.id, answer="accept" if digit == "1" else "decline",
                               via="voice", notifier=notifier(),
                               settings=from_config(current_app.config))
-    return _twiml(say_twiml(OUTCOME_TEXT[outcome]))
+    return _twiml(say_twiml(_say(OUTCOME_TEXT[outcome])))

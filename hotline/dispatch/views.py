@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.service import get_visible_case
+from hotline.costs.service import category_label, product_of
 from hotline.dispatch import links, registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.schemas import DispatchAction, DispatchIn, VendorIn, VendorPatch
@@ -15,24 +16,20 @@ from hotline.error_handlers import status_of
 from hotline.errors import Conflict, Forbidden, Invalid, NeedsOverride
 from hotline.extensions import get_session, notifier
 from hotline.forms import page_errors, read_form
+from hotline.i18n import page_lang, render
+from hotline.timeline.render import views
 from vendors import capabilities, escalation
 
 bp = Blueprint("vendors", __name__)
 
 
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return "ja" if str(get_locale()) == "ja" else "en"
-
-
 def _ranked(session, capability: str) -> list[tuple]:
-    """(vendor, reason in the page's language) best first."""
-    return [(v, r.reason(_)) for v, r in registry.ranked(session, capability)]
+    """(vendor, why it has its place, to render) best first."""
+    return [(v, list(r.reasons)) for v, r in registry.ranked(session, capability)]
 
 
 def _cap_names() -> dict[str, str]:
-    return {c: capabilities.name(c, _lang()) for c in capabilities.CODES}
+    return {c: render(capabilities.name(c), page_lang()) for c in capabilities.CODES}
 
 
 @bp.app_context_processor
@@ -151,17 +148,21 @@ def section_context(session, case, policy, user, capability: str = "", form: dic
     dispatches = service.dispatches_for_case(session, case.id)
     ids = [d.id for d in dispatches]
     capability = capability if capability in capabilities.CODES else ""
+    history = service.history_for(session, ids)
     ctx.update(dispatches=dispatches, attempts=service.attempts_for(session, ids),
-               history=service.history_for(session, ids), capability=capability,
+               history={i: views(session, events, reader=user, lang=page_lang()) for i, events in history.items()},
+               capability=capability,
                ranked=_ranked(session, capability) if capability else [],
                vendor_names={v.id: v.name for v in registry.list_vendors(session)},
                can_dispatch=can(user, "dispatch.create"), form=form or {}, warnings=warnings or [],
                errors=errors or {},
-               expected_categories=capabilities.cost_categories(capability, case.attack_confirmed) if capability else (),
+               expected_categories=[category_label(product_of(policy), c) for c in
+                                    capabilities.cost_categories(capability, case.attack_confirmed)] if capability else [],
+               warnings_of=service.warnings_of,
                # the cost form opens with the dispatch, its vendor and the first expected category filled in
                cost_category=lambda d: (capabilities.cost_categories(d.capability, case.attack_confirmed) or ("",))[0],
-               preview_warnings=(service.warnings_for(session, case, policy.product, capability, now=service.utcnow(),
-                                                      translate=_) if capability else []))
+               preview_warnings=(service.warnings_for(session, case, policy.product, capability, now=service.utcnow())
+                                 if capability else []))
     return ctx
 
 
@@ -206,11 +207,10 @@ def dispatch_create(reference: str):
         return again(422, errors=page_errors(exc))
     except NeedsOverride as exc:
         session.rollback()  # the same warnings, in the page's language
-        return again(status_of(exc), warnings=service.warnings_for(session, case, policy.product, form["capability"],
-                                                                   now=service.utcnow(), translate=_))
+        return again(status_of(exc), warnings=exc.warnings)
     except Conflict as exc:
         session.rollback()
-        return again(status_of(exc), errors={"case": exc.message})
+        return again(status_of(exc), errors={"case": render(exc.message, page_lang())})
     flash(_("Dispatch #%(id)s sent; waiting for the vendor to accept.", id=dispatch.id))
     return redirect(url_for("vendors.case_dispatches", reference=case.reference))
 
@@ -228,7 +228,7 @@ def dispatch_action(reference: str, dispatch_id: int):
         flash(_("Dispatch #%(id)s updated.", id=dispatch_id))
     except Conflict as exc:
         session.rollback()
-        flash(exc.message, "error")
+        flash(render(exc.message, page_lang()), "error")
     return redirect(url_for("vendors.case_dispatches", reference=case.reference))
 
 

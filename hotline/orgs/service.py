@@ -9,6 +9,7 @@ from hotline.errors import Invalid, NotFound
 from hotline.orgs.models import Organization, Policy
 from hotline.orgs.schemas import OrganizationIn, PolicyIn
 from hotline.products.catalogue import catalogue
+from workflows.text import N_
 
 
 def create_organization(session: Session, data: OrganizationIn, *, actor) -> Organization:
@@ -16,7 +17,7 @@ def create_organization(session: Session, data: OrganizationIn, *, actor) -> Org
     session.add(org)
     session.flush()
     record(session, actor=actor, kind="organization_created", entity="organization", entity_id=org.id,
-           summary=f"Organisation {org.name} created")
+           params={"name": org.name})
     session.commit()
     return org
 
@@ -24,23 +25,23 @@ def create_organization(session: Session, data: OrganizationIn, *, actor) -> Org
 def create_policy(session: Session, data: PolicyIn, *, actor) -> Policy:
     errors: dict[str, str] = {}
     if session.get(Organization, data.organization_id) is None:
-        errors["organization_id"] = "no such organisation"
+        errors["organization_id"] = N_("no such organisation")
     product = catalogue().get(data.product)
     if product is None:
         errors["product"] = f"unknown product; known: {', '.join(sorted(catalogue()))}"
     elif data.plan not in product.plans:
         errors["plan"] = f"unknown plan for {data.product}; one of {', '.join(product.plans)}"
     if data.period_end <= data.period_start:
-        errors["period_end"] = "must be after period_start"
+        errors["period_end"] = N_("must be after period_start")
     if session.exec(select(Policy).where(Policy.policy_number == data.policy_number)).first():
-        errors["policy_number"] = "a policy with this number already exists"
+        errors["policy_number"] = N_("a policy with this number already exists")
     if errors:
         raise Invalid(errors)
     policy = Policy(**data.model_dump())
     session.add(policy)
     session.flush()
     record(session, actor=actor, kind="policy_created", entity="policy", entity_id=policy.id,
-           summary=f"Policy {policy.policy_number} ({policy.product} plan {policy.plan}) created")
+           params={"number": policy.policy_number, "product": policy.product, "plan": policy.plan})
     session.commit()
     return policy
 

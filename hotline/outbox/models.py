@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from workflows.text import N_
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -18,7 +19,7 @@ class OutboxMessage(SQLModel, table=True):
     to: str = Field(sa_type=sa.String(254))
     body: str = Field(sa_type=sa.Text)
     # queued (kept in the outbox only), sent (handed to the provider), failed
-    status: str = Field(default="queued", sa_type=sa.String(20))
+    status: str = Field(default="queued", sa_type=sa.String(20))  # one of STATUS_WORDS
     adapter: str = Field(default="outbox", sa_type=sa.String(20))
     provider_id: str | None = Field(default=None, sa_type=sa.String(64))  # e.g. Twilio's SM… / CA… sid
     error: str | None = Field(default=None, sa_type=sa.Text)
@@ -26,3 +27,7 @@ class OutboxMessage(SQLModel, table=True):
     # What produced it, e.g. "reminder:42" or "dispatch:7", so a sender can be traced and de-duplicated.
     source: str | None = Field(default=None, sa_type=sa.String(60), index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+STATUS_WORDS = (N_("queued"), N_("sent"), N_("failed"))  # the Outbox page shows them translated
+CHANNEL_WORDS = {"sms": N_("SMS"), "voice": N_("Voice call"), "email": N_("E-mail")}

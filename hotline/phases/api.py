@@ -10,6 +10,7 @@ from hotline.cases.service import get_visible_case
 from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.formatting import iso
+from hotline.i18n import render
 from hotline.phases import service
 from hotline.phases.models import CasePhase, CaseTask
 from hotline.phases.schemas import PhaseMoveIn, TaskIn, TaskUpdateIn
@@ -19,8 +20,8 @@ bp = Blueprint("phases_api", __name__)
 
 
 def task_json(t: CaseTask) -> dict:
-    return {"id": t.id, "title": t.title_en, "status": t.status, "due_at": iso(t.due_at),
-            "title_ja": t.title_ja, "phase": t.phase_key, "template_key": t.template_key,
+    return {"id": t.id, "title": render(t.label, "en"), "status": t.status, "due_at": iso(t.due_at),
+            "phase": t.phase_key, "template_key": t.template_key,
             "owner_role": t.owner_role, "owner_id": t.owner_id, "cost_category": t.cost_category,
             "done_at": iso(t.done_at)}
 
@@ -59,8 +60,7 @@ def add_task(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)
     data = parse_body(TaskIn)
-    task = service.add_task(session, case, phase_key=data.phase, title=data.title, title_ja=data.title_ja,
-                            due_at=data.due_at, owner_role=data.owner_role, owner_id=data.owner_id,
+    task = service.add_task(session, case, phase_key=data.phase, title=data.title, due_at=data.due_at, owner_role=data.owner_role, owner_id=data.owner_id,
                             cost_category=data.cost_category, actor=current_principal())
     return jsonify(task_json(task)), 201
 
@@ -81,7 +81,7 @@ _REF = [{"name": "reference", "in": "path", "required": True, "schema": {"type":
          "example": "CY-2026-000123"}]
 _TASK = {"type": "object", "required": ["id", "title", "status", "due_at"], "properties": {
     "id": {"type": "integer"}, "title": {"type": "string"}, "status": {"enum": ["open", "done"]},
-    "due_at": {"type": ["string", "null"], "format": "date-time"}, "title_ja": {"type": "string"},
+    "due_at": {"type": ["string", "null"], "format": "date-time"},
     "phase": {"enum": list(PHASE_KEYS)}, "template_key": {"type": ["string", "null"]},
     "owner_role": {"type": ["string", "null"]}, "owner_id": {"type": ["integer", "null"]},
     "cost_category": {"type": ["string", "null"], "description": "the cost category the work produces"},

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from workflows.tasks import task_title
+from workflows.text import Text
 
 
 class CasePhase(SQLModel, table=True):
@@ -39,8 +41,7 @@ class CaseTask(SQLModel, table=True):
     case_id: int = Field(foreign_key="incident_case.id", index=True)
     phase_key: str = Field(sa_type=sa.String(30))
     template_key: str | None = Field(default=None, sa_type=sa.String(60))
-    title_en: str = Field(sa_type=sa.String(300))
-    title_ja: str = Field(sa_type=sa.String(300))
+    title: str = Field(sa_type=sa.String(300))  # as typed, or the template's (English) title
     owner_role: str | None = Field(default=None, sa_type=sa.String(20))
     owner_id: int | None = Field(default=None, foreign_key="app_user.id")
     cost_category: str | None = Field(default=None, sa_type=sa.String(60))  # the cost category it produces
@@ -52,5 +53,8 @@ class CaseTask(SQLModel, table=True):
     # Set once by the clock when the overdue reminder went out (claimed: exactly once per task).
     reminded_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-    def title(self, lang: str = "en") -> str:
-        return self.title_ja if lang == "ja" else self.title_en
+    @property
+    def label(self) -> Text | str:
+        """What the task is called, for any reader: a generated task reads its template's title in the reader's
+        language; a task a person typed reads as typed."""
+        return task_title(self.phase_key, self.template_key, self.title)

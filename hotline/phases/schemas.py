@@ -9,7 +9,6 @@ from hotline.validation import Id, Instant, text
 from workflows.phases import PHASE_KEYS
 
 PhaseKey = Literal[PHASE_KEYS]  # type: ignore[valid-type]
-Title = text(300)
 
 
 class PhaseMoveIn(BaseModel):
@@ -21,8 +20,7 @@ class PhaseMoveIn(BaseModel):
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phase: PhaseKey = Field(description="the phase whose checklist gets the task")
-    title: text(300, required=True)
-    title_ja: Title | None = None
+    title: text(300, required=True) = Field(description="as the person typed it, in any language")
     due_at: Instant | None = None
     owner_role: Literal["operator", "coordinator", "insured"] | None = None
     owner_id: Id | None = None

@@ -19,14 +19,20 @@ from hotline.db import claim, lock_due, utcnow
 from hotline.deadlines.service import open_deadline_summaries
 from hotline.dispatch.service import active_dispatch_summaries
 from hotline.errors import Blocked, Invalid, NotFound
-from hotline.formatting import jst
+from hotline.i18n import DEFAULT_MESSAGE_LANGUAGE, render
 from hotline.outbox.service import send
 from hotline.phases.models import CasePhase, CaseTask
 from vendors.notifier import Notifier
 from workflows import phases as rules
 from workflows.tasks import checklist
+from workflows.text import N_, Text
 
-# What stops a case from closing, owned by other domains: guard(session, case_id, lang=...) -> [str].
+CANNOT = {"start": N_("Cannot start %(phase)s: %(blockers)s"), "complete": N_("Cannot complete %(phase)s: %(blockers)s"),
+          "skip": N_("Cannot skip %(phase)s: %(blockers)s")}
+CLOSED = Text(N_("the case is closed"))
+
+# What stops a case from closing, owned by other domains: guard(session, case_id) -> [Text], rendered in the
+# reader's language (the API: English).
 # Imported, so a guard that cannot load stops the app at start-up instead of letting a case close without it.
 CLOSING_GUARDS = (open_deadline_summaries, pending_line_summaries, active_dispatch_summaries)
 
@@ -71,14 +77,14 @@ def phases_with_tasks(session: Session, case: Case) -> list[tuple[CasePhase, lis
     return [(p, [t for t in tasks if t.phase_key == p.key]) for p in rows]
 
 
-def closing_blockers(session: Session, case_id: int, *, lang: str = "en") -> list[str]:
+def closing_blockers(session: Session, case_id: int) -> list[Text]:
     """Open deadlines, pending cost lines and active dispatches, from the domains that own them."""
-    return [blocker for guard in CLOSING_GUARDS for blocker in guard(session, case_id, lang=lang)]
+    return [blocker for guard in CLOSING_GUARDS for blocker in guard(session, case_id)]
 
 
 def move_phase(session: Session, case: Case, key: str, action: str, *, reason: str | None = None,
-               actor=None, now: dt.datetime | None = None, lang: str = "en") -> list[CasePhase]:
-    """Start, complete or skip a phase; commits. Invalid for bad input, Blocked with the blockers (in `lang`: the
+               actor=None, now: dt.datetime | None = None) -> list[CasePhase]:
+    """Start, complete or skip a phase; commits. Invalid for bad input, Blocked with the blockers (Texts: the
     API answers in English, the pages in the reader's language)."""
     fields = rules.validate_move(key, action, reason)
     if fields:
@@ -89,16 +95,15 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
                              .with_for_update().execution_options(populate_existing=True)))
     by_key = {p.key: p for p in rows}
     statuses = {p.key: p.status for p in rows}
-    outside: list[str] = []
-    open_closure: list[str] = []
+    outside: list[Text] = []
+    open_closure: list = []
     if key == "closure" and action == "complete" and case.status != "closed":
-        outside = closing_blockers(session, case.id, lang=lang)
-        open_closure = [t.title(lang) for t in case_tasks(session, case.id)
-                        if t.phase_key == "closure" and t.status == "open"]
+        outside = closing_blockers(session, case.id)
+        open_closure = [t.label for t in case_tasks(session, case.id) if t.phase_key == "closure" and t.status == "open"]
     blocked = rules.blockers(statuses, key, action, case_closed=case.status == "closed",
-                             closing_blockers=outside, open_closure_tasks=open_closure, lang=lang)
+                             closing_blockers=outside, open_closure_tasks=open_closure)
     if blocked:
-        raise Blocked("Cannot " + action + " " + rules.title(key) + ": " + "; ".join(blocked), blockers=blocked)
+        raise Blocked(Text(CANNOT[action], phase=rules.title(key), blockers=blocked), blockers=blocked)
 
     phase = by_key[key]
     old = phase.status
@@ -107,34 +112,30 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
         phase.started_at = now
         _generate_tasks(session, case, key, now)
         record(session, actor=actor, kind="phase_started", entity="case_phase", entity_id=phase.id,
-               case_id=case.id, summary=f"Phase started: {rules.title(key)}",
-               summary_ja=f"フェーズ開始：{rules.title(key, 'ja')}", field=key, old=old, new=phase.status, at=now)
+               case_id=case.id, field=key, old=old, new=phase.status, at=now)
     else:
         phase.ended_at = now
         if action == "skip":
             phase.skip_reason = reason.strip()
             record(session, actor=actor, kind="phase_skipped", entity="case_phase", entity_id=phase.id,
-                   case_id=case.id, summary=f"Phase skipped: {rules.title(key)} ({phase.skip_reason})",
-                   summary_ja=f"フェーズをスキップ：{rules.title(key, 'ja')}（{phase.skip_reason}）",
-                   field=key, old=old, new=phase.status, at=now)
+                   case_id=case.id, params={"reason": phase.skip_reason}, field=key, old=old, new=phase.status,
+                   at=now)
         else:
             record(session, actor=actor, kind="phase_completed", entity="case_phase", entity_id=phase.id,
-                   case_id=case.id, summary=f"Phase completed: {rules.title(key)}",
-                   summary_ja=f"フェーズ完了：{rules.title(key, 'ja')}", field=key, old=old,
-                   new=phase.status, at=now)
+                   case_id=case.id, field=key, old=old, new=phase.status, at=now)
     statuses[key] = phase.status
     case.phase = rules.current_phase(statuses)  # Case.phase = the furthest active phase
     if key == "closure" and action == "complete":
         case.status, case.closed_at = "closed", now
         record(session, actor=actor, kind="case_closed", entity="case", entity_id=case.id, case_id=case.id,
-               summary="Case closed", summary_ja="案件をクローズ", field="status", old="open", new="closed", at=now)
+               field="status", old="open", new="closed", at=now)
     session.add_all([phase, case])
     try:
         session.commit()
     except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
         session.rollback()
-        raise Blocked("The phase was changed by someone else at the same moment; reload and try again.",
-                      blockers=["changed at the same moment"]) from None
+        raise Blocked(Text(N_("The phase was changed by someone else at the same moment; reload and try again.")),
+                      blockers=[Text(N_("changed at the same moment"))]) from None
     return rows
 
 
@@ -145,28 +146,25 @@ def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
     return task
 
 
-def add_task(session: Session, case: Case, *, phase_key: str, title: str, title_ja: str | None = None,
-             due_at: dt.datetime | None = None, owner_role: str | None = None, owner_id: int | None = None,
-             cost_category: str | None = None, actor=None) -> CaseTask:
-    """Add a task by hand to a phase's checklist; commits."""
+def add_task(session: Session, case: Case, *, phase_key: str, title: str, due_at: dt.datetime | None = None,
+             owner_role: str | None = None, owner_id: int | None = None, cost_category: str | None = None,
+             actor=None) -> CaseTask:
+    """Add a task by hand to a phase's checklist, titled as typed; commits."""
     if phase_key not in rules.PHASES:
         raise Invalid({"phase": f"unknown phase; one of {', '.join(rules.PHASE_KEYS)}"})
     if not title.strip():
-        raise Invalid({"title": "a title is required"})
+        raise Invalid({"title": N_("a title is required")})
     if case.status == "closed":
-        raise Blocked("The case is closed; no task can be added.", blockers=["the case is closed"])
+        raise Blocked(Text(N_("The case is closed; no task can be added.")), blockers=[CLOSED])
     if owner_id is not None:
         if session.get(User, owner_id) is None:
-            raise Invalid({"owner_id": "no such user"})
-    task = CaseTask(case_id=case.id, phase_key=phase_key, title_en=title.strip(),
-                    title_ja=(title_ja or title).strip(), due_at=due_at, owner_role=owner_role, owner_id=owner_id,
-                    cost_category=cost_category)
+            raise Invalid({"owner_id": N_("no such user")})
+    task = CaseTask(case_id=case.id, phase_key=phase_key, title=title.strip(), due_at=due_at, owner_role=owner_role,
+                    owner_id=owner_id, cost_category=cost_category)
     session.add(task)
     session.flush()
-    due = f" (due {due_at.isoformat()})" if due_at else ""
     record(session, actor=actor, kind="task_added", entity="case_task", entity_id=task.id, case_id=case.id,
-           summary=f"Task added to {rules.title(phase_key)}: {task.title_en}{due}",
-           summary_ja=f"タスクを追加（{rules.title(phase_key, 'ja')}）：{task.title_ja}", field="task", new="open")
+           params={"phase": phase_key, "title": task.title, "due_at": due_at}, field="task", new="open")
     session.commit()
     return task
 
@@ -178,14 +176,14 @@ def complete_task(session: Session, case: Case, task_id: int, *, actor=None, now
     if task.status == "done":
         return task  # completing twice is harmless and leaves one event
     if case.status == "closed":
-        raise Blocked("The case is closed; its tasks can no longer change.", blockers=["the case is closed"])
+        raise Blocked(Text(N_("The case is closed; its tasks can no longer change.")), blockers=[CLOSED])
     now = now or utcnow()
     task.status, task.done_at = "done", now
     task.done_by_id = getattr(actor, "id", None)
     session.add(task)
     record(session, actor=actor, kind="task_done", entity="case_task", entity_id=task.id, case_id=case.id,
-           summary=f"Task done: {task.title_en}", summary_ja=f"タスク完了：{task.title_ja}",
-           field=task.template_key or "task", old="open", new="done", at=now)
+           params={"phase": task.phase_key, "title": task.title}, field=task.template_key or "task", old="open",
+           new="done", at=now)
     session.commit()
     return task
 
@@ -206,18 +204,19 @@ def tasks_to_remind(session: Session, *, now: dt.datetime, limit: int = 100) -> 
         .order_by(CaseTask.due_at).limit(limit)))
 
 
-def _recipient(session: Session, task: CaseTask, case: Case) -> tuple[str, str] | None:
-    """(channel, address): the task's owner, else the case's coordinator; SMS when they have a phone."""
-    for user_id in (task.owner_id, case.coordinator_id):
+def _recipient(session: Session, task: CaseTask, case: Case) -> tuple[str, User] | None:
+    """(who, user): the task's owner, else the case's coordinator."""
+    for who, user_id in (("owner", task.owner_id), ("coordinator", case.coordinator_id)):
         user = session.get(User, user_id) if user_id else None
         if user is not None and user.is_active:
-            return ("sms", user.phone) if user.phone else ("email", user.email)
+            return who, user
     return None
 
 
 def remind_overdue_task(session: Session, task_id: int, *, now: dt.datetime, notifier: Notifier) -> bool:
-    """One reminder to the owner of an overdue task, exactly once (claimed like the deadline reminders);
-    commits. False when another clock has it."""
+    """One reminder to the owner of an overdue task, exactly once (claimed like the deadline reminders), in
+    their language, by SMS when they have a phone, else by e-mail; commits. False when another clock has it.
+    The timeline names who was reminded by role, never by their address (insureds read it)."""
     task = session.exec(lock_due(select(CaseTask).where(CaseTask.id == task_id,
                                                         CaseTask.reminded_at.is_(None)))).first()
     if task is None or not claim(session, CaseTask, task_id, column="reminded_at", value=now):
@@ -226,15 +225,15 @@ def remind_overdue_task(session: Session, task_id: int, *, now: dt.datetime, not
     case = session.get(Case, task.case_id)
     target = _recipient(session, task, case)
     if target is not None:
-        send(session, notifier, channel=target[0], to=target[1], case_id=case.id, source=f"task:{task.id}",
-             body=f"[{case.reference}] 期限超過のタスク / Overdue task: {task.title_ja} / {task.title_en} "
-                  f"(期限 due {jst(task.due_at)} JST)")
+        user = target[1]
+        body = render(Text(N_("[hotline] %(reference)s overdue task: %(task)s (due %(when)s JST)"),
+                           reference=case.reference, task=task.label, when=task.due_at),
+                      user.language or DEFAULT_MESSAGE_LANGUAGE)
+        send(session, notifier, channel="sms" if user.phone else "email", to=user.phone or user.email,
+             case_id=case.id, source=f"task:{task.id}", body=body)
     record(session, actor="clock", kind="reminder_sent", entity="case_task", entity_id=task.id,
-           case_id=case.id, field=task.template_key or "task", at=now,
-           summary=(f"Overdue task reminder sent to {target[1]}: {task.title_en}" if target else
-                    f"Overdue task, nobody to remind (no owner or coordinator): {task.title_en}"),
-           summary_ja=(f"期限超過タスクのリマインダーを送信：{task.title_ja}" if target else
-                       f"期限超過タスク（送信先なし：担当者・コーディネーター未設定）：{task.title_ja}"))
+           case_id=case.id, field=task.template_key or "task", new=target[0] if target else None,
+           params={"phase": task.phase_key, "title": task.title}, at=now)
     session.commit()
     return True
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
@@ -15,6 +14,7 @@ from hotline.error_handlers import status_of
 from hotline.errors import Blocked, Conflict, Invalid
 from hotline.extensions import get_session
 from hotline.forms import page_errors, read_form
+from hotline.i18n import page_lang, render
 from hotline.phases import service
 from hotline.phases.schemas import PhaseMoveIn, TaskIn
 from workflows import phases as rules
@@ -26,32 +26,25 @@ STATUS_LABELS = {"not_started": _l("Not started"), "active": _l("In progress"), 
 OWNER_LABELS = {"operator": _l("Operator"), "coordinator": _l("Coordinator"), "insured": _l("Insured")}
 
 
-def _lang() -> str:
-    return "ja" if str(get_locale()) == "ja" else "en"
-
-
 def section_context(session, case, user, *, errors: dict | None = None, form: dict | None = None) -> dict:
-    lang = _lang()
     rows = service.phases_with_tasks(session, case)
     statuses = {p.key: p.status for p, _ in rows}
     now = dt.datetime.now(dt.UTC)
-    phase_rows = [{"phase": p, "title": rules.title(p.key, lang), "tasks": tasks,
+    phase_rows = [{"phase": p, "title": rules.title(p.key), "tasks": tasks,
                    "skippable": rules.PHASES[p.key].skippable,
-                   "can_start": p.status == "not_started" and not rules.blockers(statuses, p.key, "start"),
-                   "start_blockers": rules.blockers(statuses, p.key, "start", lang=lang)
-                   if p.status == "not_started" else []}
+                   "start_blockers": rules.blockers(statuses, p.key, "start") if p.status == "not_started" else []}
                   for p, tasks in rows]
-    return {"case": case, "phase_rows": phase_rows, "lang": lang, "now": now,
-            "cost_labels": _cost_labels(session, case, [t for _, tasks in rows for t in tasks], lang),
+    return {"case": case, "phase_rows": phase_rows, "now": now,
+            "cost_labels": _cost_labels(session, case, [t for _, tasks in rows for t in tasks]),
             "can_update": can(user, "phase.update") and case.status == "open",
             "can_task": can(user, "task.write") and case.status == "open",
             "status_labels": STATUS_LABELS, "owner_labels": OWNER_LABELS,
-            "phase_choices": [(k, rules.title(k, lang)) for k in rules.PHASE_KEYS],
+            "phase_choices": [(k, rules.title(k)) for k in rules.PHASE_KEYS],
             "errors": errors or {}, "form": form or {}, "next": _next_target(case)}
 
 
-def _cost_labels(session, case, tasks, lang: str) -> dict[str, str]:
-    """'③ 原因・被害範囲調査費用' for each cost category code the checklist links to (the policy's product)."""
+def _cost_labels(session, case, tasks) -> dict:
+    """The name of each cost category the checklist links to (the policy's product), to render."""
     from hotline.orgs.models import Policy
     from hotline.products.catalogue import get_product
 
@@ -60,7 +53,7 @@ def _cost_labels(session, case, tasks, lang: str) -> dict[str, str]:
     out = {}
     for code in {t.cost_category for t in tasks if t.cost_category}:
         cat = product.category(code) if product is not None and hasattr(product, "category") else None
-        out[code] = f"{cat.number} {cat.name_ja if lang == 'ja' else cat.name_en}" if cat else code
+        out[code] = cat.label if cat else code
     return out
 
 
@@ -107,8 +100,7 @@ def move(reference: str, key: str):
     reason = request.form.get("reason", "")
     try:
         data = read_form(PhaseMoveIn, request.form)
-        service.move_phase(session, case, key, data.action, reason=data.reason, actor=current_principal(),
-                           lang=_lang())
+        service.move_phase(session, case, key, data.action, reason=data.reason, actor=current_principal())
     except (ValidationError, Invalid) as exc:
         session.rollback()
         errors = {f: _("A reason is required to skip a phase.") if f == f"{key}.reason" and not reason.strip()
@@ -120,9 +112,9 @@ def move(reference: str, key: str):
         return _render(case, policy, errors={f"{key}.guard": blockers}, form={"reason": reason, "phase": key},
                        status=status_of(exc))
     action = data.action
-    labels = {"start": _("Phase started: %(phase)s", phase=rules.title(key, _lang())),
-              "complete": _("Phase completed: %(phase)s", phase=rules.title(key, _lang())),
-              "skip": _("Phase skipped: %(phase)s", phase=rules.title(key, _lang()))}
+    phase = render(rules.title(key), page_lang())
+    labels = {"start": _("Phase started: %(phase)s", phase=phase), "complete": _("Phase completed: %(phase)s", phase=phase),
+              "skip": _("Phase skipped: %(phase)s", phase=phase)}
     flash(labels[action])
     if case.status == "closed":
         flash(_("The case is closed."))
@@ -144,7 +136,8 @@ def add_task(reference: str):
         return _render(case, policy, errors=page_errors(exc, prefix="task."), form=form, status=422)
     except Conflict as exc:
         session.rollback()
-        return _render(case, policy, errors={"task.guard": [exc.message]}, form=form, status=status_of(exc))
+        return _render(case, policy, errors={"task.guard": exc.blockers if isinstance(exc, Blocked) else [exc.message]},
+                       form=form, status=status_of(exc))
     flash(_("Task added."))
     return _back(case)
 
@@ -158,7 +151,8 @@ def task_done(reference: str, task_id: int):
         service.complete_task(session, case, task_id, actor=current_principal())
     except Conflict as exc:
         session.rollback()
-        return _render(case, policy, errors={"task.guard": [exc.message]}, status=status_of(exc))
+        return _render(case, policy, errors={"task.guard": exc.blockers if isinstance(exc, Blocked) else [exc.message]},
+                       status=status_of(exc))
     flash(_("Task done."))
     return _back(case)
 
@@ -174,5 +168,4 @@ def _dashboard_helpers():
 
     from flask import current_app
 
-    return {"overdue_tasks": overdue_tasks, "phase_title": lambda key: rules.title(key, _lang()),
-            "url_endpoints": current_app.view_functions}
+    return {"overdue_tasks": overdue_tasks, "phase_title": rules.title, "url_endpoints": current_app.view_functions}

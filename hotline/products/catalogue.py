@@ -1,7 +1,9 @@
 """The product catalogue: insurance products as data files, validated when loaded.
 
 Adding a product is adding a file to `data/`; no code changes. The coverage engine reads limits, ratios,
-consent flags and time rules from here (hotline/coverage/engine.py).
+consent flags and time rules from here (hotline/coverage/engine.py). Names and explanations are written in
+English in the files and translated through the one catalogue (pybabel extracts them, babel.cfg); `label`
+gives a category's name as a Text to render in the reader's language.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PrivateAttr, model_validator
 
+from workflows.text import Text
 from workflows.thirty_day import ThirtyDayRule
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -22,8 +25,7 @@ class Strict(BaseModel):
 
 
 class Plan(Strict):
-    name_ja: str
-    name_en: str
+    name: str
     # None when the product's amounts are not known (amounts_known: false).
     liability_per_claim_jpy: NonNegativeInt | None = None
     liability_per_period_jpy: NonNegativeInt | None = None  # also the global cap (DOMAIN 0.1)
@@ -33,17 +35,14 @@ class Plan(Strict):
 
 class SubItem(Strict):
     key: str
-    name_ja: str
-    name_en: str
+    name: str
 
 
 class Category(Strict):
     code: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)?$")
     number: str  # ①, ⑥カ …, as the brochure numbers it
-    name_ja: str
-    name_en: str
-    explain_en: str = ""
-    explain_ja: str = ""
+    name: str
+    explain: str = ""
     section: Literal["costs", "liability"] = "costs"
     coinsurance_pct: int = Field(default=100, ge=1, le=100)
     own_limit_jpy: NonNegativeInt | None = None  # per incident and per period, every plan
@@ -60,12 +59,9 @@ class Category(Strict):
     sub_items: list[SubItem] = []
 
     @property
-    def label_en(self) -> str:
-        return f"{self.number} {self.name_en}"
-
-    @property
-    def label_ja(self) -> str:
-        return f"{self.number} {self.name_ja}"
+    def label(self) -> Text:
+        """'③ Cause and damage-scope investigation', '③ 原因・被害範囲調査費用' once rendered."""
+        return Text("%(number)s %(name)s", number=self.number, name=Text(self.name))
 
     @model_validator(mode="after")
     def _per_head(self):
@@ -75,14 +71,8 @@ class Category(Strict):
 
 
 class Group(Strict):
-    name_ja: str
-    name_en: str
+    name: str
     label: str
-
-
-class Decision(Strict):
-    en: str
-    ja: str
 
 
 class ResponsePeriod(Strict):
@@ -92,16 +82,14 @@ class ResponsePeriod(Strict):
 
 class Product(Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    insurer_ja: str
-    insurer_en: str
-    name_ja: str
-    name_en: str
+    insurer: str
+    name: str
     amounts_known: bool = True
     plans: dict[str, Plan]
     groups: dict[str, Group] = {}
     response_period: ResponsePeriod | None = None
     thirty_day_rule: ThirtyDayRule | None = None  # the rule itself is workflows.thirty_day (None: no rule)
-    decisions: dict[str, Decision] = {}
+    decisions: dict[str, str] = {}  # decision id → what it decides, in English (translated when read)
     categories: list[Category] = []
 
     @model_validator(mode="after")

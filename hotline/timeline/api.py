@@ -10,7 +10,7 @@ from hotline.auth.permissions import current_principal, require
 from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
 from hotline.extensions import get_session
-from hotline.timeline import service
+from hotline.timeline import render, service
 from hotline.timeline.schemas import NoteIn
 from hotline.validation import clean_search
 from workflows.metrics import METRIC_KEYS, summarise
@@ -24,8 +24,10 @@ def _kinds() -> list[str] | None:
     return kinds or None
 
 
-def csv_response(case: Case, events) -> Response:
-    return Response(service.to_csv(events), mimetype="text/csv",
+def csv_response(case: Case, events, *, lang: str | None = None) -> Response:
+    """The timeline as CSV for the current principal: the API's in English, a page's (`lang`) in its reader's."""
+    body = render.to_csv(get_session(), events, reader=current_principal(), lang=lang or "en", api=lang is None)
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{case.reference}-timeline.csv"'})
 
 
@@ -37,7 +39,7 @@ def timeline(reference: str):
     events = service.case_timeline(session, case.id, kinds=_kinds())
     if request.args.get("format") == "csv":
         return csv_response(case, events)
-    return jsonify([service.event_json(e) for e in events])
+    return jsonify(render.event_json(session, events, reader=current_principal()))
 
 
 @bp.get("/cases/<reference>/timeline.csv")
@@ -55,7 +57,7 @@ def add_note(reference: str):
     case, _ = get_visible_case(session, current_principal(), reference)
     data = parse_body(NoteIn)
     event = service.add_note(session, case, kind=data.kind, text=data.text, at=data.at, actor=current_principal())
-    return jsonify({"id": event.id, **service.event_json(event)}), 201
+    return jsonify({"id": event.id, **render.event_json(session, [event], reader=current_principal())[0]}), 201
 
 
 def _hours(td):
@@ -87,7 +89,9 @@ OPENAPI_SCHEMAS = {"TimelineEvent": _EVENT, "NoteIn": NoteIn}
 OPENAPI_PATHS = {
     "/cases/{reference}/timeline": {
         "get": {"summary": "The case timeline, oldest first: every change to the case (operator, coordinator; "
-                           "insured: own cases). `?format=csv` gives CSV (UTF-8 with BOM).",
+                           "insured: own cases). `summary` is an English sentence rendered from what the event "
+                           "stored; an insured reads a staff actor as their role (Hotline, Coordinator), never "
+                           "their e-mail. `?format=csv` gives CSV (UTF-8 with BOM).",
                 "parameters": [*_REF, _KIND, {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
                 "responses": responses(200, {"type": "array", "items": ref("TimelineEvent")}, 403, 404)},
     },

@@ -33,8 +33,8 @@ def test_operator_opens_a_case_from_the_intake_page(page, live_server, live_fact
     rows = page.locator("table.deadlines tbody tr")
     assert rows.count() == 6
     insurer = page.locator("tr[data-kind=insurer_emergency_notice]").inner_text()
-    assert "2026-05-10" in insurer and "期限内に実施" in insurer  # 08:30 JST is 04-10 in Tokyo: day 30 = 05-10
-    assert "2026-06-08" in page.locator("tr[data-kind=appi_final]").inner_text()  # 60 days, malicious
+    assert "5月10日（日）24:00まで" in insurer and "期限内に実施" in insurer  # 08:30 JST is 04-10 in Tokyo: day 30 = 05-10
+    assert "6月8日（月）24:00まで" in page.locator("tr[data-kind=appi_final]").inner_text()  # 60 days, malicious
 
 
 def test_japanese_style_input_and_an_error_beside_its_field(page, live_server, live_factory):
@@ -60,4 +60,4 @@ def test_japanese_style_input_and_an_error_beside_its_field(page, live_server, l
     assert page.locator("input[name=reported_at]").input_value() == "2026/04/10 09:00"
     page.click("text=受付を登録")
     page.wait_for_url(re.compile(rf"{live_server}/cases/CY-\d{{4}}-\d{{6}}$"))
-    assert "2026-05-10" in page.locator("tr[data-kind=insurer_emergency_notice]").inner_text()
+    assert "5月10日（日）24:00まで" in page.locator("tr[data-kind=insurer_emergency_notice]").inner_text()

@@ -67,6 +67,7 @@ def test_0008_makes_the_insurer_notice_of_a_product_without_the_rule_not_applica
     not_applicable with the rule's own text and a timeline entry; its pending reminders go; TM is untouched."""
     import datetime as dt
 
+    from hotline.i18n import render
     from workflows.deadlines import insurer_emergency_notice
     from workflows.facts import CaseFacts
 
@@ -113,7 +114,7 @@ def test_0008_makes_the_insurer_notice_of_a_product_without_the_rule_not_applica
     expected = insurer_emergency_notice(CaseFacts(first_discovered_at=at, reported_at=told), None, "sj-cyber-2018")
     assert (sompo.status, sompo.due_at, sompo.last_day, sompo.starts_at, sompo.met_at) == \
         ("not_applicable", None, None, None, None)
-    assert sompo.rule == expected.rule  # the very text the rule gives such a case now
+    assert sompo.rule == render(expected.rule, "en")  # the very text the rule gives such a case now
     tm = rows[ids["tm-juas-2026"]]
     assert (tm.status, tm.last_day, tm.rule) == ("met", dt.date(2026, 5, 10), old["rule"])
     assert rows[appi].status == "open"
@@ -123,4 +124,122 @@ def test_0008_makes_the_insurer_notice_of_a_product_without_the_rule_not_applica
          "not_applicable", "system")]
     assert "sj-cyber-2018" in events[0].summary and events[0].summary_ja
     upgrade_schema(empty_url)  # on to head, and again: nothing more changes
+    upgrade_schema(empty_url)
+
+
+def test_0009_keeps_what_happened_and_drops_the_sentences(empty_url):
+    """Rows written the old way (English and Japanese sentences) get their parameters, from the row itself and
+    the rows it names; a sentence that cannot be taken apart stays as the legacy text of the same kind; the
+    overdue-task reminder's old sentence, which named the recipient's address, keeps no address. Deadlines
+    lose their stored rule text, tasks their second title; users and cases gain their languages."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from hotline.i18n import render
+    from hotline.timeline.render import summary
+    from workflows.text import from_json
+
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "0008_thirty_day_rule")
+    engine = sa.create_engine(empty_url)
+    t = sa.MetaData()
+    t.reflect(engine)
+    at = dt.datetime(2026, 4, 10, 14, 30, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        def insert(table, **values):
+            return conn.execute(t.tables[table].insert().values(**values)).inserted_primary_key[0]
+
+        org = insert("organization", name="サンプル商事", created_at=at)
+        policy = insert("policy", organization_id=org, product="tm-juas-2026", plan="A", policy_number="P-1",
+                        period_start=at, period_end=at + dt.timedelta(days=365), created_at=at)
+        case = insert("incident_case", reference="CY-2026-000001", policy_id=policy, status="open",
+                      phase="intake", caller_name="", first_discovered_at=at, discovery_basis="caller_statement",
+                      reported_at=at, discovery_source="internal", summary="x", card_data=False,
+                      sensitive_data=False, malicious=False, eu_data_subjects=False, attack_confirmed="unknown",
+                      created_at=at)
+        user = insert("app_user", email="co@hotline.example", display_name="", password_hash="x",
+                      role="coordinator", is_active=True, session_version=1, created_at=at)
+        line = insert("cost_line", case_id=case, category="system_restoration", amount_jpy=400000,
+                      arose_on=dt.date(2026, 4, 15), note="", created_at=at, updated_at=at)
+        generated = insert("case_task", case_id=case, phase_key="intake", template_key="record_call",
+                           title_en="Record the call and the facts", title_ja="受付内容と事実の記録", status="open",
+                           created_at=at)
+        typed = insert("case_task", case_id=case, phase_key="recovery", template_key=None,
+                       title_en="Call the vendor back", title_ja="業者へ折り返し", status="open", created_at=at)
+        insert("deadline", case_id=case, kind="appi_final", status="open", rule="Decision I-10 (DOMAIN G.1): …",
+               updated_at=at)
+
+        def event(kind, summary, summary_ja=None, entity="case", entity_id=None, **kw):
+            return insert("audit_event", at=at, actor="clock", case_id=case, entity=entity, entity_id=entity_id,
+                          kind=kind, summary=summary, summary_ja=summary_ja, **kw)
+
+        ids = {
+            "opened": event("case_opened", "Case CY-2026-000001 opened on policy P-1", "案件CY-2026-000001を受付"),
+            "fact": event("fact_changed", "malicious changed", "事実を変更：malicious", field="malicious",
+                          old="false", new="true"),
+            "missed": event("deadline_missed", "APPI final report to the PPC was due 2026-05-10 00:00 JST and is "
+                                               "not met", entity="deadline", field="appi_final"),
+            "reminded": event("reminder_sent", "Reminder (4h before) for APPI final report to the PPC sent to the "
+                                               "coordinator by outbox (queued)", entity="reminder",
+                              field="appi_final", new="coordinator"),
+            "task_reminded": event("reminder_sent", "Overdue task reminder sent to co@hotline.example: Record the "
+                                                    "call and the facts", "期限超過タスクのリマインダーを送信：受付内容と事実の記録",
+                                   entity="case_task", entity_id=generated, field="record_call"),
+            "note": event("note_added", "被保険者から電話"),
+            "cost": event("cost_recorded", "Cost recorded: ⑤ コンピュータシステム復旧費用 ¥400,000 (arose 2026-04-15, "
+                                           f"line {line})", entity="cost_line", entity_id=line, field="amount_jpy",
+                          new="400000"),
+            "skipped": event("phase_skipped", "Phase skipped: Call center (被害者なし)", entity="case_phase",
+                             field="call_center", old="not_started", new="skipped"),
+            "done": event("task_done", "Task done: Call the vendor back", entity="case_task", entity_id=typed,
+                          field="task", old="open", new="done"),
+            "escalated": event("dispatch_escalated", "LAC (当番) did not answer by 04/11 10:00; passing to the next "
+                                                     "vendor, IIJ", "LAC（当番）から04/11 10:00までに回答なし。次の業者（IIJ）へ",
+                               entity="dispatch", entity_id=1),
+        }
+
+    command.upgrade(cfg, "0009_audit_params")
+    t = sa.MetaData()
+    t.reflect(engine)
+    assert {"summary", "summary_ja"}.isdisjoint(t.tables["audit_event"].c.keys())
+    assert "rule" not in t.tables["deadline"].c.keys()
+    assert {"title_en", "title_ja"}.isdisjoint(t.tables["case_task"].c.keys())
+    with engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(sa.select(t.tables["audit_event"]))}
+        titles = dict(conn.execute(sa.select(t.tables["case_task"].c.id, t.tables["case_task"].c.title)).all())
+        language = conn.execute(sa.select(t.tables["app_user"].c.language).where(t.tables["app_user"].c.id == user))
+        contact = conn.execute(sa.select(t.tables["incident_case"].c.contact_language))
+        language, contact = language.scalar_one(), contact.scalar_one()
+    params = {name: rows[i].params for name, i in ids.items()}
+    assert params["opened"] == {"reference": "CY-2026-000001", "policy": "P-1"}
+    assert params["fact"] == {} and params["note"] == {"text": "被保険者から電話"}
+    assert params["missed"] == {"due_at": {"instant": "2026-05-10T00:00:00+09:00"}}
+    assert params["reminded"] == {"offset": "4h", "adapter": "outbox", "status": "queued"}
+    assert params["task_reminded"] == {"phase": "intake", "title": "Record the call and the facts", "sent": True}
+    assert "hotline.example" not in str(params)  # the old sentence named the address an insured read
+    assert params["skipped"] == {"reason": "被害者なし"}
+    assert params["escalated"]["legacy"] == {
+        "en": "LAC (当番) did not answer by 04/11 10:00; passing to the next vendor, IIJ",
+        "ja": "LAC（当番）から04/11 10:00までに回答なし。次の業者（IIJ）へ"}
+    assert titles == {generated: "Record the call and the facts", typed: "Call the vendor back / 業者へ折り返し"}
+    assert (language, contact) == (None, "ja")
+
+    def reads(name, lang):
+        row = rows[ids[name]]
+        said = summary(SimpleNamespace(**row._mapping))
+        return said(lang) if callable(said) else render(said, lang)
+
+    assert reads("opened", "en") == "Case CY-2026-000001 opened on policy P-1"
+    assert reads("opened", "ja") == "案件CY-2026-000001を受付（保険契約P-1）"
+    assert reads("missed", "ja") == "個人情報保護委員会への確報：期限2026年5月10日 0:00を過ぎ、未了です"
+    assert reads("task_reminded", "ja") == "期限超過タスクのリマインダーを送信：受付内容と事実の記録"
+    assert reads("cost", "en") == (f"Cost recorded: ⑤ Computer-system restoration ¥400,000 (arose 2026-04-15, "
+                                   f"line {line})")
+    assert reads("cost", "ja") == f"費用を記録：⑤ コンピュータシステム復旧費用 ¥400,000（2026-04-15発生、明細{line}）"
+    assert reads("escalated", "ja").startswith("LAC（当番）から") and reads("escalated", "en").startswith("LAC (当番)")
+    assert from_json(params["cost"]["cost"]).params["line"] == line
+    with engine.connect() as conn, pytest.raises(sa.exc.DatabaseError):  # still append-only
+        conn.execute(sa.text("UPDATE audit_event SET kind = 'x'"))
+    engine.dispose()
+    command.downgrade(cfg, "0008_thirty_day_rule")  # and back: the sentences return as their legacy texts
     upgrade_schema(empty_url)

@@ -1,6 +1,7 @@
 """The pure vendor rules: capabilities → cost categories, selection, escalation policy, dispatch warnings."""
 import datetime as dt
 
+from hotline.i18n import render
 from tests.support import jst
 from vendors import escalation, gates, selection
 from vendors.capabilities import CAPABILITIES, cost_categories
@@ -45,10 +46,11 @@ def test_ranking_open_first_then_load_then_escalation_order_with_reasons():
                _v(6, "Off", active=False), _v(7, "NoPhone", contacts=0)]
     ranked = selection.rank(vendors, "forensics", night)
     assert [r.vendor.name for r in ranked] == ["Tied24", "Free24", "Busy24", "Office", "NoPhone"]
-    assert ranked[0].reason() == "available 24/7; 0 active dispatches; escalation order 3"
-    assert ranked[3].reason().startswith("business hours, closed now; opens 2026-04-13 09:00 JST")
+    assert render(list(ranked[0].reasons), "en") == "available 24/7; 0 active dispatches; escalation order 3"
+    assert render(list(ranked[3].reasons), "en").startswith("business hours, closed now; opens 2026-04-13 09:00 JST")
+    assert render(list(ranked[3].reasons), "ja").startswith("営業時間外（次の受付 2026年4月13日 9:00）")
     by_day = selection.rank(vendors, "forensics", jst(2026, 4, 13, 10, 0))
-    assert by_day[0].vendor.name == "Office" and "open now" in by_day[0].reason()
+    assert by_day[0].vendor.name == "Office" and "open now" in render(list(by_day[0].reasons), "en")
 
 
 def test_chain_and_escalation_steps():
@@ -70,9 +72,10 @@ TM_RULE = ThirtyDayRule(window_first_day=1, window_last_day=30, decision="I-5") 
 
 
 def _warn(cap, facts, now, thirty_day=TM_RULE):
-    return gates.dispatch_warnings(cap, facts, now, thirty_day=thirty_day,
-                                   consent_required=lambda c: c in {"advisory", "system_restoration"},
-                                   category_name=lambda c: {"advisory": "④ 相談費用"}.get(c, c))
+    """The warnings as an English reader reads them (the rule gives Texts)."""
+    return [render(w, "en") for w in gates.dispatch_warnings(
+        cap, facts, now, thirty_day=thirty_day, consent_required=lambda c: c in {"advisory", "system_restoration"},
+        category_name=lambda c: {"advisory": "④ 相談費用"}.get(c, c))]
 
 
 def test_warnings_for_consent_categories_and_emergency_work_before_notice():
@@ -81,7 +84,7 @@ def test_warnings_for_consent_categories_and_emergency_work_before_notice():
     assert _warn("forensics", facts, now) == []  # notice first, inside the window: no warning
     assert _warn("call_center", facts, now) == []
     (w,) = _warn("legal", facts, now)
-    assert "④ 相談費用 (advisory)" in w and "written consent" in w
+    assert "④ 相談費用, which needs" in w and "written consent" in w
     assert len(_warn("data_recovery", facts, now)) == 1
     # emergency work ordered before the notice is on record
     early = CaseFacts(first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2026, 4, 11, 12, 0))

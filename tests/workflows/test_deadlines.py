@@ -8,6 +8,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotline.i18n import render
 from workflows import calendar
 from workflows.deadlines import (
     appi_final,
@@ -74,7 +75,7 @@ def test_appi_final_30_days_rolls_weekend_to_monday():
     d = appi_final(f)
     assert d.last_day == dt.date(2026, 5, 11)  # day 30 = 05-09 Sat → next business day Mon 05-11
     assert d.due_at == jst(2026, 5, 12, 0, 0)
-    assert "Saturday" in d.rule
+    assert "Saturday" in render(d.rule, "en")
 
 
 def test_appi_final_60_days_for_wrongful_purpose():
@@ -92,13 +93,13 @@ def test_appi_final_rolls_over_the_year_end_closure():
     # knew 11-30: day 30 = 12-29 (Tue, closure) .. 01-03 (Sun) → Mon 2027-01-04
     d = appi_final(facts(jst(2026, 11, 30, 9, 0), sensitive_data=True, **PERSONAL))
     assert d.last_day == dt.date(2027, 1, 4) and d.due_at == jst(2027, 1, 5, 0, 0)
-    assert "year-end closure" in d.rule
+    assert "year-end closure" in render(d.rule, "en")
 
 
 def test_appi_preliminary_day_five_no_rollover():
     d = appi_preliminary(facts(jst(2026, 4, 10, 23, 30), card_data=True, **PERSONAL))
     assert d.last_day == dt.date(2026, 4, 15) and d.due_at == jst(2026, 4, 16, 0, 0)
-    assert "target 2026-04-13" in d.rule
+    assert "target 2026-04-13" in render(d.rule, "en")
 
 
 def test_appi_triggers_and_not_applicable():
@@ -136,7 +137,7 @@ def test_gdpr_72_hours_across_a_date_change():
 def test_card_brand_three_business_days():
     d = card_brand_report(facts(jst(2026, 4, 10, 23, 30), card_data=True))  # Fri → Mon, Tue, Wed
     assert d.last_day == dt.date(2026, 4, 15) and d.due_at == jst(2026, 4, 16, 0, 0)
-    assert "(2026-04-24 (Fri))" in d.rule  # account numbers: 10 business days (G.4 worked date)
+    assert "(2026-04-24 (Fri))" in render(d.rule, "en")  # account numbers: 10 business days (G.4 worked date)
     # knew Tue 04-28: 04-29 holiday, Thu 04-30 (1), Fri 05-01 (2), weekend, 05-04..06 holidays, Thu 05-07 (3)
     assert card_brand_report(facts(jst(2026, 4, 28, 15, 0), card_data=True)).last_day == dt.date(2026, 5, 7)
     # the Tokyo date decides: 16:00 UTC on Fri 04-10 is already Sat 04-11 in Tokyo → Mon, Tue, Wed 04-15

@@ -3,9 +3,10 @@ import datetime as dt
 
 import pytest
 
+from hotline.i18n import render
 from workflows import phases as ph
 from workflows.metrics import Event, case_metrics, nearest_rank, summarise
-from workflows.tasks import checklist, load_templates, templates
+from workflows.tasks import checklist, load_templates, task_title, templates
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 4, 10, 14, 30, tzinfo=UTC)  # 2026-04-10 23:30 JST
@@ -15,6 +16,11 @@ def states(**overrides):
     out = ph.initial_statuses()
     out.update(overrides)
     return out
+
+
+def blockers(*args, lang: str = "en", **kw) -> list[str]:
+    """The rule's blockers (Texts) as a reader in `lang` reads them."""
+    return [render(b, lang) for b in ph.blockers(*args, **kw)]
 
 
 def all_ended_but_closure():
@@ -35,48 +41,48 @@ def test_a_new_case_has_intake_active_and_nothing_else():
 
 # --- start ---------------------------------------------------------------------------------------------
 def test_start_needs_the_previous_phase_ended():
-    assert ph.blockers(states(), "initial_response", "start") == ["Intake must be done or skipped first."]
-    assert ph.blockers(states(intake="done"), "initial_response", "start") == []
-    assert ph.blockers(states(intake="done", initial_response="skipped"), "investigation", "start") == []
+    assert blockers(states(), "initial_response", "start") == ["Intake must be done or skipped first."]
+    assert blockers(states(intake="done"), "initial_response", "start") == []
+    assert blockers(states(intake="done", initial_response="skipped"), "investigation", "start") == []
 
 
 def test_start_twice_is_refused():
-    assert ph.blockers(states(), "intake", "start") == ["Intake is already active."]
-    assert ph.blockers(states(intake="done"), "intake", "start") == ["Intake is already done."]
+    assert blockers(states(), "intake", "start") == ["Intake is already active."]
+    assert blockers(states(intake="done"), "intake", "start") == ["Intake is already done."]
 
 
 @pytest.mark.parametrize("parallel", ["call_center", "pr_reporting"])
 def test_call_center_and_pr_run_during_the_investigation(parallel):
     before = states(intake="done", initial_response="done")
-    assert ph.blockers(before, parallel, "start") == [
+    assert blockers(before, parallel, "start") == [
         "Investigation and containment must have started first (it runs during it)."]
     during = states(intake="done", initial_response="done", investigation="active")
-    assert ph.blockers(during, parallel, "start") == []
+    assert blockers(during, parallel, "start") == []
     # Both can be active alongside the investigation at once.
     both = {**during, "call_center": "active"}
-    assert ph.blockers(both, "pr_reporting", "start") == []
+    assert blockers(both, "pr_reporting", "start") == []
     # ... and the investigation may complete while they go on.
-    assert ph.blockers({**both, "pr_reporting": "active"}, "investigation", "complete") == []
+    assert blockers({**both, "pr_reporting": "active"}, "investigation", "complete") == []
 
 
 def test_recovery_waits_for_the_investigation_but_not_for_call_center_or_pr():
     s = states(intake="done", initial_response="done", investigation="active", call_center="active")
-    assert ph.blockers(s, "recovery", "start") == ["Investigation and containment must be done or skipped first."]
-    assert ph.blockers({**s, "investigation": "done"}, "recovery", "start") == []
+    assert blockers(s, "recovery", "start") == ["Investigation and containment must be done or skipped first."]
+    assert blockers({**s, "investigation": "done"}, "recovery", "start") == []
 
 
 def test_closure_cannot_start_before_recurrence_prevention_is_done_or_skipped():
     s = all_ended_but_closure()
     s["recurrence_prevention"] = "active"
-    assert ph.blockers(s, "closure", "start") == ["Recurrence prevention must be done or skipped first."]
+    assert blockers(s, "closure", "start") == ["Recurrence prevention must be done or skipped first."]
     s["recurrence_prevention"] = "skipped"
-    assert ph.blockers(s, "closure", "start") == []
+    assert blockers(s, "closure", "start") == []
 
 
 def test_closure_names_every_phase_still_running():
     s = all_ended_but_closure()
     s.update(call_center="active", post_incident="not_started")
-    assert ph.blockers(s, "closure", "start") == ["Call center must be done or skipped first.",
+    assert blockers(s, "closure", "start") == ["Call center must be done or skipped first.",
                                                   "Post-incident must be done or skipped first."]
 
 
@@ -84,14 +90,14 @@ def test_closure_names_every_phase_still_running():
 @pytest.mark.parametrize("status", ["not_started", "done", "skipped"])
 def test_only_an_active_phase_can_be_completed(status):
     s = states(intake="done", investigation=status)
-    assert ph.blockers(s, "investigation", "complete") == [
+    assert blockers(s, "investigation", "complete") == [
         f"Only an active phase can be completed; Investigation and containment is {status.replace('_', ' ')}."]
 
 
 def test_closure_completion_is_blocked_by_outside_guards_and_its_open_tasks():
     s = {**all_ended_but_closure(), "closure": "active"}
-    assert ph.blockers(s, "closure", "complete") == []
-    out = ph.blockers(s, "closure", "complete",
+    assert blockers(s, "closure", "complete") == []
+    out = blockers(s, "closure", "complete",
                       closing_blockers=["Open deadline: appi_final due 2026-05-10", "Pending cost line #3"],
                       open_closure_tasks=["Final report to the insured"])
     assert out == ["Open deadline: appi_final due 2026-05-10", "Pending cost line #3",
@@ -100,27 +106,27 @@ def test_closure_completion_is_blocked_by_outside_guards_and_its_open_tasks():
 
 def test_outside_guards_do_not_stop_other_phases():
     s = states(intake="active")
-    assert ph.blockers(s, "intake", "complete", closing_blockers=["Open deadline"]) == []
+    assert blockers(s, "intake", "complete", closing_blockers=["Open deadline"]) == []
 
 
 def test_nothing_moves_on_a_closed_case():
     s = {k: "done" for k in ph.PHASE_KEYS}
     for action in ph.ACTIONS:
-        assert ph.blockers(s, "recovery", action, case_closed=True) == [
+        assert blockers(s, "recovery", action, case_closed=True) == [
             "The case is closed; its phases can no longer move."]
 
 
 # --- skip ----------------------------------------------------------------------------------------------
 def test_skip_from_not_started_or_active():
-    assert ph.blockers(states(), "call_center", "skip") == []  # no victims to answer: skipped up front
-    assert ph.blockers(states(call_center="active"), "call_center", "skip") == []
-    assert ph.blockers(states(call_center="done"), "call_center", "skip") == ["Call center is already done."]
-    assert ph.blockers(states(call_center="skipped"), "call_center", "skip") == ["Call center is already skipped."]
+    assert blockers(states(), "call_center", "skip") == []  # no victims to answer: skipped up front
+    assert blockers(states(call_center="active"), "call_center", "skip") == []
+    assert blockers(states(call_center="done"), "call_center", "skip") == ["Call center is already done."]
+    assert blockers(states(call_center="skipped"), "call_center", "skip") == ["Call center is already skipped."]
 
 
 @pytest.mark.parametrize("key", ["intake", "closure"])
 def test_intake_and_closure_cannot_be_skipped(key):
-    assert ph.blockers(states(), key, "skip") == [f"{ph.PHASES[key].title_en} cannot be skipped."]
+    assert blockers(states(), key, "skip") == [f"{ph.PHASES[key].title} cannot be skipped."]
 
 
 def test_skip_needs_a_reason_and_bad_input_is_named():
@@ -154,7 +160,7 @@ def test_a_whole_walk_with_a_skip():
             ("recovery", "complete"), ("recurrence_prevention", "start"), ("recurrence_prevention", "complete"),
             ("post_incident", "skip"), ("closure", "start"), ("closure", "complete")]
     for key, action in walk:
-        assert ph.blockers(s, key, action) == [], (key, action)
+        assert blockers(s, key, action) == [], (key, action)
         s[key] = ph.next_status(action)
     assert s["call_center"] == "skipped" and s["closure"] == "done"
     assert ph.startable(s) == []
@@ -190,7 +196,9 @@ def test_investigation_checklist_with_due_times_from_the_phase_start():
     assert [(i["template_key"], i["due_at"]) for i in items] == [
         ("root_cause", T0 + dt.timedelta(hours=72)), ("evidence", T0 + dt.timedelta(hours=24)),
         ("containment", T0 + dt.timedelta(hours=24))]
-    assert items[0]["title_ja"] == "原因究明・影響範囲調査" and items[0]["owner_role"] == "coordinator"
+    assert items[0]["title"] == "Root cause and impact scoping" and items[0]["owner_role"] == "coordinator"
+    assert render(task_title("investigation", "root_cause", items[0]["title"]), "ja") == "原因究明・影響範囲調査"
+    assert task_title("investigation", None, "調査会社へ折り返し") == "調査会社へ折り返し"  # typed: as typed
 
 
 def test_gdpr_authority_only_with_eu_data_subjects():
@@ -214,13 +222,13 @@ def test_personal_data_and_card_tasks_follow_the_facts():
 
 def test_a_broken_template_file_is_refused(tmp_path):
     bad = tmp_path / "t.yaml"
-    bad.write_text("lunch:\n  - {key: a, en: A, ja: A, due_hours: 1, owner: operator}\n", encoding="utf-8")
+    bad.write_text("lunch:\n  - {key: a, title: A, due_hours: 1, owner: operator}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown phases"):
         load_templates(bad)
-    bad.write_text("intake:\n  - {key: a, en: A, ja: A, due_hours: 0, owner: operator}\n", encoding="utf-8")
+    bad.write_text("intake:\n  - {key: a, title: A, due_hours: 0, owner: operator}\n", encoding="utf-8")
     with pytest.raises(ValueError):
         load_templates(bad)
-    bad.write_text("intake:\n  - {key: a, en: A, ja: A, due_hours: 1, owner: pilot}\n", encoding="utf-8")
+    bad.write_text("intake:\n  - {key: a, title: A, due_hours: 1, owner: pilot}\n", encoding="utf-8")
     with pytest.raises(ValueError):
         load_templates(bad)
 
@@ -289,7 +297,7 @@ def test_the_chart_is_inline_svg_with_a_bar_per_metric():
 
 
 def test_guards_in_japanese_match_the_english_ones():
-    from workflows.phases import PHASE_KEYS, blockers, initial_statuses
+    from workflows.phases import PHASE_KEYS, initial_statuses
 
     statuses = initial_statuses()
     for state in (statuses, dict.fromkeys(PHASE_KEYS, "active"), dict.fromkeys(PHASE_KEYS, "done")):

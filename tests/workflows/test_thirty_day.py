@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
-from hotline.costs.service import warnings_for
+from hotline.costs.service import in_words, warnings_for
 from hotline.coverage.engine import CostItem, compute
+from hotline.i18n import render
 from hotline.products.catalogue import DATA, CatalogueError, get_product, load_product
 from tests.support import jst
 from vendors.gates import dispatch_warnings
@@ -36,7 +37,9 @@ def test_window_comes_from_the_data():
     d = deadlines.insurer_emergency_notice(CaseFacts(first_discovered_at=jst(2026, 4, 10, 23, 30),
                                                      reported_at=jst(2026, 4, 20, 23, 59, 59)), ten, "x")
     assert (d.last_day, d.due_at, d.met_at) == (D(2026, 4, 20), jst(2026, 4, 21, 0, 0), jst(2026, 4, 20, 23, 59, 59))
-    assert "Decision X-1" in d.rule and "day 10" in d.rule and "2026-04-20 (Mon) 24:00 JST" in d.rule
+    rule = render(d.rule, "en")
+    assert render(d.source, "en") == "Decision X-1 (DOMAIN C.3)" and "day 10" in rule
+    assert "2026-04-20 (Mon) 24:00 JST" in rule
 
 
 @pytest.mark.parametrize("first,last", [(5, 3), (-1, 30), (0, 0)])
@@ -82,7 +85,7 @@ def test_assess_names_the_products_decision():
     case = CaseFacts(id=1, first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2026, 4, 21, 0, 0))
     td = assess(rule, case, [])
     assert (td.status, td.notice_in_time, td.decision) == ("broken", False, "X-1")
-    assert td.explanation == ("the insurer was told on 2026-04-21 00:00 JST, after the last day 2026-04-20 of the "
+    assert td.decision == "X-1" and render(td.explanation, "en") + f" (decision {td.decision})" == ("the insurer was told on 2026-04-21 00:00 JST, after the last day 2026-04-20 of the "
                               "30-day window (decision X-1)")
 
 
@@ -90,9 +93,9 @@ def test_a_product_without_the_rule_has_no_insurer_notice_deadline():
     f = CaseFacts(first_discovered_at=jst(2026, 4, 10, 23, 30), reported_at=jst(2026, 4, 11, 0, 15))
     d = deadlines.insurer_emergency_notice(f, None, "sj-cyber-2018")
     assert (d.applies, d.due_at, d.last_day, d.met_at) == (False, None, None, None)
-    assert d.rule == ("Not applicable: the policy's product (sj-cyber-2018) has no 30-day notice rule for "
+    assert render(d.rule, "en") == ("Not applicable: the policy's product (sj-cyber-2018) has no 30-day notice rule for "
                       "emergency-response costs.")
-    assert d.rule_ja == "対象外：契約の保険商品（sj-cyber-2018）には緊急対応費用の30日ルールがありません。"
+    assert render(d.rule, "ja") == "対象外：契約の保険商品（sj-cyber-2018）には緊急対応費用の30日ルールがありません。"
     assert deadlines.status(d.due_at, d.met_at, d.applies, jst(2026, 6, 1)) == "not_applicable"
     assert [c.kind for c in deadlines.compute(f, thirty_day=None, product="sj-cyber-2018")] == list(deadlines.KINDS)
 
@@ -113,6 +116,7 @@ def _four_uses(product, *, reported_at, ordered_at, arose_on, now, category="eme
     gate = dispatch_warnings("forensics", f, ordered_at, thirty_day=rule, consent_required=lambda _c: False,
                              category_name=str)
     cost = warnings_for(product, f, category, arose_on=arose_on, ordered_at=ordered_at, consent_ref=None)
+    gate, cost = [render(w, "en") for w in gate], [in_words(w, "en") for w in cost]
     return deadline, td and td.status, gate, cost
 
 

@@ -11,6 +11,7 @@ from hotline.cases.models import Case
 from hotline.db import utcnow
 from hotline.deadlines.models import Deadline
 from hotline.deadlines.service import open_deadline_summaries
+from hotline.i18n import render
 from tests.support import jst, login
 
 
@@ -229,7 +230,7 @@ def test_open_deadline_summaries_for_the_close_guard(factory, api_as, operator, 
                                    "first_discovered_at": discovered.isoformat(), "eu_data_subjects": True,
                                    "personal_records_affected": 5, "sensitive_data": True}).get_json()["reference"]
     case = db.exec(select(Case).where(Case.reference == ref)).one()
-    lines = open_deadline_summaries(db, case.id)
+    lines = [render(s, "en") for s in open_deadline_summaries(db, case.id)]
     assert len(lines) == 3 and lines[0].startswith("GDPR notification")  # 72 h is the nearest
     assert any(line.startswith("APPI final report") for line in lines)
     api.post(f"/cases/{ref}/deadlines/gdpr_authority/met", json={"met_at": utcnow().isoformat()})

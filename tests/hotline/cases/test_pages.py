@@ -122,7 +122,8 @@ def test_case_pages_in_japanese(client, factory):
     login(client, factory.user("operator"))
     page = client.get(f"/cases/{case.reference}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert "期限" in page and "保険会社への事故連絡" in page
-    assert "2026年5月10日（日）24時まで" in page  # the 30-day rule in Japanese (discovered 04-10 23:30 JST)
+    assert "5月10日（日）24:00まで" in page  # the insurer notice's last moment (discovered 04-10 23:30 JST)
+    assert "2026年5月10日（日） 24:00までに" in page  # its rule, in Japanese
     assert "受付" in client.get("/cases/new", headers={"Accept-Language": "ja"}).get_data(as_text=True)
 
 

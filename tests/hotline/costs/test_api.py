@@ -5,6 +5,7 @@ import pytest
 from sqlmodel import select
 
 from hotline.audit.models import AuditEvent
+from hotline.i18n import render
 from tests.support import jst, login, post_form
 
 E1_LINES = [  # DOMAIN E.1, company A; E.2 reading 2 (lawyer fees as ④ advisory)
@@ -227,7 +228,7 @@ def test_pending_line_summaries_for_the_closure_guard(factory, staff, db):
                                                        "arose_on": "2026-04-20"})
     staff.post(f"/cases/{case.reference}/costs", json={"category": "other.staff", "amount_jpy": 1,
                                                        "arose_on": "2026-04-20"})
-    summaries = pending_line_summaries(db, case.id)
+    summaries = [render(s, "en") for s in pending_line_summaries(db, case.id)]
     assert len(summaries) == 1
     assert summaries[0].startswith("Cost line") and "⑤ Computer-system restoration" in summaries[0]
     assert "pending consent" in summaries[0]
@@ -250,7 +251,8 @@ def test_catalogue_category_lookup_for_other_domains():
 
     product = get_product("tm-juas-2026")
     advisory = product.category("advisory")
-    assert (advisory.code, advisory.name_ja, advisory.consent_required) == ("advisory", "相談費用", True)
+    assert (advisory.code, advisory.name, advisory.consent_required) == ("advisory", "Advisory costs", True)
+    assert render(advisory.label, "ja") == "④ 相談費用"  # the brochure's name, from the one catalogue
     assert product.category("investigation").consent_required is False
     assert product.category("nope") is None
     assert {c.code for c in product.categories} >= {"emergency_response", "other.public_investigation_consulting",

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from hotline.costs.service import in_words
 from hotline.coverage.engine import CostItem, compute
 from hotline.products.catalogue import get_product
 from tests.support import jst
@@ -29,6 +30,11 @@ class Ledger:
                         victims=victims, consent_ref=consent, ordered_at=ordered_at)
         self.items.append(item)
         return item.id
+
+
+def en(line) -> list[str]:
+    """A line's reasons as the API gives them: English, with the decision each applies."""
+    return [in_words(r, "en") for r in line.reasons]
 
 
 def run(ledger, cases=None, plan="A", **kw):
@@ -56,7 +62,7 @@ def test_e2_reading_2_plan_a():
     assert r.categories["liability.damages"]["payable_jpy"] == 30_000_000
     advisory = r.lines[5]
     assert (advisory.payable_jpy, advisory.status) == (2_000_000, "reduced")
-    assert advisory.reasons == ["¥1,000,000 over the shared ②③④ limit of ¥5,000,000 for plan A (per incident)"]
+    assert en(advisory) == ["¥1,000,000 over the shared ②③④ limit of ¥5,000,000 for plan A (per incident)"]
     assert all(r.lines[i].status == "payable" for i in (1, 2, 3, 4, 6))
 
 
@@ -73,7 +79,7 @@ def test_coinsurance_rounds_down_to_the_yen():
     ledger.add("recurrence_prevention", 1_111_111)
     line = run(ledger).lines[1]
     assert line.payable_jpy == 999_999  # 1,111,111 × 0.9 = 999,999.9
-    assert line.reasons == ["¥111,112 not paid: ⑦ 再発防止費用 pays 90% of ¥1,111,111 (coinsurance, decision I-6)"]
+    assert en(line) == ["¥111,112 not paid: ⑦ Recurrence-prevention costs pays 90% of ¥1,111,111 (coinsurance) (decision I-6)"]
 
 
 @pytest.mark.parametrize("category,limit", [("system_restoration", 3_000_000),
@@ -85,8 +91,8 @@ def test_own_limit_reached_exactly_and_exceeded_by_one_yen(category, limit):
     r = run(ledger, plan="C")  # overall ¥50M, so the own limit is the one that binds
     assert (r.lines[1].payable_jpy, r.lines[1].status) == (limit, "payable")
     assert (r.lines[2].payable_jpy, r.lines[2].status) == (0, "reduced")
-    assert r.lines[2].reasons[0].startswith("¥1 over the own limit of ")
-    assert f"of ¥{limit:,} for plan C" in r.lines[2].reasons[0]
+    assert en(r.lines[2])[0].startswith("¥1 over the own limit of ")
+    assert f"of ¥{limit:,} for plan C" in en(r.lines[2])[0]
 
 
 def test_recurrence_prevention_own_limit_after_coinsurance():
@@ -96,18 +102,18 @@ def test_recurrence_prevention_own_limit_after_coinsurance():
     cases = [case(1), case(2)]
     r = run(ledger, cases, plan="C")
     assert r.lines[1].payable_jpy == 10_000_000
-    assert r.lines[1].reasons == ["¥1,111,112 not paid: ⑦ 再発防止費用 pays 90% of ¥11,111,112 (coinsurance, decision I-6)"]
+    assert en(r.lines[1]) == ["¥1,111,112 not paid: ⑦ Recurrence-prevention costs pays 90% of ¥11,111,112 (coinsurance) (decision I-6)"]
     # The second case meets the per-period own limit, already used up by the first.
     assert r.lines[2].payable_jpy == 0
-    assert r.lines[2].reasons[1:] == [
-        "¥1 over the own limit of ⑦ 再発防止費用 of ¥10,000,000 for plan C (per incident)",
-        "¥10,000,000 over the own limit of ⑦ 再発防止費用 of ¥10,000,000 for plan C "
+    assert en(r.lines[2])[1:] == [
+        "¥1 over the own limit of ⑦ Recurrence-prevention costs of ¥10,000,000 for plan C (per incident)",
+        "¥10,000,000 over the own limit of ⑦ Recurrence-prevention costs of ¥10,000,000 for plan C "
         "(per policy period, summed over every case of the policy)"]
     ledger = Ledger()
     ledger.add("recurrence_prevention", 11_111_113)
     r = run(ledger, plan="C")
     assert r.lines[1].payable_jpy == 10_000_000
-    assert r.lines[1].reasons[1] == "¥1 over the own limit of ⑦ 再発防止費用 of ¥10,000,000 for plan C (per incident)"
+    assert en(r.lines[1])[1] == "¥1 over the own limit of ⑦ Recurrence-prevention costs of ¥10,000,000 for plan C (per incident)"
 
 
 def test_emergency_own_limit_of_ten_million():
@@ -118,7 +124,7 @@ def test_emergency_own_limit_of_ten_million():
     ledger.add("emergency_response", 2, ordered_at=jst(2026, 4, 11, 9))  # 1 over
     r = run(ledger, [c], plan="C")
     assert [r.lines[i].payable_jpy for i in (1, 2, 3)] == [9_999_999, 1, 0]
-    assert r.lines[3].reasons[-1] == ("¥1 over the own limit of ① 緊急対応費用 of ¥10,000,000 for plan C "
+    assert en(r.lines[3])[-1] == ("¥1 over the own limit of ① Emergency-response costs (false alarm) of ¥10,000,000 for plan C "
                                       "(per incident)")
 
 
@@ -132,7 +138,7 @@ def test_shared_group_across_its_three_categories(plan, g1):
     ledger.add("advisory", 1, D(2026, 4, 15))  # ¥1 over
     r = run(ledger, plan=plan)
     assert [r.lines[i].payable_jpy for i in (1, 2, 3, 4)] == [third * 2, third * 2, third, 0]
-    assert r.lines[4].reasons == [f"¥1 over the shared ②③④ limit of ¥{g1:,} for plan {plan} (per incident)"]
+    assert en(r.lines[4]) == [f"¥1 over the shared ②③④ limit of ¥{g1:,} for plan {plan} (per incident)"]
     assert r.cases[1].limits and any(x["key"] == "group:G1:1" and x["remaining_jpy"] == 0 for x in r.cases[1].limits)
 
 
@@ -143,7 +149,7 @@ def test_overall_cost_limit_exactly_and_plus_one():
     ledger.add("other.travel", 1, D(2026, 4, 14))
     r = run(ledger, plan="A")
     assert [r.lines[i].payable_jpy for i in (1, 2, 3)] == [7_000_000, 3_000_000, 0]
-    assert r.lines[3].reasons == ["¥1 over the overall cost limit of ¥10,000,000 for plan A (per incident)"]
+    assert en(r.lines[3]) == ["¥1 over the overall cost limit of ¥10,000,000 for plan A (per incident)"]
 
 
 def test_two_cases_of_one_period_draw_on_the_same_period_limits():
@@ -153,7 +159,7 @@ def test_two_cases_of_one_period_draw_on_the_same_period_limits():
     cases = [case(1), case(2, discovered=jst(2026, 5, 20, 10), reported=jst(2026, 5, 20, 11))]
     r = run(ledger, cases, plan="A")
     assert r.lines[2].payable_jpy == 4_000_000
-    assert r.lines[2].reasons == ["¥2,000,000 over the overall cost limit of ¥10,000,000 for plan A "
+    assert en(r.lines[2]) == ["¥2,000,000 over the overall cost limit of ¥10,000,000 for plan A "
                                   "(per policy period, summed over every case of the policy)"]
     assert r.cases[1].payable_jpy == 6_000_000 and r.cases[2].payable_jpy == 4_000_000
     period = {x["key"]: x for x in r.limits}
@@ -167,7 +173,7 @@ def test_shared_group_per_period_across_cases():
     cases = [case(1), case(2, discovered=jst(2026, 5, 20, 10), reported=jst(2026, 5, 20, 11))]
     r = run(ledger, cases, plan="A")
     assert r.lines[2].payable_jpy == 1_000_000
-    assert "shared ②③④ limit of ¥5,000,000 for plan A (per policy period" in r.lines[2].reasons[0]
+    assert "shared ②③④ limit of ¥5,000,000 for plan A (per policy period" in en(r.lines[2])[0]
 
 
 def test_per_victim_cap_exactly_and_plus_one():
@@ -177,7 +183,7 @@ def test_per_victim_cap_exactly_and_plus_one():
     r = run(ledger, plan="C")
     assert r.lines[1].payable_jpy == 3_000_000 and r.lines[1].status == "payable"
     assert r.lines[2].payable_jpy == 3_000
-    assert r.lines[2].reasons == ["¥1 over the per-victim cap of ¥1,000 × 3 = ¥3,000"]
+    assert en(r.lines[2]) == ["¥1 over the per-victim cap of ¥1,000 × 3 = ¥3,000"]
 
 
 def test_per_company_and_per_person_caps():
@@ -186,7 +192,7 @@ def test_per_company_and_per_person_caps():
     ledger.add("bodily_injury_consolation", 250_000, victims=2)
     r = run(ledger, plan="C")
     assert r.lines[1].payable_jpy == 100_000
-    assert r.lines[1].reasons == ["¥20,000 over the per-company cap of ¥50,000 × 2 = ¥100,000"]
+    assert en(r.lines[1]) == ["¥20,000 over the per-company cap of ¥50,000 × 2 = ¥100,000"]
     assert r.lines[2].payable_jpy == 200_000
 
 
@@ -195,8 +201,8 @@ def test_per_head_line_without_a_count_is_pending():
     ledger.add("other.consolation_corporate", 120_000)
     line = run(ledger).lines[1]
     assert (line.status, line.payable_jpy) == ("pending_determination", 0)
-    assert "enter the number of companys" not in line.reasons[0]
-    assert "enter the number of companies for the ¥50,000 per-company cap" in line.reasons[0]
+    assert "enter the number of companys" not in en(line)[0]
+    assert "enter the number of companies for the ¥50,000 per-company cap" in en(line)[0]
 
 
 def test_fifty_thousand_victims_capped_by_the_overall_limit():
@@ -205,7 +211,7 @@ def test_fifty_thousand_victims_capped_by_the_overall_limit():
     for plan, paid in (("A", 10_000_000), ("B", 20_000_000), ("C", 50_000_000)):
         line = run(ledger, plan=plan).lines[1]
         assert line.payable_jpy == paid
-        assert line.reasons[0] == "¥25,000,000 over the per-victim cap of ¥1,000 × 50,000 = ¥50,000,000"
+        assert en(line)[0] == "¥25,000,000 over the per-victim cap of ¥1,000 × 50,000 = ¥50,000,000"
 
 
 def test_global_cap_across_liability_and_costs():
@@ -214,7 +220,7 @@ def test_global_cap_across_liability_and_costs():
     ledger.add("other.staff", 6_000_000, D(2026, 4, 21))  # costs 6M, but only 5M left under the ¥100M cap
     r = run(ledger, plan="A")
     assert r.lines[2].payable_jpy == 5_000_000
-    assert r.lines[2].reasons == ["¥1,000,000 over the global cap (the liability per-period limit, on everything "
+    assert en(r.lines[2]) == ["¥1,000,000 over the global cap (the liability per-period limit, on everything "
                                   "paid) of ¥100,000,000 for plan A (per policy period, summed over every case of "
                                   "the policy)"]
     assert r.payable_jpy == 100_000_000
@@ -226,8 +232,8 @@ def test_liability_per_claim_and_per_period_i7():
     ledger.add("liability.defense", 5_000_000, D(2026, 4, 21))
     r = run(ledger, plan="A")
     assert r.lines[1].payable_jpy == 100_000_000
-    assert "liability limit for damages (decision I-7) of ¥100,000,000 for plan A (per claim)" in r.lines[1].reasons[0]
-    assert r.lines[2].payable_jpy == 0 and "liability per-period limit" in r.lines[2].reasons[0]
+    assert "liability limit for damages of ¥100,000,000 for plan A (per claim) (decision I-7)" in en(r.lines[1])[0]
+    assert r.lines[2].payable_jpy == 0 and "liability per-period limit" in en(r.lines[2])[0]
 
 
 def test_litigation_support_i1_own_limit_and_overall():
@@ -244,7 +250,7 @@ def test_pending_consent_turns_payable_when_recorded():
     ledger.add("investigation", 4_500_000, D(2026, 4, 20))
     r = run(ledger, plan="A")
     assert (r.lines[1].status, r.lines[1].payable_jpy) == ("pending_consent", 0)
-    assert "prior written consent" in r.lines[1].reasons[0] and "I-8" in r.lines[1].reasons[0]
+    assert "prior written consent" in en(r.lines[1])[0] and "I-8" in en(r.lines[1])[0]
     assert r.lines[2].payable_jpy == 4_500_000  # a pending line holds no limit
     ledger.items[0] = CostItem(**{**ledger.items[0].__dict__, "consent_ref": "TM-2026-0042"})
     r = run(ledger, plan="A")
@@ -257,7 +263,7 @@ def test_consolation_waits_for_publication_i3():
     ledger.add("other.consolation_individual", 500_000, victims=1_000)
     r = run(ledger, [case(published=None)])
     assert (r.lines[1].status, r.lines[1].payable_jpy) == ("pending_determination", 0)
-    assert "公表等の措置" in r.lines[1].reasons[0]
+    assert "公表等の措置" in en(r.lines[1])[0]
     assert run(ledger, [case()]).lines[1].payable_jpy == 500_000
 
 
@@ -269,7 +275,7 @@ def test_response_period_one_year_inclusive_i4():
     ledger.add("other.staff", 100, D(2026, 4, 9))
     r = run(ledger)
     assert r.lines[1].status == "payable"
-    assert r.lines[2].status == "not_covered" and "2026-04-10 to 2027-04-10 (decision I-4)" in r.lines[2].reasons[0]
+    assert r.lines[2].status == "not_covered" and "2026-04-10 to 2027-04-10 (decision I-4)" in en(r.lines[2])[0]
     assert r.lines[3].status == "not_covered"
 
 
@@ -309,7 +315,7 @@ def test_false_alarm_matrix(attack, source):
         assert status == {"emergency_response": ("reduced", 900_000),
                           "attack_response": ("payable", 1_000_000) if external else ("not_covered", 0),
                           "investigation": ("not_covered", 0), "other.staff": ("not_covered", 0)}
-        assert all("I-9" in x for i in (3, 4) for x in r.lines[i].reasons)
+        assert all("I-9" in x for i in (3, 4) for x in en(r.lines[i]))
 
 
 # --- I-5 the 30-day rule ---------------------------------------------------------------------------------------
@@ -336,8 +342,8 @@ def test_thirty_day_order_before_notice_breaks_it_for_the_whole_case():
     assert r.cases[1].thirty_day.status == "broken"
     assert [r.lines[i].status for i in (1, 2, 3, 4)] == ["not_covered", "reduced", "reduced", "not_covered"]
     assert [r.lines[i].payable_jpy for i in (1, 2, 3, 4)] == [0, 900_000, 900_000, 0]
-    assert "only ① costs that arose 2026-04-11 to 2026-05-10 are eligible" in r.lines[1].reasons[0]
-    assert "costs on D0" not in r.lines[1].reasons[0]
+    assert "only ① costs that arose 2026-04-11 to 2026-05-10 are eligible" in en(r.lines[1])[0]
+    assert "costs on D0" not in en(r.lines[1])[0]
 
 
 def test_thirty_day_late_notice_with_no_cost_in_the_window_pays_nothing():
@@ -370,7 +376,7 @@ def test_thirty_day_costs_on_d0_are_outside_the_fallback_window():
     ledger.add("emergency_response", 1_000_000, D(2026, 4, 10), ordered_at=jst(2026, 4, 10, 23, 40))
     r = run(ledger, [false_alarm()])  # notice 04-11 00:15, after the order → broken
     assert r.lines[1].status == "not_covered"
-    assert "arose on 2026-04-10" in r.lines[1].reasons[0]
+    assert "arose on 2026-04-10" in en(r.lines[1])[0]
     ledger = Ledger()
     ledger.add("emergency_response", 1_000_000, D(2026, 4, 10), ordered_at=jst(2026, 4, 10, 23, 50))
     r = run(ledger, [false_alarm(reported=jst(2026, 4, 10, 23, 45))])  # called first: valid, D0 cost covered
@@ -382,7 +388,7 @@ def test_thirty_day_same_day_order_without_time_is_pending():
     ledger.add("emergency_response", 1_000_000, D(2026, 4, 11))
     r = run(ledger, [false_alarm()])
     assert r.cases[1].thirty_day.status == "undecided"
-    assert r.lines[1].status == "pending_determination" and "record when it was ordered" in r.lines[1].reasons[0]
+    assert r.lines[1].status == "pending_determination" and "record when it was ordered" in en(r.lines[1])[0]
     ledger = Ledger()
     ledger.add("emergency_response", 1_000_000, D(2026, 4, 12))  # the day after the notice: ordered after it
     assert run(ledger, [false_alarm()]).lines[1].payable_jpy == 900_000
@@ -403,10 +409,10 @@ def test_sompo_lines_are_pending_with_the_adjuster_reason():
              CostItem(2, 1, "liability.damages", 5_000_000, D(2026, 4, 15))]
     r = compute(sj, "individual", [case()], items)
     assert {x.status for x in r.lines.values()} == {"pending_determination"}
-    assert r.lines[1].reasons == ["limits not known: refer to the adjuster"]
+    assert en(r.lines[1]) == ["limits not known: refer to the adjuster"]
     assert r.payable_jpy == 0 and r.claimed_jpy == 6_000_000
 
 
 def test_unknown_category_is_not_covered_with_a_reason():
     r = compute(TM, "A", [case()], [CostItem(1, 1, "ransom", 1_000, D(2026, 4, 15))])
-    assert r.lines[1].status == "not_covered" and r.lines[1].reasons
+    assert r.lines[1].status == "not_covered" and en(r.lines[1])

@@ -260,3 +260,31 @@ def test_closed_case_reminders_are_skipped_with_the_reason(app, db, factory, coo
     db.commit()
     assert jobs.send_reminders(app, now=first.send_at) == 2
     assert {r.reason for r in reminders(db, case.id, status="skipped")} == {"the case is closed"}
+
+
+def test_each_recipient_reads_the_reminder_in_their_language(app, db, factory):
+    """The coordinator in the language they chose (Japanese until they choose), the insured's contact in the
+    case's contact language (Japanese unless the case says otherwise); the deadline reads as on every page:
+    its last moment and the time left in the reader's units."""
+    english_coordinator = factory.user("coordinator", phone="+819000000011", language="en")
+    now = utcnow()
+    data = CaseIn(policy_id=factory.policy(end=jst(2099, 1, 1)).id, summary="x", contact_phone="+819000000012",
+                  first_discovered_at=now - dt.timedelta(hours=70), coordinator_id=english_coordinator.id,
+                  eu_data_subjects=True)
+    case = create_case(db, data, actor=english_coordinator, now=now, offsets=OFFSETS)  # GDPR: 2 h left
+    assert jobs.send_reminders(app, now) == 2
+    by_phone = {m.to: m.body for m in db.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id))}
+    coordinator_sms, contact_sms = by_phone["+819000000011"], by_phone["+819000000012"]
+    assert coordinator_sms.startswith(f"[hotline] {case.reference} GDPR notification to the supervisory authority: by ")
+    assert "1 h 59 min left" in coordinator_sms or "2 h 0 min left" in coordinator_sms
+    assert contact_sms.startswith(f"【hotline】{case.reference} GDPR監督機関への通知：")
+    assert "まで（あと1時間59分）" in contact_sms or "まで（あと2時間0分）" in contact_sms
+
+    # A case whose insured contact reads English.
+    data = CaseIn(policy_id=case.policy_id, summary="y", contact_phone="+819000000013", contact_language="en",
+                  first_discovered_at=now - dt.timedelta(hours=70), eu_data_subjects=True)
+    second = create_case(db, data, actor=english_coordinator, now=now, offsets=OFFSETS)
+    assert jobs.send_reminders(app, now) == 2
+    (sms,) = db.exec(select(OutboxMessage).where(OutboxMessage.case_id == second.id,
+                                                 OutboxMessage.to == "+819000000013"))
+    assert sms.body.startswith(f"[hotline] {second.reference} GDPR notification to the supervisory authority: by ")

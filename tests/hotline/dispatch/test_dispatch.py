@@ -11,6 +11,7 @@ from hotline.audit.models import AuditEvent
 from hotline.dispatch import links
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.service import active_dispatch_summaries
+from hotline.i18n import render
 from hotline.outbox.models import OutboxMessage
 from tests.support import jst
 
@@ -90,8 +91,10 @@ def test_dispatch_accept_by_link_shows_engaged_and_blocks_closure(coord, factory
     assert to == "+81300000101"
     page = client.get(path)
     assert page.status_code == 200 and "サーバ3台の調査" in page.get_data(as_text=True)
-    assert active_dispatch_summaries(db, case.id) == [f"dispatch #{d['id']}: LAC (Digital forensics) is waiting "
-                                                      "for an answer"]
+    assert [render(s, "en") for s in active_dispatch_summaries(db, case.id)] == [
+        f"dispatch #{d['id']}: LAC (Digital forensics) is waiting for an answer"]
+    assert [render(s, "ja") for s in active_dispatch_summaries(db, case.id)] == [
+        f"手配#{d['id']}：LAC（フォレンジック調査）は回答待ちです"]
     from tests.support import post_form
 
     r = post_form(client, path, {"answer": "accept"})
@@ -99,7 +102,7 @@ def test_dispatch_accept_by_link_shows_engaged_and_blocks_closure(coord, factory
     d = coord.get(f"/cases/{case.reference}/dispatches").get_json()[0]
     assert d["status"] == "accepted" and d["attempts"][0]["answered_via"] == "link"
     assert [h["kind"] for h in d["history"]] == ["vendor_dispatched", "vendor_notified", "vendor_accepted"]
-    assert "engaged and not released" in active_dispatch_summaries(db, case.id)[0]
+    assert "engaged and not released" in render(active_dispatch_summaries(db, case.id)[0], "en")
     # reused: the link decides once
     r = post_form(client, path, {"answer": "decline"}, form_page="/login")
     assert r.status_code == 409 and "already been used" in r.get_data(as_text=True)
@@ -143,7 +146,7 @@ def test_warnings_409_then_override_on_the_timeline(coord, factory, db):
     r = coord.post(f"/cases/{case.reference}/dispatches", json=body)
     assert r.status_code == 409
     err = r.get_json()["error"]
-    assert err["code"] == "warnings" and "consent" in err["warnings"][0] and "advisory" in err["warnings"][0]
+    assert err["code"] == "warnings" and "consent" in err["warnings"][0] and "④ Advisory costs" in err["warnings"][0]
     assert db.exec(select(OutboxMessage)).all() == []  # nothing sent
     r = coord.post(f"/cases/{case.reference}/dispatches", json={**body, "override_warnings": True})
     assert r.status_code == 201 and r.get_json()["warnings_overridden"] is True
@@ -424,7 +427,10 @@ def test_openapi_documents_vendors_and_dispatch(client):
 
 
 def test_an_active_dispatch_blocks_closing_the_case(coord, factory, db):
-    from hotline.phases.service import closing_blockers
+    from hotline.phases import service
+
+    def closing_blockers(session, case_id):
+        return [render(b, "en") for b in service.closing_blockers(session, case_id)]
 
     case = factory.case(attack_confirmed="yes")
     v = add_vendor(coord, "閉鎖テスト社")
@@ -436,3 +442,34 @@ def test_an_active_dispatch_blocks_closing_the_case(coord, factory, db):
     assert any("engaged and not released" in b for b in closing_blockers(db, case.id))
     coord.post(f"/cases/{case.reference}/dispatches/{d['id']}", json={"action": "release"})
     assert not [b for b in closing_blockers(db, case.id) if "閉鎖テスト社" in b]
+
+
+def test_a_vendor_reads_the_request_in_its_language_and_the_coordinator_the_end_in_theirs(app, coord, factory, db):
+    """The SMS goes in the first of the vendor's languages (Japanese by default); when nobody accepts, the
+    coordinator is told in the language they chose."""
+    import datetime as dt
+
+    from hotline.dispatch import service
+    from hotline.dispatch.settings import from_config
+
+    coordinator = factory.user("coordinator", phone="+819000000021", language="en")
+    case = factory.case(attack_confirmed="yes", coordinator_id=coordinator.id)
+    english = add_vendor(coord, "Global Forensics", languages=["en", "ja"], contacts=(("Duty", "+81300000111"),))
+    japanese = add_vendor(coord, "国内調査社", contacts=(("当番", "+81300000112"),))
+    for vendor in (english, japanese):
+        r = coord.post(f"/cases/{case.reference}/dispatches",
+                       json={"vendor_id": vendor["id"], "capability": "forensics", "brief": "サーバ調査"})
+        assert r.status_code == 201, r.get_json()
+    sms = {m.to: m.body for m in db.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id))}
+    assert sms["+81300000111"].startswith("[Cyber incident response: dispatch request] Global Forensics, for Duty")
+    assert "Please accept or decline by" in sms["+81300000111"]
+    assert sms["+81300000112"].startswith("【サイバー事故対応 手配依頼】国内調査社 当番様")
+    with app.app_context():
+        settings = from_config(app.config)
+        later = dt.datetime.now(dt.UTC)
+        for _step in range(4):  # every contact of the chains leaves the request unanswered
+            later += settings.ack_timeout + dt.timedelta(minutes=1)
+            while service.escalate_one(db, now=later, notifier=app.extensions["hotline.notifier"], settings=settings):
+                pass
+    told = [m.body for m in db.exec(select(OutboxMessage).where(OutboxMessage.to == "+819000000021"))]
+    assert told and all("ended with no vendor accepting. Dispatch again." in body for body in told)

@@ -2,16 +2,19 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from sqlmodel import select
 
 from hotline.audit.models import AuditEvent
 from hotline.cases.models import Case
+from hotline.i18n import render
 from hotline.phases import service
 from hotline.phases.models import CasePhase, CaseTask
-from tests.support import jst, login, post_form
+from tests.support import jst, login, post_form, said
 from workflows.phases import PHASE_KEYS
+from workflows.text import Text
 
 
 @pytest.fixture
@@ -78,7 +81,7 @@ def test_a_case_opened_through_the_api_and_never_viewed_has_its_phases_and_its_t
     assert clock.tick(app, now=first_due)["hotline.phases.jobs.remind_overdue_tasks"] == 1
     assert clock.tick(app, now=first_due)["hotline.phases.jobs.remind_overdue_tasks"] == 0  # once
     (sms,) = db.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id, OutboxMessage.source.like("task:%")))
-    assert sms.to == "+819011112222" and "Record the call and the facts" in sms.body
+    assert sms.to == "+819011112222" and "受付内容と事実の記録" in sms.body  # the coordinator chose no language
     assert api.get(f"/cases/{case.reference}/phases").get_json()[0]["tasks"][0]["title"] == \
         "Record the call and the facts"
 
@@ -142,7 +145,9 @@ def test_skip_needs_a_reason_422(api, factory, db):
     assert cc["status"] == "skipped" and cc["skip_reason"] == "被害者がいないため" and cc["ended_at"]
     assert cc["tasks"] == []  # a skipped phase never generates its checklist
     e = db.exec(select(AuditEvent).where(AuditEvent.kind == "phase_skipped")).one()
-    assert e.case_id == case.id and "被害者がいないため" in e.summary
+    assert e.case_id == case.id and e.params == {"reason": "被害者がいないため"}
+    assert said(e) == "Phase skipped: Call center (被害者がいないため)"
+    assert said(e, "ja") == "フェーズをスキップ：問い合わせ対応（被害者がいないため）"
 
 
 def test_bad_input(api, factory):
@@ -181,17 +186,16 @@ def test_closing_guards_come_from_the_other_domains(db, factory, monkeypatch):
     calls = []
 
     def fake(name):
-        def fn(session, case_id, *, lang="en"):
-            calls.append((name, case_id, lang))
-            return [f"{name} blocks" if lang == "en" else f"{name}が妨げ"]
+        def fn(session, case_id):
+            calls.append((name, case_id))
+            return [Text("%(name)s blocks", name=name)]
         return fn
 
     import hotline.phases.service as svc
     monkeypatch.setattr(svc, "CLOSING_GUARDS", (fake("a"), fake("b")))
     case = factory.case()
-    assert service.closing_blockers(db, case.id) == ["a blocks", "b blocks"]
-    assert service.closing_blockers(db, case.id, lang="ja") == ["aが妨げ", "bが妨げ"]
-    assert calls == [("a", case.id, "en"), ("b", case.id, "en"), ("a", case.id, "ja"), ("b", case.id, "ja")]
+    assert [render(b, "en") for b in service.closing_blockers(db, case.id)] == ["a blocks", "b blocks"]
+    assert calls == [("a", case.id), ("b", case.id)]
 
 
 @pytest.mark.parametrize("broken", ["hotline.dispatch.service", "hotline.costs.service"])
@@ -243,11 +247,14 @@ def test_an_open_deadline_stops_closing_until_it_is_met(api, factory):
 def test_add_and_complete_a_task_by_hand(api, factory, db, staff):
     case = factory.case()
     r = api.post(f"/cases/{case.reference}/tasks",
-                 json={"phase": "investigation", "title": "Call the forensic vendor back", "title_ja": "調査会社へ折り返し",
+                 json={"phase": "investigation", "title": "調査会社へ折り返し",
                        "due_at": "2026-04-12T09:00:00+09:00", "owner_id": staff.id, "cost_category": "investigation"})
     assert r.status_code == 201, r.get_json()
     task = r.get_json()
     assert task["status"] == "open" and task["due_at"] == "2026-04-12T09:00:00+09:00" and task["phase"] == "investigation"
+    assert task["title"] == "調査会社へ折り返し" and "title_ja" not in task  # as typed, in one language
+    assert api.post(f"/cases/{case.reference}/tasks", json={"phase": "intake", "title": "x", "title_ja": "x"}
+                    ).status_code == 422  # no parallel copy
     phases = api.get(f"/cases/{case.reference}/phases").get_json()
     assert [t["id"] for t in phases[2]["tasks"]] == [task["id"]]
     r = api.post(f"/cases/{case.reference}/tasks/{task['id']}", json={"status": "done"})
@@ -290,16 +297,16 @@ def test_timeline_oldest_first_filtered_and_as_csv(api, factory, db, staff):
     from hotline.audit.service import record
 
     record(db, actor=staff, kind="fact_changed", entity="case", entity_id=case.id, case_id=case.id,
-           field="malicious", old=False, new=True, summary="malicious changed", at=jst(2026, 4, 12, 9, 0))
-    record(db, actor="clock", kind="deadline_missed", entity="deadline", case_id=case.id, summary="=HYPERLINK(x)",
+           field="malicious", old=False, new=True, at=jst(2026, 4, 12, 9, 0))
+    record(db, actor="clock", kind="note_added", entity="case", case_id=case.id, params={"text": "=HYPERLINK(x)"},
            at=jst(2026, 4, 11, 9, 0))
-    record(db, actor=None, kind="note_added", entity="case", case_id=factory.case().id, summary="other case",
+    record(db, actor=None, kind="note_added", entity="case", case_id=factory.case().id, params={"text": "other case"},
            at=jst(2026, 4, 11, 9, 30))
     db.commit()
     tl = api.get(f"/cases/{case.reference}/timeline").get_json()
-    assert [e["kind"] for e in tl] == ["deadline_missed", "fact_changed"]
+    assert [e["kind"] for e in tl] == ["note_added", "fact_changed"]
     assert tl[1] == {"at": "2026-04-12T09:00:00+09:00", "actor": staff.label, "kind": "fact_changed",
-                     "summary": "malicious changed", "field": "malicious", "old": "false", "new": "true"}
+                     "summary": "Malicious act changed", "field": "malicious", "old": "false", "new": "true"}
     only = api.get(f"/cases/{case.reference}/timeline?kind=fact_changed").get_json()
     assert [e["kind"] for e in only] == ["fact_changed"]
     for path in (f"/cases/{case.reference}/timeline?format=csv", f"/cases/{case.reference}/timeline.csv"):
@@ -307,7 +314,7 @@ def test_timeline_oldest_first_filtered_and_as_csv(api, factory, db, staff):
         assert r.status_code == 200 and r.mimetype == "text/csv"
         rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
         assert rows[0] == ["at", "actor", "kind", "summary", "field", "old", "new"]
-        assert rows[1][:4] == ["2026-04-11T09:00:00+09:00", "clock", "deadline_missed", "'=HYPERLINK(x)"]
+        assert rows[1][:4] == ["2026-04-11T09:00:00+09:00", "clock", "note_added", "'=HYPERLINK(x)"]
         assert len(rows) == 3
 
 
@@ -373,10 +380,12 @@ def test_every_mutation_through_the_api_leaves_a_timeline_event(app, api, factor
         assert len(api.get(f"/cases/{ref}/timeline").get_json()) > n
         walked.append("dispatches")
     assert f"/cases/{ref}/phases/intake" in walked and f"/cases/{ref}/notes" in walked
-    # The Japanese timeline: every event the app writes has its Japanese summary (notes are the user's words).
+    # The Japanese timeline: every event the app writes reads in Japanese (notes are the user's words), and each
+    # stored its parameters, not a sentence.
     events = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()
-    untranslated = {e.kind for e in events if not e.summary_ja and e.kind not in ("note_added", "call_logged")}
-    assert not untranslated, f"events without a Japanese summary: {untranslated}"
+    untranslated = {e.kind: said(e, "ja") for e in events if e.kind not in ("note_added", "call_logged")
+                    and (said(e, "ja") == said(e, "en") or not re.search(r"[ぁ-んァ-ン一-龥]", said(e, "ja")))}
+    assert not untranslated, f"events that do not read in Japanese: {untranslated}"
 
 
 # --- clock, dashboard, pages ---------------------------------------------------------------------------
@@ -393,7 +402,7 @@ def test_overdue_tasks_are_reminded_once(app, db, factory):
     db.expire_all()
     out = db.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(m.channel, m.to, m.case_id) for m in out] == [("sms", "+819011112222", case.id)] * 3
-    assert "Record the call and the facts" in out[0].body and "受付内容と事実の記録" in out[0].body
+    assert "受付内容と事実の記録" in out[0].body and "Record the call" not in out[0].body  # Japanese unless chosen
     events = db.exec(select(AuditEvent).where(AuditEvent.kind == "reminder_sent")).all()
     assert len(events) == 3 and {e.case_id for e in events} == {case.id}
     assert all(t.reminded_at for t in db.exec(select(CaseTask).where(CaseTask.case_id == case.id)))
@@ -434,7 +443,7 @@ def test_phases_page_moves_skips_and_keeps_the_typed_reason(client, factory, db,
                   {"phase": "recovery", "title": "バックアップ確認", "due_at": "2026-04-20T10:00", "owner_role": "insured"},
                   form_page=path)
     assert r.status_code == 302
-    task = db.exec(select(CaseTask).where(CaseTask.title_en == "バックアップ確認")).one()
+    task = db.exec(select(CaseTask).where(CaseTask.title == "バックアップ確認")).one()
     assert task.due_at == jst(2026, 4, 20, 10, 0) and task.owner_role == "insured"
     r = post_form(client, f"/cases/{case.reference}/tasks/{task.id}/done", {}, form_page=path)
     assert r.status_code == 302

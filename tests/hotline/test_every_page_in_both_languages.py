@@ -1,0 +1,249 @@
+"""Every page, as each role that may see it, in Japanese and in English, from the same templates and catalogue:
+on a Japanese page, no English sentence is left.
+
+The pages come from the app's URL map (every GET route that answers HTML), so a page added later is checked
+without a line here. The world has what the pages show: deadlines open, met and missed; costs payable, reduced
+and pending; a vendor dispatched despite warnings, escalated and accepted; phases moved, tasks typed, done and
+overdue; reminders sent by the clock; notes; messages in the outbox. The data people type (names, summaries,
+briefs) is Japanese, as at the hotline, so what remains in Latin letters is the app's own words.
+
+The checker reads the visible text (text nodes, and the placeholder, title and aria-label attributes), leaves
+out <code>, and allows only (each for a reason):
+- names of laws, bodies, products and formats, written so in Japanese too: GDPR, APPI, PPC, PMK500, EU, Visa
+  WTDIC, JUAS, JST, UTC, SMS, SNS, Web, CSV, API, E.164, Twilio, and the brand "hotline";
+- the source notes staff read ("DOMAIN G.1") and the language switch's own names ("English");
+- what is not words: references (CY-2026-000001), policy numbers, e-mail addresses, URLs, phone numbers,
+  amounts, dates, "Alt+N"-style keys.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlmodel import select
+
+from tests.support import csrf_from, jst, login
+
+ROLES = ("operator", "coordinator", "insured", "admin")
+ALLOWED_WORDS = {"GDPR", "APPI", "PPC", "PMK", "Visa", "WTDIC", "JUAS", "JST", "UTC", "SMS", "CSV", "API", "EU",
+                 "SNS", "Web", "Twilio", "DOMAIN", "English", "hotline", "Alt"}
+NOT_WORDS = re.compile(
+    r"[\w.+-]+@[\w-]+(\.[\w-]+)+"  # e-mail addresses
+    r"|https?://\S+"  # links
+    r"|CY-\d{4}-\d{6}"  # case references
+    r"|(?<![A-Za-z])[A-Z]{2,}-[\w-]+"  # policy numbers: JUAS-2026-0001, POL-00002
+    r"|(?<![A-Za-z])[IH]-\d+|(?<![A-Za-z])[A-Z]\.\d+"  # decision ids and DOMAIN sections: I-10, H-12, G.1
+    r"|E\.164|\+\d[\d\s-]*"  # the phone format and numbers
+    r"|¥[\d,]+|\d[\d,.:/-]*\w?")  # amounts, dates, times, counts
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees: text nodes outside <script>, <style>, <code>, and the placeholder, title and
+    aria-label of elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "code"):
+            self._hidden += 1
+        for name, value in attrs:
+            if name in ("placeholder", "title", "aria-label") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code"):
+            self._hidden = max(0, self._hidden - 1)
+
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.parts.append(data.strip())
+
+
+def english_left(page: str) -> list[str]:
+    """The pieces of visible text that still hold English words, once the allowed names are taken out."""
+    parser = VisibleText()
+    parser.feed(page)
+    left = []
+    for part in parser.parts:
+        words = [w for w in LATIN_WORD.findall(NOT_WORDS.sub(" ", html.unescape(part))) if w not in ALLOWED_WORDS]
+        if words:
+            left.append(part)
+    return left
+
+
+def test_the_checker_finds_english_and_lets_names_and_numbers_through():
+    assert english_left("<p>期限まであと4日</p><p>Time left</p>") == ["Time left"]
+    assert english_left('<input placeholder="Consent reference"><code>forensics</code>') == ["Consent reference"]
+    assert english_left("<p>GDPR第33条1項（DOMAIN G.5）· CY-2026-000123 · op@hotline.example · ¥1,000 · "
+                        "2026-04-10 · JUAS-2026-0001 · +81300009001 · 判断I-10 · Alt+N</p>") == []
+
+
+@pytest.fixture
+def world(app, db, factory, api_as):
+    """A case with everything the pages show, for an insured company and the staff of the hotline."""
+    from hotline import clock
+    from hotline.dispatch import service as dispatch_service
+    from hotline.dispatch.links import make_token
+    from hotline.dispatch.models import DispatchAttempt
+    from hotline.dispatch.settings import from_config
+    from hotline.extensions import notifier as _notifier  # noqa: F401  (the app's, below)
+
+    org = factory.org("株式会社サンプル商事")
+    policy = factory.policy(org, end=jst(2099, 1, 1))
+    users = {role: factory.user(role, org if role == "insured" else None, phone=f"+8130000903{i}",
+                                display_name=name)
+             for i, (role, name) in enumerate(zip(ROLES, ("受付 花子", "調整 太郎", "情報システム部 佐藤", "管理 一郎"),
+                                                  strict=True))}
+    coord = api_as(users["coordinator"])
+    now = dt.datetime.now(dt.UTC)
+    # The old case: every clock has run out, costs of every status, a vendor escalated and then accepted.
+    case = coord.post("/cases", json={
+        "policy_id": policy.id, "summary": "ランサムウェアによる暗号化、顧客情報の窃取の可能性",
+        "first_discovered_at": "2026-04-10T23:30:00+09:00", "reported_at": "2026-04-11T00:15:00+09:00",
+        "personal_records_affected": 5000, "card_data": True, "malicious": True, "eu_data_subjects": True,
+        "pmark_holder": True, "attack_confirmed": "no", "caller_name": "佐藤", "contact_name": "佐藤 一郎",
+        "contact_phone": "+819011112222", "coordinator_id": users["coordinator"].id}).get_json()
+    ref = case["reference"]
+    coord.post(f"/cases/{ref}/deadlines/appi_preliminary/met", json={"met_at": "2026-04-13T10:00:00+09:00"})
+    for line in ({"category": "emergency_response", "amount_jpy": 2_000_000, "arose_on": "2026-04-11",
+                  "ordered_at": "2026-04-11T09:00:00+09:00"},
+                 {"category": "advisory", "amount_jpy": 800_000, "arose_on": "2026-04-12"},
+                 {"category": "other.consolation_individual", "amount_jpy": 6_000_000, "arose_on": "2026-04-20",
+                  "victims": 5000, "consent_ref": "TM-同意-1"},
+                 {"category": "other.consolation_corporate", "amount_jpy": 100_000, "arose_on": "2026-04-20"}):
+        assert coord.post(f"/cases/{ref}/costs", json=line).status_code == 201
+    first = coord.post("/vendors", json={"name": "一番調査株式会社", "capabilities": ["forensics", "legal"],
+                                         "hours": "24x7", "contacts": [{"name": "当番", "phone": "+81300000101"}]})
+    second = coord.post("/vendors", json={"name": "二番調査株式会社", "capabilities": ["forensics"],
+                                          "hours": "24x7", "escalation_rank": 200,
+                                          "contacts": [{"name": "窓口", "phone": "+81300000102"}]})
+    assert first.status_code == second.status_code == 201
+    dispatch = coord.post(f"/cases/{ref}/dispatches", json={
+        "vendor_id": first.get_json()["id"], "capability": "forensics", "brief": "ランサムウェアの調査をお願いします",
+        "override_warnings": True}).get_json()
+    waiting = coord.post(f"/cases/{ref}/dispatches", json={
+        "vendor_id": first.get_json()["id"], "capability": "legal", "brief": "弁護士相談", "override_warnings": True}
+    ).get_json()
+    with app.app_context():
+        settings = from_config(app.config)
+        later = now + settings.ack_timeout + dt.timedelta(minutes=1)
+        dispatch_service.escalate_one(db, now=later, notifier=app.extensions["hotline.notifier"], settings=settings)
+    coord.post(f"/cases/{ref}/dispatches/{dispatch['id']}", json={"action": "accept", "note": "電話で受諾"})
+    coord.post(f"/cases/{ref}/notes", json={"kind": "call", "text": "被保険者から進捗確認の電話"})
+    coord.post(f"/cases/{ref}/phases/intake", json={"action": "complete"})
+    coord.post(f"/cases/{ref}/phases/initial_response", json={"action": "start"})
+    coord.post(f"/cases/{ref}/phases/call_center", json={"action": "skip", "reason": "問い合わせ窓口は不要"})
+    coord.post(f"/cases/{ref}/tasks", json={"phase": "initial_response", "title": "経営層への報告",
+                                            "due_at": "2026-04-12T09:00:00+09:00", "owner_id": users["operator"].id})
+    coord.patch(f"/cases/{ref}", json={"sensitive_data": True, "contact_language": "en"})
+    # A fresh case: its GDPR clock has two hours left, so the clock sends the nearest reminder at once.
+    fresh = coord.post("/cases", json={
+        "policy_id": policy.id, "summary": "通販サイトのカード情報漏えいの疑い", "eu_data_subjects": True,
+        "first_discovered_at": (now - dt.timedelta(hours=70)).isoformat(), "contact_phone": "+819033334444",
+        "coordinator_id": users["coordinator"].id}).get_json()
+    clock.tick(app, now=now)
+    attempt = db.exec(select(DispatchAttempt).where(DispatchAttempt.dispatch_id == waiting["id"])
+                      .order_by(DispatchAttempt.step)).first()
+    return {"users": users, "values": {"reference": ref, "policy_id": policy.id,
+                                       "vendor_id": first.get_json()["id"],
+                                       "token": make_token(app.config["SECRET_KEY"], attempt.id)},
+            "fresh": fresh["reference"]}
+
+
+def _pages(app, values) -> list[str]:
+    """Every GET route that answers a page (not the API, a CSV, a JSON lookup or a static file)."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if ("GET" not in rule.methods or rule.rule.startswith(("/static", "/api/")) or rule.rule.endswith(".csv")
+                or rule.endpoint in ("cases.policy_lookup", "dashboard.root")):
+            continue
+        out.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule))
+    return sorted(out)
+
+
+def test_every_page_reads_japanese_in_japanese_and_renders_in_english(app, world):
+    pages = _pages(app, world["values"])
+    seen: dict[str, set[str]] = {p: set() for p in pages}
+    problems = []
+    clients = {"anonymous": app.test_client()}
+    for role in ROLES:
+        clients[role] = app.test_client()
+        login(clients[role], world["users"][role])
+    for who, client in clients.items():
+        for path in pages:
+            for query in ("", "?capability=forensics") if path.endswith(("/dispatches", "/vendors")) else ("",):
+                ja = client.get(path + query, headers={"Accept-Language": "ja"})
+                if ja.status_code != 200 or "text/html" not in ja.content_type:
+                    continue
+                seen[path].add(who)
+                left = english_left(ja.get_data(as_text=True))
+                if left:
+                    problems.append(f"{who} {path}{query}: {left[:8]}")
+                en = client.get(path + query, headers={"Accept-Language": "en"})
+                assert en.status_code == 200 and 'lang="en"' in en.get_data(as_text=True), (who, path)
+                assert 'lang="ja"' in ja.get_data(as_text=True), (who, path)
+    assert not [p for p, who in seen.items() if not who], "pages nobody could open"
+    assert seen[f"/cases/{world['values']['reference']}"] >= {"operator", "coordinator", "insured"}
+    assert not problems, "English on Japanese pages:\n" + "\n".join(problems)
+
+
+# --- A refused form (422) reads Japanese too -----------------------------------------------------------------
+# What a person typed wrong on each kind of page form, in Japanese or in digits (it is shown again as typed): the
+# validators' refusals and the services' own (a date in the future, a duplicate, an end before the start).
+REFUSED_FORMS = [
+    ("coordinator", "/cases/new", {"policy": "{policy_number}", "first_discovered_at": "2026年2月30日 9時",
+                                   "summary": "", "personal_records_affected": "たくさん", "contact_phone": "090-1234",
+                                   "contact_email": "佐藤＠", "contact_language": "fr"}),
+    ("coordinator", "/cases/new", {"policy": "{policy_number}", "first_discovered_at": "2099/01/01 09:00",
+                                   "summary": "暗号化されたファイル"}),
+    ("coordinator", "/cases/{ref}/facts", {"caller_email": "あ", "personal_records_affected": "-5"}),
+    ("coordinator", "/cases/{ref}/deadlines/appi_preliminary/met", {"met_at": "2099年1月1日 9時"}),
+    ("coordinator", "/cases/{ref}/tasks", {"phase": "intake", "title": "", "due_at": "明日"}),
+    ("coordinator", "/cases/{ref}/phases/call_center", {"action": "skip", "reason": ""}),
+    ("coordinator", "/cases/{ref}/notes", {"kind": "note", "text": ""}),
+    ("coordinator", "/cases/{ref}/costs/new", {"category": "investigation", "amount_jpy": "百万円",
+                                               "arose_on": "2026/02/30"}),
+    ("coordinator", "/vendors/new", {"name": "", "contacts": "当番, 123", "capabilities": "forensics"}),
+    ("coordinator", "/organizations", {"name": ""}),
+    ("coordinator", "/policies", {"organization_id": "{organization}", "product": "tm-juas-2026", "plan": "A",
+                                  "policy_number": "{policy_number}", "period_start": "2027/03/01 16:00",
+                                  "period_end": "2026/03/01 16:00"}),
+    ("admin", "/admin/users", {"email": "あ", "role": "insured", "password": "短い", "phone": "090",
+                               "language": "fr"}),
+    ("admin", "/admin/users/{user}", {"role": "operator", "phone": "03-12", "language": "fr"}),
+]
+
+
+def test_a_refused_form_reads_japanese_on_a_japanese_page(app, factory):
+    """Each error beside its field, and the page around it, in Japanese: no English left on a 422 page."""
+    org = factory.org("株式会社入力確認")
+    policy = factory.policy(org, end=jst(2099, 1, 1))
+    case = factory.case(policy, eu_data_subjects=True, malicious=True, personal_records_affected=5000)
+    users = {role: factory.user(role) for role in ("coordinator", "admin")}
+    names = {"ref": case.reference, "policy_number": policy.policy_number, "organization": org.id,
+             "user": users["coordinator"].id}
+
+    def fill(text: str) -> str:
+        return re.sub(r"\{(\w+)\}", lambda m: str(names[m.group(1)]), text)
+
+    problems = []
+    for role, path, form in REFUSED_FORMS:
+        client = app.test_client()
+        login(client, users[role])
+        token = csrf_from(client, "/dashboard")
+        r = client.post(fill(path), data={**{k: fill(v) for k, v in form.items()}, "csrf_token": token},
+                        headers={"Accept-Language": "ja"})
+        body = r.get_data(as_text=True)
+        assert r.status_code == 422 and 'lang="ja"' in body, (path, form, r.status_code)
+        assert "field-error" in body, (path, form)  # the error is beside its field, not only on top
+        left = english_left(body)
+        if left:
+            problems.append(f"{role} {path} {form}: {left[:8]}")
+    assert not problems, "English on Japanese 422 pages:\n" + "\n".join(problems)
