@@ -33,7 +33,9 @@ SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # interleaved rounds: product, floor, product, floor, ...
 CLOCK_ROUNDS = int(os.environ.get("BENCH_CLOCK_ROUNDS", "1"))  # bursts of due reminders, product then floor
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", "8"))  # a round starts no request after this
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+# The full-size data set lives in the database `bench`; other scales in their own, so a quick run never drops it.
+PG_URL = os.environ.get("BENCH_PG_URL") or ("postgresql+psycopg://postgres@127.0.0.1:5432/bench" + (
+    "" if SCALE == 1 else f"_s{SCALE:g}".replace(".", "_")))
 FAST_HASH = "pbkdf2:sha256:1000"  # logins are not what is measured
 PASSWORD = "bench-password-1"
 HTTP_TIMEOUT = 120

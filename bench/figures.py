@@ -418,7 +418,7 @@ def dashboard(ctx: Context, clients: int = 16) -> list[Row]:
 
 # --- reminders ------------------------------------------------------------------------------------------
 
-def _burst(engine: sa.Engine, size: int, recipient: str, at: dt.datetime) -> None:
+def burst(engine: sa.Engine, size: int, recipient: str, at: dt.datetime) -> None:
     """`size` reminders of open deadlines, all due at `at`, for each deadline's current due instant (so they are
     sent, not skipped as moved)."""
     from hotline.cases.models import Case
@@ -448,7 +448,7 @@ def _as_utc(v) -> dt.datetime:
     return v.replace(tzinfo=UTC) if v.tzinfo is None else v
 
 
-def reminder_burst(ctx: Context, label: str, command: list[str], size: int) -> dict:
+def reminderburst(ctx: Context, label: str, command: list[str], size: int) -> dict:
     from hotline.db import make_engine
 
     engine = make_engine(ctx.url)
@@ -471,7 +471,7 @@ def reminder_burst(ctx: Context, label: str, command: list[str], size: int) -> d
             if time.monotonic() > limit:
                 raise Failure(f"{label} clock: {backlog} reminders still due after 600 s")
         at = dt.datetime.now(UTC) + dt.timedelta(seconds=2)
-        _burst(engine, size, recipient, at)
+        burst(engine, size, recipient, at)
         limit = time.monotonic() + 60 + size * 0.05
         count = sa.text("select count(*) from reminder where recipient = :r and status = 'pending'")
         left = size
@@ -497,8 +497,8 @@ def reminders(ctx: Context) -> list[Row]:
     rounds = common.CLOCK_ROUNDS
     product_cmd = [str(BIN / "flask"), "--app", "hotline", "clock"]
     floor_cmd = [str(BIN / "python"), "-m", "bench.floor", "clock"]
-    p, f = interleaved(lambda: reminder_burst(ctx, "product", product_cmd, size),
-                       lambda: reminder_burst(ctx, "floor", floor_cmd, size), rounds=rounds)
+    p, f = interleaved(lambda: reminderburst(ctx, "product", product_cmd, size),
+                       lambda: reminderburst(ctx, "floor", floor_cmd, size), rounds=rounds)
     pd, fd = [x for r in p for x in r["delays"]], [x for r in f for x in r["delays"]]
     unsent = sum(r["rows"] - len(r["delays"]) for r in p)
     p99 = pct(pd, 99) if not unsent else float("inf")
