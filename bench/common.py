@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "out"))
+OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "out")).resolve()
 UTC = dt.UTC
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))

@@ -241,7 +241,7 @@ def build(url: str) -> dict:
     def reminder_rows():
         n = 0
         for c in cases():
-            if not c["open"] or _missed(c):
+            if not c["open"]:
                 continue
             slots = [(kind, label, delta, phone, role) for kind in OPEN_KINDS for label, delta in OFFSETS
                      for phone, role in ((coordinator_phone, "coordinator"), (f"+8190{c['id']:08d}", "contact"))]
