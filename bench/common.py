@@ -202,19 +202,23 @@ def login_session(base: str, email: str) -> requests.Session:
 class Round:
     latencies: list[float]
     wall: float
+    errors: list[str] = field(default_factory=list)  # answers that were wrong (a 500 under load is a figure too)
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.wall if self.wall else float("nan")
+        """Correct answers a second."""
+        return (len(self.latencies) - len(self.errors)) / self.wall if self.wall else float("nan")
 
 
 def closed_loop(request, sessions: list, *, count: int, seconds: float = ROUND_SECONDS) -> Round:
     """`len(sessions)` clients, each sending its next request when the previous one is answered, until `count`
     requests were sent or `seconds` passed (each client sends at least one). `request(session, i)` sends
-    request number i and raises Failure when the answer is wrong. Returns the latencies (s) and the wall time."""
+    request number i and raises Failure when the answer is wrong: that is counted as an error, with its latency.
+    Returns the latencies (s), the wall time and the errors; any other exception stops the round and is raised."""
     lock = threading.Lock()
     latencies: list[float] = []
-    errors: list[BaseException] = []
+    errors: list[str] = []
+    crashed: list[BaseException] = []
     counter = iter(range(count))
     start = time.perf_counter()
     stop_at = start + seconds
@@ -224,18 +228,23 @@ def closed_loop(request, sessions: list, *, count: int, seconds: float = ROUND_S
         while True:
             with lock:
                 i = next(counter, None)
-            if i is None or (not first and time.perf_counter() > stop_at) or errors:
+            if i is None or (not first and time.perf_counter() > stop_at) or crashed:
                 return
             first = False
             t = time.perf_counter()
             try:
                 request(session, i)
-            except BaseException as exc:  # noqa: BLE001 - re-raised below, in the caller's thread
-                errors.append(exc)
+                error = None
+            except (Failure, requests.RequestException) as exc:
+                error = str(exc)[:300]
+            except BaseException as exc:  # noqa: BLE001 - a bug of the harness: re-raised in the caller's thread
+                crashed.append(exc)
                 return
             took = time.perf_counter() - t
             with lock:
                 latencies.append(took)
+                if error:
+                    errors.append(error)
 
     threads = [threading.Thread(target=client, args=(s,), daemon=True) for s in sessions]
     for t in threads:
@@ -243,9 +252,16 @@ def closed_loop(request, sessions: list, *, count: int, seconds: float = ROUND_S
     for t in threads:
         t.join(seconds + 2 * HTTP_TIMEOUT)
     wall = time.perf_counter() - start
-    if errors:
-        raise errors[0]
-    return Round(latencies, wall)
+    if crashed:
+        raise crashed[0]
+    return Round(latencies, wall, errors)
+
+
+def errors_note(rounds: list[Round]) -> str:
+    errors = [e for r in rounds for e in r.errors]
+    if not errors:
+        return ""
+    return f"; **{len(errors)} errors** of {sum(len(r.latencies) for r in rounds)} requests, e.g. {errors[0][:160]}"
 
 
 def check(response: requests.Response, status: int, what: str) -> requests.Response:
