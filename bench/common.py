@@ -156,6 +156,19 @@ class Server:
         self.stop()
 
 
+def start_clock(command: list[str], url: str, label: str) -> subprocess.Popen:
+    """A clock process (the product's or the floor's), its log in bench/out/ (a pipe nobody reads would fill up and
+    block it)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = open(OUT / f"clock-{label}.log", "w")  # noqa: SIM115 - the child keeps it open; closed by the OS at exit
+    return subprocess.Popen(command, env=env_for(url), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def log_tail(label: str, chars: int = 2000) -> str:
+    path = OUT / f"clock-{label}.log"
+    return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+
 def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
     if proc is None or proc.poll() is not None:
         return
