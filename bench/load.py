@@ -29,6 +29,7 @@ from bench import common, dataset
 from bench.common import BIN, HTTP_TIMEOUT, PG_URL, Failure, Server, login_session, median, pct
 
 UTC = dt.UTC
+IDLE_SECONDS = 15
 OFFSETS = (("7d", dt.timedelta(days=7)), ("3d", dt.timedelta(days=3)), ("1d", dt.timedelta(days=1)),
            ("4h", dt.timedelta(hours=4)))  # the product's default REMINDER_OFFSETS, which the run uses
 
@@ -39,15 +40,20 @@ class Stats:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
 
-    def call(self, name: str, method, url: str, status: int, **kw):
+    def call(self, name: str, session: requests.Session, method: str, url: str, status: int, **kw):
+        # Like a browser, a user does not reuse a connection idle for longer than the server keeps it open
+        # (gunicorn --keep-alive 30): else the server may close it just as the request goes out.
+        if time.monotonic() - getattr(session, "last_used", 0) > IDLE_SECONDS:
+            session.close()
         t = time.perf_counter()
         try:
-            r = method(url, timeout=HTTP_TIMEOUT, **kw)
+            r = session.request(method, url, timeout=HTTP_TIMEOUT, **kw)
         except requests.RequestException as exc:
             with self.lock:
                 self.errors[name].append(repr(exc)[:200])
             return None
         took = time.perf_counter() - t
+        session.last_used = time.monotonic()
         with self.lock:
             self.latencies[name].append(took)
             if r.status_code != status:
@@ -133,7 +139,7 @@ class Scenario:
                 "contact_phone": f"+8180{rnd.randrange(10**8):08d}", "personal_records_affected": rnd.choice([0, 50, 2000]),
                 "malicious": True, "eu_data_subjects": disc < now - dt.timedelta(hours=60),
                 "coordinator_id": rnd.choice(self.users.coordinators)["id"]}
-        r = self.stats.call("POST /cases", account["api"].post, self.api("/cases"), 201, json=body)
+        r = self.stats.call("POST /cases", account["api"], "POST", self.api("/cases"), 201, json=body)
         if r is not None:
             with self.lock:
                 self.opened.append(r.json()["reference"])
@@ -141,34 +147,34 @@ class Scenario:
     def search(self, account, rnd):
         q = (rnd.choice(self.facts["sample_references"]) if rnd.random() < 0.5
              else rnd.choice(("東京商事", "大阪物流", "横浜システム", "名古屋建設")))
-        self.stats.call("GET /cases?q=", account["api"].get, self.api("/cases"), 200, params={"q": q})
+        self.stats.call("GET /cases?q=", account["api"], "GET", self.api("/cases"), 200, params={"q": q})
 
     def dashboard(self, account, rnd):
-        self.stats.call("GET /dashboard", account["web"].get, f"{self.base}/dashboard", 200)
+        self.stats.call("GET /dashboard", account["web"], "GET", f"{self.base}/dashboard", 200)
 
     def read_case(self, account, rnd):
-        self.stats.call("GET /cases/<ref>", account["api"].get, self.api(f"/cases/{self.a_case(rnd)}"), 200)
+        self.stats.call("GET /cases/<ref>", account["api"], "GET", self.api(f"/cases/{self.a_case(rnd)}"), 200)
 
     # -- coordinators
     def change_facts(self, account, rnd):
         change = rnd.choice(({"sensitive_data": rnd.random() < 0.5}, {"personal_records_affected": rnd.randrange(0, 5000)},
                              {"attack_confirmed": rnd.choice(("yes", "no", "unknown"))}))
-        self.stats.call("PATCH /cases/<ref>", account["api"].patch, self.api(f"/cases/{self.a_case(rnd)}"), 200,
+        self.stats.call("PATCH /cases/<ref>", account["api"], "PATCH", self.api(f"/cases/{self.a_case(rnd)}"), 200,
                         json=change)
 
     def record_cost(self, account, rnd):
         today = dt.datetime.now(UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
         body = {"category": rnd.choice(self.categories), "amount_jpy": rnd.randrange(10_000, 3_000_000),
                 "arose_on": today.isoformat(), "victims": rnd.randrange(1, 100)}
-        self.stats.call("POST /cases/<ref>/costs", account["api"].post, self.api(f"/cases/{self.a_case(rnd)}/costs"),
+        self.stats.call("POST /cases/<ref>/costs", account["api"], "POST", self.api(f"/cases/{self.a_case(rnd)}/costs"),
                         201, json=body)
 
     def coverage(self, account, rnd):
-        self.stats.call("GET /cases/<ref>/coverage", account["api"].get,
+        self.stats.call("GET /cases/<ref>/coverage", account["api"], "GET",
                         self.api(f"/cases/{self.a_case(rnd)}/coverage"), 200)
 
     def list_open(self, account, rnd):
-        self.stats.call("GET /cases?status=open", account["api"].get, self.api("/cases"), 200,
+        self.stats.call("GET /cases?status=open", account["api"], "GET", self.api("/cases"), 200,
                         params={"status": "open"})
 
 
