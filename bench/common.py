@@ -6,7 +6,6 @@ or drain in time fails the run.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import os
@@ -142,10 +141,6 @@ class Server:
         self.stop()
         raise SystemExit(f"gunicorn {self.app} did not answer within 90 s")
 
-    def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
-
     def stop(self) -> None:
         stop(self.proc)
 
@@ -180,8 +175,9 @@ def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
         proc.wait(10)
 
 
-def rss_kib(pid: int | str = "self") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def rss_kib() -> int:
+    """This process's resident memory (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
@@ -281,10 +277,3 @@ def check(response: requests.Response, status: int, what: str) -> requests.Respo
     if response.status_code != status:
         raise Failure(f"{what}: expected {status}, got {response.status_code}: {response.text[:300]}")
     return response
-
-
-@contextlib.contextmanager
-def timer():
-    t = [time.perf_counter(), None]
-    yield t
-    t[1] = time.perf_counter() - t[0]
