@@ -40,6 +40,10 @@ class Stats:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
 
+    def count(self) -> int:
+        with self.lock:
+            return sum(len(v) for v in self.latencies.values()) + sum(len(v) for v in self.errors.values())
+
     def call(self, name: str, session: requests.Session, method: str, url: str, status: int, **kw):
         # Like a browser, a user does not reuse a connection idle for longer than the server keeps it open
         # (gunicorn --keep-alive 30): else the server may close it just as the request goes out.
@@ -89,14 +93,15 @@ class Users:
 
 
 class Scenario:
-    def __init__(self, base: str, facts: dict, users: Users, stats: Stats, end: float, think: float, seed: int):
+    def __init__(self, base: str, facts: dict, users: Users, stats: Stats, end: float, think: float, seed: int,
+                 max_requests: int):
         from hotline.products.catalogue import get_product
 
         self.base, self.facts, self.users, self.stats, self.end, self.think = base, facts, users, stats, end, think
         self.categories = [c.code for c in get_product("tm-juas-2026").categories]
         self.opened: list[str] = []  # references of the cases opened during the run
         self.lock = threading.Lock()
-        self.seed = seed
+        self.seed, self.max_requests = seed, max_requests
 
     def api(self, path: str) -> str:
         return f"{self.base}/api/v1{path}"
@@ -106,7 +111,7 @@ class Scenario:
         time.sleep(rnd.uniform(0, self.think))  # users do not all start at the same instant
         actions = self.operator_actions() if account["role"] == "operator" else self.coordinator_actions()
         names, weights = zip(*actions, strict=True)
-        while time.monotonic() < self.end:
+        while time.monotonic() < self.end and self.stats.count() < self.max_requests:
             getattr(self, rnd.choices(names, weights)[0])(account, rnd)
             time.sleep(rnd.uniform(0.5, 1.5) * self.think)
 
@@ -243,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300, help="how long the users work (default 300)")
     parser.add_argument("--users", type=int, default=50, help="concurrent operators and coordinators (default 50)")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between two requests of a user")
+    parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many (default 100,000)")
     parser.add_argument("--reuse", action="store_true", help="keep the bench data set already in the database")
     args = parser.parse_args(argv)
     url = PG_URL
@@ -264,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise Failure(f"the clock did not send the {backlog} reminders already due within 600 s")
             started = dt.datetime.now(UTC)
             end = time.monotonic() + args.seconds
-            scenario = Scenario(web.base, facts, users, stats, end, args.think, seed=7)
+            scenario = Scenario(web.base, facts, users, stats, end, args.think, seed=7, max_requests=args.max_requests)
             accounts = users.operators + users.coordinators
             threads_ = [threading.Thread(target=scenario.run, args=(a, n), daemon=True) for n, a in enumerate(accounts)]
             print(f"  gunicorn {workers} worker(s) × {threads} threads, the clock ticking every second; "
