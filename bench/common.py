@@ -87,7 +87,11 @@ def median(values: list[float]) -> float:
 
 
 def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    """`uptime`'s line (the machine's load), or /proc/loadavg where procps is missing."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except FileNotFoundError:
+        return f"{time.strftime('%H:%M:%S')} load average: {Path('/proc/loadavg').read_text().split(' 1/')[0]}"
 
 
 # --- processes -----------------------------------------------------------------------------------------
