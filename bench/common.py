@@ -91,7 +91,7 @@ def uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     except FileNotFoundError:
-        return f"{time.strftime('%H:%M:%S')} load average: {Path('/proc/loadavg').read_text().split(' 1/')[0]}"
+        return f"{time.strftime('%H:%M:%S')} load average: {', '.join(Path('/proc/loadavg').read_text().split()[:3])}"
 
 
 # --- processes -----------------------------------------------------------------------------------------
