@@ -6,7 +6,6 @@ or drain in time fails the run.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import os
@@ -88,7 +87,11 @@ def median(values: list[float]) -> float:
 
 
 def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    """`uptime`'s line (the machine's load), or /proc/loadavg where procps is missing."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except FileNotFoundError:
+        return f"{time.strftime('%H:%M:%S')} load average: {', '.join(Path('/proc/loadavg').read_text().split()[:3])}"
 
 
 # --- processes -----------------------------------------------------------------------------------------
@@ -142,10 +145,6 @@ class Server:
         self.stop()
         raise SystemExit(f"gunicorn {self.app} did not answer within 90 s")
 
-    def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
-
     def stop(self) -> None:
         stop(self.proc)
 
@@ -154,6 +153,19 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def start_clock(command: list[str], url: str, label: str) -> subprocess.Popen:
+    """A clock process (the product's or the floor's), its log in bench/out/ (a pipe nobody reads would fill up and
+    block it)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = open(OUT / f"clock-{label}.log", "w")  # noqa: SIM115 - the child keeps it open; closed by the OS at exit
+    return subprocess.Popen(command, env=env_for(url), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def log_tail(label: str, chars: int = 2000) -> str:
+    path = OUT / f"clock-{label}.log"
+    return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
 
 def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
@@ -167,8 +179,9 @@ def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
         proc.wait(10)
 
 
-def rss_kib(pid: int | str = "self") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def rss_kib() -> int:
+    """This process's resident memory (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
@@ -268,10 +281,3 @@ def check(response: requests.Response, status: int, what: str) -> requests.Respo
     if response.status_code != status:
         raise Failure(f"{what}: expected {status}, got {response.status_code}: {response.text[:300]}")
     return response
-
-
-@contextlib.contextmanager
-def timer():
-    t = [time.perf_counter(), None]
-    yield t
-    t[1] = time.perf_counter() - t[0]

@@ -9,7 +9,6 @@ import datetime as dt
 import gc
 import multiprocessing
 import random
-import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -19,13 +18,11 @@ from bench import common
 from bench.common import (
     BIN,
     HTTP_TIMEOUT,
-    ROOT,
     ROUNDS,
     Failure,
     Server,
     check,
     closed_loop,
-    env_for,
     errors_note,
     median,
     pct,
@@ -459,8 +456,7 @@ def reminderburst(ctx: Context, label: str, command: list[str], size: int) -> di
 
     engine = make_engine(ctx.url)
     recipient = f"+8199{time.time_ns() % 10**9:09d}"  # one burst's rows, told apart from every other
-    clock = subprocess.Popen(command, env=env_for(ctx.url), cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
+    clock = common.start_clock(command, ctx.url, label)
     due_now = sa.text("select count(*) from reminder where status = 'pending' and send_at <= :now")
     try:
         # Started and ticking, and no backlog left: reminders already due (earlier intakes send their nearest
@@ -469,7 +465,7 @@ def reminderburst(ctx: Context, label: str, command: list[str], size: int) -> di
         while True:
             time.sleep(2)
             if clock.poll() is not None:
-                raise Failure(f"{label} clock exited: {clock.stderr.read().decode()[-2000:]}")
+                raise Failure(f"{label} clock exited: {common.log_tail(label)}")
             with engine.connect() as conn:
                 backlog = conn.execute(due_now, {"now": _param(engine, dt.datetime.now(UTC))}).scalar_one()
             if not backlog:

@@ -26,9 +26,10 @@ import requests
 import sqlalchemy as sa
 
 from bench import common, dataset
-from bench.common import BIN, HTTP_TIMEOUT, PG_URL, ROOT, Failure, Server, env_for, login_session, median, pct
+from bench.common import BIN, HTTP_TIMEOUT, PG_URL, Failure, Server, login_session, median, pct
 
 UTC = dt.UTC
+IDLE_SECONDS = 15
 OFFSETS = (("7d", dt.timedelta(days=7)), ("3d", dt.timedelta(days=3)), ("1d", dt.timedelta(days=1)),
            ("4h", dt.timedelta(hours=4)))  # the product's default REMINDER_OFFSETS, which the run uses
 
@@ -39,15 +40,24 @@ class Stats:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
 
-    def call(self, name: str, method, url: str, status: int, **kw):
+    def count(self) -> int:
+        with self.lock:
+            return sum(len(v) for v in self.latencies.values()) + sum(len(v) for v in self.errors.values())
+
+    def call(self, name: str, session: requests.Session, method: str, url: str, status: int, **kw):
+        # Like a browser, a user does not reuse a connection idle for longer than the server keeps it open
+        # (gunicorn --keep-alive 30): else the server may close it just as the request goes out.
+        if time.monotonic() - getattr(session, "last_used", 0) > IDLE_SECONDS:
+            session.close()
         t = time.perf_counter()
         try:
-            r = method(url, timeout=HTTP_TIMEOUT, **kw)
+            r = session.request(method, url, timeout=HTTP_TIMEOUT, **kw)
         except requests.RequestException as exc:
             with self.lock:
                 self.errors[name].append(repr(exc)[:200])
             return None
         took = time.perf_counter() - t
+        session.last_used = time.monotonic()
         with self.lock:
             self.latencies[name].append(took)
             if r.status_code != status:
@@ -83,14 +93,15 @@ class Users:
 
 
 class Scenario:
-    def __init__(self, base: str, facts: dict, users: Users, stats: Stats, end: float, think: float, seed: int):
+    def __init__(self, base: str, facts: dict, users: Users, stats: Stats, end: float, think: float, seed: int,
+                 max_requests: int):
         from hotline.products.catalogue import get_product
 
         self.base, self.facts, self.users, self.stats, self.end, self.think = base, facts, users, stats, end, think
         self.categories = [c.code for c in get_product("tm-juas-2026").categories]
         self.opened: list[str] = []  # references of the cases opened during the run
         self.lock = threading.Lock()
-        self.seed = seed
+        self.seed, self.max_requests = seed, max_requests
 
     def api(self, path: str) -> str:
         return f"{self.base}/api/v1{path}"
@@ -100,7 +111,7 @@ class Scenario:
         time.sleep(rnd.uniform(0, self.think))  # users do not all start at the same instant
         actions = self.operator_actions() if account["role"] == "operator" else self.coordinator_actions()
         names, weights = zip(*actions, strict=True)
-        while time.monotonic() < self.end:
+        while time.monotonic() < self.end and self.stats.count() < self.max_requests:
             getattr(self, rnd.choices(names, weights)[0])(account, rnd)
             time.sleep(rnd.uniform(0.5, 1.5) * self.think)
 
@@ -133,7 +144,7 @@ class Scenario:
                 "contact_phone": f"+8180{rnd.randrange(10**8):08d}", "personal_records_affected": rnd.choice([0, 50, 2000]),
                 "malicious": True, "eu_data_subjects": disc < now - dt.timedelta(hours=60),
                 "coordinator_id": rnd.choice(self.users.coordinators)["id"]}
-        r = self.stats.call("POST /cases", account["api"].post, self.api("/cases"), 201, json=body)
+        r = self.stats.call("POST /cases", account["api"], "POST", self.api("/cases"), 201, json=body)
         if r is not None:
             with self.lock:
                 self.opened.append(r.json()["reference"])
@@ -141,34 +152,34 @@ class Scenario:
     def search(self, account, rnd):
         q = (rnd.choice(self.facts["sample_references"]) if rnd.random() < 0.5
              else rnd.choice(("東京商事", "大阪物流", "横浜システム", "名古屋建設")))
-        self.stats.call("GET /cases?q=", account["api"].get, self.api("/cases"), 200, params={"q": q})
+        self.stats.call("GET /cases?q=", account["api"], "GET", self.api("/cases"), 200, params={"q": q})
 
     def dashboard(self, account, rnd):
-        self.stats.call("GET /dashboard", account["web"].get, f"{self.base}/dashboard", 200)
+        self.stats.call("GET /dashboard", account["web"], "GET", f"{self.base}/dashboard", 200)
 
     def read_case(self, account, rnd):
-        self.stats.call("GET /cases/<ref>", account["api"].get, self.api(f"/cases/{self.a_case(rnd)}"), 200)
+        self.stats.call("GET /cases/<ref>", account["api"], "GET", self.api(f"/cases/{self.a_case(rnd)}"), 200)
 
     # -- coordinators
     def change_facts(self, account, rnd):
         change = rnd.choice(({"sensitive_data": rnd.random() < 0.5}, {"personal_records_affected": rnd.randrange(0, 5000)},
                              {"attack_confirmed": rnd.choice(("yes", "no", "unknown"))}))
-        self.stats.call("PATCH /cases/<ref>", account["api"].patch, self.api(f"/cases/{self.a_case(rnd)}"), 200,
+        self.stats.call("PATCH /cases/<ref>", account["api"], "PATCH", self.api(f"/cases/{self.a_case(rnd)}"), 200,
                         json=change)
 
     def record_cost(self, account, rnd):
         today = dt.datetime.now(UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
         body = {"category": rnd.choice(self.categories), "amount_jpy": rnd.randrange(10_000, 3_000_000),
                 "arose_on": today.isoformat(), "victims": rnd.randrange(1, 100)}
-        self.stats.call("POST /cases/<ref>/costs", account["api"].post, self.api(f"/cases/{self.a_case(rnd)}/costs"),
+        self.stats.call("POST /cases/<ref>/costs", account["api"], "POST", self.api(f"/cases/{self.a_case(rnd)}/costs"),
                         201, json=body)
 
     def coverage(self, account, rnd):
-        self.stats.call("GET /cases/<ref>/coverage", account["api"].get,
+        self.stats.call("GET /cases/<ref>/coverage", account["api"], "GET",
                         self.api(f"/cases/{self.a_case(rnd)}/coverage"), 200)
 
     def list_open(self, account, rnd):
-        self.stats.call("GET /cases?status=open", account["api"].get, self.api("/cases"), 200,
+        self.stats.call("GET /cases?status=open", account["api"], "GET", self.api("/cases"), 200,
                         params={"status": "open"})
 
 
@@ -237,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300, help="how long the users work (default 300)")
     parser.add_argument("--users", type=int, default=50, help="concurrent operators and coordinators (default 50)")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between two requests of a user")
+    parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many (default 100,000)")
     parser.add_argument("--reuse", action="store_true", help="keep the bench data set already in the database")
     args = parser.parse_args(argv)
     url = PG_URL
@@ -247,15 +259,18 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = make_engine(url)
     workers, threads = common.gunicorn_settings("postgresql")
-    clock = subprocess.Popen([str(BIN / "flask"), "--app", "hotline", "clock"], env=env_for(url), cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    clock = common.start_clock([str(BIN / "flask"), "--app", "hotline", "clock"], url, "load")
     stats = Stats()
     try:
         with Server("hotline:create_app()", url) as web:
             users = Users(url, web.base, args.users)
+            # Reminders already due (left by earlier runs' intakes) are sent first: the run's own are measured.
+            backlog = drain(engine, dt.datetime.now(UTC), clock, seconds=600)
+            if backlog:
+                raise Failure(f"the clock did not send the {backlog} reminders already due within 600 s")
             started = dt.datetime.now(UTC)
             end = time.monotonic() + args.seconds
-            scenario = Scenario(web.base, facts, users, stats, end, args.think, seed=7)
+            scenario = Scenario(web.base, facts, users, stats, end, args.think, seed=7, max_requests=args.max_requests)
             accounts = users.operators + users.coordinators
             threads_ = [threading.Thread(target=scenario.run, args=(a, n), daemon=True) for n, a in enumerate(accounts)]
             print(f"  gunicorn {workers} worker(s) × {threads} threads, the clock ticking every second; "
@@ -271,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         common.stop(clock)
     if clock.returncode not in (0, -15):
-        print(clock.stderr.read().decode()[-3000:])
+        print(common.log_tail("load", 3000))
     report = audit(engine, started, ended)
     engine.dispose()
 
