@@ -36,6 +36,7 @@ def _page(reference: str, *, errors=None, form=None, status=200):
 @bp.get("/cases/<reference>/messages")
 @require("message.read")
 def page(reference: str):
+    get_visible_case(get_session(), current_principal(), reference)  # 404 for another company's case
     if not current_principal().role.is_staff:  # the insured's thread is on their incident page
         return redirect(url_for("portal.case", reference=reference) + "#messages")
     return _page(reference)
