@@ -63,9 +63,9 @@ def invite(organization_id: int):
     return redirect(url_for("accounts.insureds", organization_id=org.id))
 
 
-@bp.post("/organizations/<int:organization_id>/insureds/<int:user_id>")
+@bp.post("/organizations/<int:organization_id>/insureds/<int:insured_id>")
 @require("insured.deactivate")
-def set_active(organization_id: int, user_id: int):
+def set_active(organization_id: int, insured_id: int):
     org = _organization(organization_id)
     session = get_session()
     try:
@@ -74,7 +74,7 @@ def set_active(organization_id: int, user_id: int):
             raise Invalid({"action": _("Choose one of the options.")})
     except (ValidationError, Invalid) as exc:
         return _insureds_page(org, errors=page_errors(exc), status=422)
-    user = service.set_active(session, organization_id=org.id, user_id=user_id, active=action == "reactivate",
+    user = service.set_active(session, organization_id=org.id, user_id=insured_id, active=action == "reactivate",
                               actor=current_principal())
     flash(_("%(email)s can no longer log in.", email=user.email) if action == "deactivate"
           else _("%(email)s can log in again.", email=user.email))
@@ -115,24 +115,24 @@ def _set_password(purpose: str, token: str):
     return redirect(url_for("dashboard.index"))
 
 
-@bp.get("/account/setup/<token>")
-def setup(token: str):
-    return _password_page("invitation", token)
+@bp.get("/account/setup/<invitation_token>")
+def setup(invitation_token: str):
+    return _password_page("invitation", invitation_token)
 
 
-@bp.post("/account/setup/<token>")
-def setup_post(token: str):
-    return _set_password("invitation", token)
+@bp.post("/account/setup/<invitation_token>")
+def setup_post(invitation_token: str):
+    return _set_password("invitation", invitation_token)
 
 
-@bp.get("/password/reset/<token>")
-def reset(token: str):
-    return _password_page("password_reset", token)
+@bp.get("/password/reset/<reset_token>")
+def reset(reset_token: str):
+    return _password_page("password_reset", reset_token)
 
 
-@bp.post("/password/reset/<token>")
-def reset_post(token: str):
-    return _set_password("password_reset", token)
+@bp.post("/password/reset/<reset_token>")
+def reset_post(reset_token: str):
+    return _set_password("password_reset", reset_token)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

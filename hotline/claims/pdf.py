@@ -7,21 +7,22 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 
-def _static_only(static: Path):
-    def fetch(url: str, *args, **kwargs):
-        from weasyprint.urls import default_url_fetcher
+def _static_fetcher(static: Path):
+    from weasyprint.urls import URLFetcher
 
-        parts = urlsplit(url)
-        path = Path(unquote(parts.path)).resolve()
-        if parts.scheme != "file" or not path.is_relative_to(static) or not path.is_file():
-            raise ValueError(f"not a static file of the app: {url}")
-        return default_url_fetcher(url, *args, **kwargs)
+    class StaticOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            path = Path(unquote(parts.path)).resolve()
+            if parts.scheme != "file" or not path.is_relative_to(static) or not path.is_file():
+                raise ValueError(f"not a static file of the app: {url}")
+            return super().fetch(url, headers)
 
-    return fetch
+    return StaticOnly(allowed_protocols={"file"}, allow_redirects=False)
 
 
 def render_pdf(html: str, static_folder: str) -> bytes:
     from weasyprint import HTML
 
     static = Path(static_folder).resolve()
-    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=_static_only(static)).write_pdf()
+    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=_static_fetcher(static)).write_pdf()
