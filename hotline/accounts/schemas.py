@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from hotline.auth.schemas import DisplayName, Language, Password
+from hotline.auth.schemas import Language, Password
 from hotline.validation import Email, text
 
 
@@ -25,6 +25,3 @@ class ForgotIn(BaseModel):
 
 class InsuredAction(BaseModel):
     action: text(20, required=True)
-
-
-__all__ = ["DisplayName", "ForgotIn", "InsuredAction", "InvitationIn", "PasswordIn"]

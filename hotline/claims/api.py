@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from hotline.auth.permissions import require
-from hotline.claims.views import _report, csv_response, pdf_response
+from hotline.claims.views import csv_response, pdf_response, report_for
 
 bp = Blueprint("claims_api", __name__)
 
@@ -17,13 +17,13 @@ def _api_lang() -> str:
 @bp.get("/cases/<reference>/claim-report.pdf")
 @require("claim_report.read")
 def api_pdf(reference: str):
-    return pdf_response(_report(reference, _api_lang()))
+    return pdf_response(report_for(reference, _api_lang()))
 
 
 @bp.get("/cases/<reference>/claim-report.csv")
 @require("claim_report.read")
 def api_csv(reference: str):
-    return csv_response(_report(reference, _api_lang()))
+    return csv_response(report_for(reference, _api_lang()))
 
 
 _PARAMS = [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}},

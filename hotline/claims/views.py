@@ -15,7 +15,7 @@ from hotline.i18n import page_lang
 bp = Blueprint("claims", __name__)
 
 
-def _report(reference: str, lang: str) -> service.ClaimReport:
+def report_for(reference: str, lang: str) -> service.ClaimReport:
     session = get_session()
     user = current_principal()
     case, policy = get_visible_case(session, user, reference)
@@ -45,16 +45,16 @@ def csv_response(report: service.ClaimReport) -> Response:
 @bp.get("/cases/<reference>/claim-report")
 @require("claim_report.read")
 def page(reference: str):
-    return _html(_report(reference, page_lang()), pdf=False)
+    return _html(report_for(reference, page_lang()), pdf=False)
 
 
 @bp.get("/cases/<reference>/claim-report.pdf")
 @require("claim_report.read")
 def pdf(reference: str):
-    return pdf_response(_report(reference, page_lang()))
+    return pdf_response(report_for(reference, page_lang()))
 
 
 @bp.get("/cases/<reference>/claim-report.csv")
 @require("claim_report.read")
 def csv(reference: str):
-    return csv_response(_report(reference, page_lang()))
+    return csv_response(report_for(reference, page_lang()))

@@ -161,17 +161,17 @@ def receipt_json(r) -> dict:
 @bp.post("/cases/<reference>/costs/<int:line_id>/receipts")
 @require("cost.create")
 def add_receipt(reference: str, line_id: int):
-    from hotline.costs.receipts import Upload
     from hotline.errors import Invalid
+    from hotline.forms import read_files
 
     session = get_session()
     case, _policy = get_visible_case(session, current_principal(), reference)
     line = service.get_line(session, case, line_id)
-    file = request.files.get("file")
-    if file is None:
+    files = read_files(request.files)[:1]
+    if not files:
         raise Invalid({"file": "a multipart/form-data field named file with the receipt (PDF, JPEG, PNG or HEIC)"})
-    (receipt,) = receipts.attach(session, case=case, line=line, uploads=[Upload(file.filename or "", file.read())],
-                                 actor=current_principal(), max_bytes=current_app.config["RECEIPT_MAX_BYTES"])
+    (receipt,) = receipts.attach(session, case=case, line=line, uploads=files, actor=current_principal(),
+                                 max_bytes=current_app.config["RECEIPT_MAX_BYTES"])
     return jsonify(receipt_json(receipt)), 201
 
 

@@ -14,7 +14,7 @@ from hotline.costs import receipts, service
 from hotline.costs.schemas import ConsentIn, CostIn
 from hotline.errors import Invalid
 from hotline.extensions import get_session
-from hotline.forms import local_date, page_errors, read_form
+from hotline.forms import local_date, page_errors, read_files, read_form
 from hotline.orgs.service import get_policy
 
 bp = Blueprint("costs", __name__)
@@ -150,8 +150,6 @@ def receipt(reference: str, line_id: int, receipt_id: int):
 @bp.post("/cases/<reference>/costs/<int:line_id>/receipts")
 @require("cost.create")
 def add_receipts(reference: str, line_id: int):
-    from hotline.portal.views import uploads
-
     session = get_session()
     user = current_principal()
     case, policy = get_visible_case(session, user, reference)
@@ -159,7 +157,7 @@ def add_receipts(reference: str, line_id: int):
             else url_for("costs.coverage", reference=reference)) + f"#line-{line_id}"
     try:
         line = service.get_line(session, case, line_id)
-        files = uploads()
+        files = read_files(request.files)
         if not files:
             raise Invalid({"file": _("Choose a file.")})
         receipts.attach(session, case=case, line=line, uploads=files, actor=user,

@@ -70,6 +70,10 @@ DUTIES = {
     "pmark_report": N_("Your company reports the incident to the body that granted its Privacy Mark. Tell the "
                        "hotline when it is sent."),
 }
+# The insurer notice is met by the call itself; when the call came after the 30-day window, the insured learns what
+# that means for their costs rather than being told that all is well.
+LATE_NOTICE = N_("Your call to the hotline came after the 30-day window: only emergency-response costs that arose "
+                 "inside the window can be covered. Nothing more to do for this deadline.")
 DEADLINE_STATUS = {"open": N_("to do"), "met": N_("done in time"), "missed": N_("late"),
                    "not_applicable": N_("not applicable")}
 
@@ -108,9 +112,12 @@ def deadline_items(session: Session, case: Case) -> list[DeadlineItem]:
     out = []
     for row in deadlines.deadlines_of(session, case.id):
         rule = rules.get(row.kind)
-        out.append(DeadlineItem(row=row, label=label(row.kind), rule=rule.rule if rule else None,
-                                duty=Text(DUTIES[row.kind]) if row.status != "not_applicable" and row.kind in DUTIES
-                                else None, status=Text(DEADLINE_STATUS.get(row.status, row.status))))
+        duty = None
+        if row.status != "not_applicable" and row.kind in DUTIES:
+            late_notice = row.kind == "insurer_emergency_notice" and row.status == "missed"
+            duty = Text(LATE_NOTICE if late_notice else DUTIES[row.kind])
+        out.append(DeadlineItem(row=row, label=label(row.kind), rule=rule.rule if rule else None, duty=duty,
+                                status=Text(DEADLINE_STATUS.get(row.status, row.status))))
     return out
 
 

@@ -4,44 +4,25 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from hotline.auth.models import User
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases import service as cases
 from hotline.costs import service as costs
-from hotline.costs.receipts import Upload
-from hotline.costs.schemas import CostIn, InvoiceRef, Note
+from hotline.costs.schemas import CostIn, InsuredCostIn
 from hotline.db import utcnow
 from hotline.errors import Invalid
 from hotline.extensions import get_session
-from hotline.forms import local_date, page_errors, read_form
+from hotline.forms import local_date, page_errors, read_files, read_form
 from hotline.i18n import page_lang
 from hotline.messages import service as messages
 from hotline.orgs.models import Organization
 from hotline.portal import service
 from hotline.timeline.render import views
 from hotline.timeline.service import INSURED_KINDS, case_timeline
-from hotline.validation import Count, Day, Instant, Yen, text
 
 bp = Blueprint("portal", __name__)
-
-
-class InsuredCostIn(BaseModel):
-    """The insured's cost form: what they know of a cost. The insurer's consent is recorded by the hotline only."""
-    model_config = ConfigDict(extra="forbid")
-    category: text(60, required=True)
-    amount_jpy: Yen
-    arose_on: Day
-    ordered_at: Instant | None = None
-    victims: Count | None = None
-    invoice_ref: InvoiceRef | None = None
-    note: Note = ""
-
-
-def uploads(field: str = "file") -> list[Upload]:
-    """The files of a multipart form field; an empty file input (nothing chosen) sends nothing."""
-    return [Upload(f.filename or "", f.read()) for f in request.files.getlist(field) if f.filename]
 
 
 def portal_cases(user: User) -> dict:
@@ -103,7 +84,7 @@ def new_cost(reference: str):
             if product.category(data.category) is None:
                 raise Invalid({"category": _("Choose a category of the policy.")})
             line = costs.record_cost(session, case=case, policy=policy, data=CostIn(**data.model_dump()), actor=user,
-                                     receipts=uploads(),
+                                     receipts=read_files(request.files),
                                      receipt_max_bytes=current_app.config["RECEIPT_MAX_BYTES"])
         except (ValidationError, Invalid) as exc:
             session.rollback()
