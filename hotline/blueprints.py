@@ -35,6 +35,17 @@ def register_blueprints(app: Flask) -> None:
     from hotline.costs.views import bp as costs_pages
 
     app.register_blueprint(costs_pages)
+    # The insured's portal: accounts, their pages, messages, receipts, the claim report (issue 12).
+    from hotline.accounts.api import bp as accounts_api
+    from hotline.accounts.views import bp as accounts_pages
+    from hotline.claims.api import bp as claims_api
+    from hotline.claims.views import bp as claims_pages
+    from hotline.messages.api import bp as messages_api
+    from hotline.messages.views import bp as messages_pages
+    from hotline.portal.views import bp as portal_pages
+
+    for pages in (accounts_pages, portal_pages, messages_pages, claims_pages):
+        app.register_blueprint(pages)
     app.register_blueprint(make_api_blueprint([orgs_api, outbox_api, cases_api, phases_api, timeline_api, dispatch_api,
-                                               costs_api]))
+                                               costs_api, accounts_api, messages_api, claims_api]))
     navigation.init_app(app)

@@ -60,4 +60,13 @@ def from_environment(instance: Path) -> dict:
         "DISPATCH_ACK_TIMEOUT_SECONDS": float(os.environ.get("DISPATCH_ACK_TIMEOUT_SECONDS", "900")),
         "DISPATCH_LINK_MAX_AGE_SECONDS": float(os.environ.get("DISPATCH_LINK_MAX_AGE_SECONDS", "86400")),
         "DISPATCH_VOICE": _flag("DISPATCH_VOICE", False),
+        # E-mail: through SMTP when set (smtp://user:pass@host:587?starttls=1), otherwise kept in the outbox.
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "hotline <no-reply@hotline.example>"),
+        # Insureds' accounts: how long an invitation link and a password-reset link stay valid (each works once).
+        "INVITATION_LINK_MAX_AGE": dt.timedelta(hours=float(os.environ.get("INVITATION_LINK_MAX_AGE_HOURS", "72"))),
+        "PASSWORD_RESET_LINK_MAX_AGE": dt.timedelta(
+            minutes=float(os.environ.get("PASSWORD_RESET_LINK_MAX_AGE_MINUTES", "60"))),
+        # The largest receipt file (PDF, JPEG, PNG or HEIC); MAX_REQUEST_MB leaves room for it and its form.
+        "RECEIPT_MAX_BYTES": int(float(os.environ.get("RECEIPT_MAX_MB", "10")) * 2**20),
     }

@@ -42,6 +42,17 @@ def yen_short(amount: int | None) -> str:
     return sign + "".join(parts) + "円"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP's list)
+
+
+def spreadsheet_safe(value):
+    """A CSV cell that no spreadsheet runs as a formula: text starting with = + - @ TAB or CR gets a leading '.
+    Numbers are written as numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def init_app(app: Flask) -> None:
     from hotline.i18n import page_lang
 

@@ -43,6 +43,14 @@ def read_form(model: type[M], form: Mapping, *, fields: Iterable[str] | None = N
     return model.model_validate(data, context=FORM)
 
 
+def read_files(files, field: str = "file") -> list:
+    """The files of a multipart field as receipts' uploads (hotline/costs/receipts.Upload); an empty file input
+    (nothing chosen) sends a part without a name, which is no file."""
+    from hotline.costs.receipts import Upload
+
+    return [Upload(f.filename or "", f.read()) for f in files.getlist(field) if f.filename]
+
+
 def _shown(value):
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 

@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "outbox.read": frozenset({CO, AD}),
     "metrics.read": frozenset({OP, CO, AD}),
     "user.manage": frozenset({AD}),
+    # The insured's portal (issue 12): invitations, deactivation, messages, the claim report.
+    "insured.invite": frozenset({CO, AD}),
+    "insured.deactivate": frozenset({AD}),
+    "message.read": frozenset({OP, CO, INS}),
+    "message.write": frozenset({OP, CO, INS}),
+    "claim_report.read": frozenset({OP, CO, INS}),
 }
 
 

@@ -131,6 +131,9 @@ def _case_page(reference: str, *, errors=None, form=None, status=200, met_form=N
 @bp.get("/cases/<reference>")
 @require("case.read")
 def show(reference: str):
+    if current_principal().role is Role.insured:  # insureds have their own page of the case (hotline/portal)
+        service.get_visible_case(get_session(), current_principal(), reference)  # 404 for another company's
+        return redirect(url_for("portal.case", reference=reference))
     return _case_page(reference)
 
 

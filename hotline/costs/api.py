@@ -1,14 +1,14 @@
 """/api/v1/cases/<reference>/costs, …/coverage and /api/v1/policies/<id>/coverage."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from hotline.api import parse_body
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
-from hotline.costs import service
+from hotline.costs import receipts, service
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
 from hotline.coverage.engine import CaseResult, PeriodResult
@@ -154,6 +154,46 @@ def policy_coverage(policy_id: int):
     return jsonify(policy_coverage_json(service.product_of(policy), policy, result, refs))
 
 
+def receipt_json(r) -> dict:
+    return {"id": r.id, "filename": r.filename, "content_type": r.content_type, "size": r.size}
+
+
+@bp.post("/cases/<reference>/costs/<int:line_id>/receipts")
+@require("cost.create")
+def add_receipt(reference: str, line_id: int):
+    from hotline.errors import Invalid
+    from hotline.forms import read_files
+
+    session = get_session()
+    case, _policy = get_visible_case(session, current_principal(), reference)
+    line = service.get_line(session, case, line_id)
+    files = read_files(request.files)[:1]
+    if not files:
+        raise Invalid({"file": "a multipart/form-data field named file with the receipt (PDF, JPEG, PNG or HEIC)"})
+    (receipt,) = receipts.attach(session, case=case, line=line, uploads=files, actor=current_principal(),
+                                 max_bytes=current_app.config["RECEIPT_MAX_BYTES"])
+    return jsonify(receipt_json(receipt)), 201
+
+
+@bp.get("/cases/<reference>/costs/<int:line_id>/receipts")
+@require("coverage.read")
+def list_receipts(reference: str, line_id: int):
+    session = get_session()
+    case, _policy = get_visible_case(session, current_principal(), reference)
+    service.get_line(session, case, line_id)
+    return jsonify([receipt_json(r) for r in receipts.of_case(session, case.id).get(line_id, [])])
+
+
+@bp.get("/cases/<reference>/costs/<int:line_id>/receipts/<int:receipt_id>")
+@require("coverage.read")
+def get_receipt(reference: str, line_id: int, receipt_id: int):
+    from hotline.costs.views import receipt_response
+
+    session = get_session()
+    case, _policy = get_visible_case(session, current_principal(), reference)
+    return receipt_response(*receipts.get(session, case, line_id, receipt_id))
+
+
 _REF = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
 _LINE_ID = {"name": "line_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _COVERAGE = {"type": "object", "required": ["claimed_jpy", "payable_jpy", "lines", "categories"], "properties": {
@@ -166,7 +206,12 @@ _COVERAGE = {"type": "object", "required": ["claimed_jpy", "payable_jpy", "lines
     "categories": {"type": "object"}, "limits": {"type": "array"}, "policy_period": {"type": "object"},
     "thirty_day_rule": {"type": ["object", "null"]}, "decisions": {"type": "array"}}}
 
-OPENAPI_SCHEMAS = {"CostIn": CostIn, "CostPatch": CostPatch, "ConsentIn": ConsentIn, "Coverage": _COVERAGE,
+_RECEIPT_ID = {"name": "receipt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_RECEIPT = {"type": "object", "required": ["id", "filename", "content_type", "size"], "properties": {
+    "id": {"type": "integer"}, "filename": {"type": "string"},
+    "content_type": {"enum": ["application/pdf", "image/jpeg", "image/png", "image/heic"]},
+    "size": {"type": "integer"}}}
+OPENAPI_SCHEMAS = {"Receipt": _RECEIPT, "CostIn": CostIn, "CostPatch": CostPatch, "ConsentIn": ConsentIn, "Coverage": _COVERAGE,
                    "CostLine": {"type": "object", "properties": {"id": {"type": "integer"}}}}
 OPENAPI_PATHS = {
     "/cases/{reference}/costs": {
@@ -187,6 +232,25 @@ OPENAPI_PATHS = {
         "post": {"summary": "Record the insurer's written consent for a line (pending consent → payable)",
                  "parameters": [_REF, _LINE_ID], "requestBody": json_body("ConsentIn"),
                  "responses": responses(200, ref("CostLine"), 403, 404, 422)},
+    },
+    "/cases/{reference}/costs/{line_id}/receipts": {
+        "post": {"summary": "Add a receipt file to a cost line (operator, coordinator; insured on their own cases): "
+                            "PDF, JPEG, PNG or HEIC by its content, at most RECEIPT_MAX_MB (10 MB); another type, "
+                            "an empty file or a larger one: 422 and nothing stored (413 above MAX_REQUEST_MB)",
+                 "parameters": [_REF, _LINE_ID],
+                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                     "type": "object", "required": ["file"],
+                     "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                 "responses": responses(201, ref("Receipt"), 403, 404, 413, 422)},
+        "get": {"summary": "The line's receipts (without their bytes)", "parameters": [_REF, _LINE_ID],
+                "responses": responses(200, {"type": "array", "items": ref("Receipt")}, 403, 404)},
+    },
+    "/cases/{reference}/costs/{line_id}/receipts/{receipt_id}": {
+        "get": {"summary": "The receipt file itself, as an attachment (whoever may see the case)",
+                "parameters": [_REF, _LINE_ID, _RECEIPT_ID],
+                "responses": {"200": {"description": "the file", "content": {
+                    "application/pdf": {}, "image/jpeg": {}, "image/png": {}, "image/heic": {}}},
+                    "401": {"description": "Error"}, "403": {"description": "Error"}, "404": {"description": "Error"}}},
     },
     "/cases/{reference}/coverage": {
         "get": {"summary": "What the policy pays for each line of the case, and why (DOMAIN section I)",

@@ -39,4 +39,6 @@ KINDS = {
     "cost_removed": EventKind(N_("Cost removed"), lambda e, p: Text(N_("Cost removed: %(cost)s"),
                                                                   cost=p.get("cost", ""))),
     "consent_recorded": EventKind(N_("Consent recorded"), _consent, _change),
+    "receipt_added": EventKind(N_("Receipt added"), lambda e, p: Text(N_("Receipt %(file)s added to cost line %(line)s"),
+                                                                    file=p.get("file", ""), line=p.get("line", ""))),
 }

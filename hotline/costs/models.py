@@ -39,3 +39,31 @@ class CostLine(SQLModel, table=True):
     # Removal keeps the row (the ledger's history); coverage ignores removed lines.
     removed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     removed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class Receipt(SQLModel, table=True):
+    """A receipt or invoice file of a cost line. The bytes are in `cost_receipt_content`, so listing receipts
+    never loads them; both live in the database, which every web instance shares (no shared disk needed)."""
+    __tablename__ = "cost_receipt"
+    __table_args__ = (
+        sa.CheckConstraint("content_type in ('application/pdf','image/jpeg','image/png','image/heic')",
+                           name="ck_receipt_type"),
+        sa.CheckConstraint("size > 0", name="ck_receipt_size"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cost_line_id: int = Field(foreign_key="cost_line.id", index=True)
+    case_id: int = Field(foreign_key="incident_case.id", index=True)
+    filename: str = Field(sa_type=sa.String(200))  # as uploaded, made safe (hotline/costs/receipts.py)
+    content_type: str = Field(sa_type=sa.String(40))  # from the file's content, never from its name
+    size: int
+    sha256: str = Field(sa_type=sa.String(64))
+    uploaded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ReceiptContent(SQLModel, table=True):
+    __tablename__ = "cost_receipt_content"
+
+    receipt_id: int = Field(foreign_key="cost_receipt.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    data: bytes = Field(sa_type=sa.LargeBinary, nullable=False)

@@ -50,3 +50,17 @@ class ConsentIn(BaseModel):
 
     consent_ref: text(200, required=True)
     consent_on: Day | None = Field(default=None, description="default: today in Tokyo")
+
+
+class InsuredCostIn(BaseModel):
+    """The insured's cost form (their incident page): what they know of a cost. No consent: only the hotline
+    records the insurer's consent (issue 14)."""
+    model_config = ConfigDict(extra="forbid")
+
+    category: Category
+    amount_jpy: Yen
+    arose_on: Day
+    ordered_at: Instant | None = None
+    victims: Count | None = None
+    invoice_ref: InvoiceRef | None = None
+    note: Note = ""

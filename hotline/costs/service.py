@@ -97,7 +97,20 @@ def _check_category(product: Product, code: str | None, field: str = "category")
                               f"{', '.join(c.code for c in product.categories)}"})
 
 
-def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, actor) -> CostLine:
+def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, actor, receipts: list | None = None,
+                receipt_max_bytes: int = 0) -> CostLine:
+    """Record a cost line, and with it its receipt files (hotline/costs/receipts.py): all in one unit of work, so
+    a refused file leaves no line either; commits."""
+    line = _add_line(session, case=case, policy=policy, data=data, actor=actor)
+    if receipts:
+        from hotline.costs import receipts as receipt_files
+
+        receipt_files.add(session, case=case, line=line, uploads=receipts, actor=actor, max_bytes=receipt_max_bytes)
+    session.commit()
+    return line
+
+
+def _add_line(session: Session, *, case: Case, policy: Policy, data: CostIn, actor) -> CostLine:
     product = product_of(policy)
     _check_category(product, data.category)
     line = CostLine(case_id=case.id, created_by_id=getattr(actor, "id", None), **data.model_dump())
@@ -110,7 +123,6 @@ def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, a
     if line.consent_ref:
         record(session, actor=actor, kind="consent_recorded", entity="cost_line", entity_id=line.id,
                case_id=case.id, params={"line": line.id}, field="consent_ref", new=line.consent_ref)
-    session.commit()
     return line
 
 

@@ -2,7 +2,7 @@
 policy-period view across every case of a policy."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import select
@@ -10,11 +10,11 @@ from sqlmodel import select
 from hotline.auth.permissions import can, current_principal, organization_scope, require
 from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
-from hotline.costs import service
+from hotline.costs import receipts, service
 from hotline.costs.schemas import ConsentIn, CostIn
 from hotline.errors import Invalid
 from hotline.extensions import get_session
-from hotline.forms import local_date, page_errors, read_form
+from hotline.forms import local_date, page_errors, read_files, read_form
 from hotline.orgs.service import get_policy
 
 bp = Blueprint("costs", __name__)
@@ -24,7 +24,8 @@ def _ledger_context(session, case, policy):
     result = service.policy_coverage(session, policy)
     return {"case": case, "policy": policy, "product": product, "result": result, "cr": result.cases[case.id],
             "lines": service.list_lines(session, case.id), "can_update": can(current_principal(), "cost.update"),
-            "can_create": can(current_principal(), "cost.create")}
+            "can_create": can(current_principal(), "cost.create"), "receipts": receipts.of_case(session, case.id),
+            "receipt_max_mb": current_app.config["RECEIPT_MAX_BYTES"] // 2**20}
 
 
 def case_section(*, session, case, policy, user) -> dict | None:
@@ -51,6 +52,8 @@ def new_cost(reference: str):
     session = get_session()
     user = current_principal()
     case, policy = get_visible_case(session, user, reference)
+    if request.method == "GET" and not user.role.is_staff:  # the insured's form takes receipts, never a consent
+        return redirect(url_for("portal.new_cost", reference=reference))
     product = service.product_of(policy)
     form = request.form if request.method == "POST" else {
         "category": request.args.get("category", ""), "vendor_id": request.args.get("vendor", ""),
@@ -122,3 +125,50 @@ def policy_period(policy_id: int):
     cases = {c.id: c for c in session.exec(select(Case).where(Case.policy_id == policy.id))}
     return render_template("costs/policy.html", policy=policy, product=service.product_of(policy), result=result,
                            cases=cases)
+
+
+# --- Receipts: added to a line from the insured's incident page or the coverage page; downloaded by anyone who
+# may see the case, always as an attachment.
+def receipt_response(receipt, data: bytes):
+    import io
+
+    response = send_file(io.BytesIO(data), mimetype=receipt.content_type, as_attachment=True,
+                         download_name=receipt.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/cases/<reference>/costs/<int:line_id>/receipts/<int:receipt_id>")
+@require("coverage.read")
+def receipt(reference: str, line_id: int, receipt_id: int):
+    session = get_session()
+    case, _policy = get_visible_case(session, current_principal(), reference)
+    return receipt_response(*receipts.get(session, case, line_id, receipt_id))
+
+
+@bp.post("/cases/<reference>/costs/<int:line_id>/receipts")
+@require("cost.create")
+def add_receipts(reference: str, line_id: int):
+    session = get_session()
+    user = current_principal()
+    case, policy = get_visible_case(session, user, reference)
+    back = (url_for("portal.case", reference=reference) if not user.role.is_staff
+            else url_for("costs.coverage", reference=reference)) + f"#line-{line_id}"
+    try:
+        line = service.get_line(session, case, line_id)
+        files = read_files(request.files)
+        if not files:
+            raise Invalid({"file": _("Choose a file.")})
+        receipts.attach(session, case=case, line=line, uploads=files, actor=user,
+                        max_bytes=current_app.config["RECEIPT_MAX_BYTES"])
+    except Invalid as exc:
+        session.rollback()
+        if not user.role.is_staff:
+            from hotline.portal.views import incident_page
+
+            return incident_page(reference, errors=page_errors(exc, prefix=f"line-{line_id}."), status=422)
+        return render_template("costs/coverage.html", **_ledger_context(session, case, policy),
+                               errors=page_errors(exc, prefix=f"line-{line_id}."), consent_form={}), 422
+    flash(_("Receipt added."))
+    return redirect(back)

@@ -31,6 +31,7 @@ def _page(errors: dict | None = None):
     return render_template("orgs/index.html", rows=service.search_policies(session, query, limit=200), q=query,
                            orgs=service.list_organizations(session), products=catalogue(),
                            can_write=can(current_principal(), "policy.write"), errors=errors or {},
+                           can_invite=can(current_principal(), "insured.invite"),
                            form=request.form if errors else {}), 422 if errors else 200
 
 

@@ -17,7 +17,7 @@ bp = Blueprint("outbox_api", __name__)
 
 
 def message_json(m: OutboxMessage, reference: str | None) -> dict:
-    return {"id": m.id, "channel": m.channel, "to": m.to, "body": m.body, "status": m.status,
+    return {"id": m.id, "channel": m.channel, "to": m.to, "subject": m.subject, "body": m.body, "status": m.status,
             "adapter": m.adapter, "provider_id": m.provider_id, "error": m.error, "source": m.source,
             "created_at": iso(m.created_at), "case_reference": reference}
 

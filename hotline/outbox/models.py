@@ -17,6 +17,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(sa_type=sa.String(10))
     to: str = Field(sa_type=sa.String(254))
+    subject: str | None = Field(default=None, sa_type=sa.String(200))  # e-mail only
     body: str = Field(sa_type=sa.Text)
     # queued (kept in the outbox only), sent (handed to the provider), failed
     status: str = Field(default="queued", sa_type=sa.String(20))  # one of STATUS_WORDS

@@ -8,10 +8,12 @@ from vendors.notifier import Message, Notifier
 
 
 def send(session: Session, notifier: Notifier, *, channel: str, to: str, body: str,
-         case_id: int | None = None, source: str | None = None, voice_url: str | None = None) -> OutboxMessage:
+         case_id: int | None = None, source: str | None = None, voice_url: str | None = None,
+         subject: str | None = None) -> OutboxMessage:
     """Deliver one message and record it. The caller owns the transaction (it commits)."""
-    delivery = notifier.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url))
-    row = OutboxMessage(channel=channel, to=to, body=body, status=delivery.status, adapter=delivery.adapter,
+    delivery = notifier.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url, subject=subject))
+    row = OutboxMessage(channel=channel, to=to, subject=subject, body=body, status=delivery.status,
+                        adapter=delivery.adapter,
                         provider_id=delivery.provider_id, error=delivery.error, case_id=case_id, source=source)
     session.add(row)
     session.flush()

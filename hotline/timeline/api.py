@@ -36,7 +36,7 @@ def csv_response(case: Case, events, *, lang: str | None = None) -> Response:
 def timeline(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)
-    events = service.case_timeline(session, case.id, kinds=_kinds())
+    events = service.case_timeline(session, case.id, kinds=_kinds(), reader=current_principal())
     if request.args.get("format") == "csv":
         return csv_response(case, events)
     return jsonify(render.event_json(session, events, reader=current_principal()))
@@ -47,7 +47,7 @@ def timeline(reference: str):
 def timeline_csv(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)
-    return csv_response(case, service.case_timeline(session, case.id, kinds=_kinds()))
+    return csv_response(case, service.case_timeline(session, case.id, kinds=_kinds(), reader=current_principal()))
 
 
 @bp.post("/cases/<reference>/notes")

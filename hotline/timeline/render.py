@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from hotline.accounts.events import KINDS as ACCOUNTS
 from hotline.audit.events import EventKind, merge
 from hotline.audit.models import AuditEvent
 from hotline.auth.events import KINDS as AUTH
@@ -27,14 +28,16 @@ from hotline.cases.events import KINDS as CASES
 from hotline.costs.events import KINDS as COSTS
 from hotline.deadlines.events import KINDS as DEADLINES
 from hotline.dispatch.events import KINDS as DISPATCH
-from hotline.formatting import iso
+from hotline.formatting import iso, spreadsheet_safe
 from hotline.i18n import render
+from hotline.messages.events import KINDS as MESSAGES
 from hotline.orgs.events import KINDS as ORGS
 from hotline.phases.events import KINDS as PHASES
 from hotline.timeline.events import KINDS as TIMELINE
 from workflows.text import N_, Text, from_json
 
-EVENT_KINDS: dict[str, EventKind] = merge(CASES, DEADLINES, COSTS, PHASES, DISPATCH, TIMELINE, AUTH, ORGS)
+EVENT_KINDS: dict[str, EventKind] = merge(CASES, DEADLINES, COSTS, PHASES, DISPATCH, TIMELINE, AUTH, ORGS, ACCOUNTS,
+                                          MESSAGES)
 COLUMNS = ("at", "actor", "kind", "summary", "field", "old", "new")
 
 SYSTEM_ACTORS = {"clock": N_("System (clock)"), "system": N_("System"), "demo": N_("System")}
@@ -158,15 +161,5 @@ def to_csv(session: Session, events: list[AuditEvent], *, reader, lang: str, api
     writer.writerow(COLUMNS)
     for v in views(session, events, reader=reader, lang=lang):
         row = _row(v, reader, api=api)
-        writer.writerow(["" if row[c] is None else _safe(row[c]) for c in COLUMNS])
+        writer.writerow(["" if row[c] is None else spreadsheet_safe(row[c]) for c in COLUMNS])
     return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """No spreadsheet formulas from user text (CSV injection)."""
-    if value[:1] in ("=", "+", "-", "@"):
-        try:
-            float(value)  # a plain signed number stays as it is
-        except ValueError:
-            return "'" + value
-    return value

@@ -37,9 +37,10 @@ def event_rows(session, events) -> list:
 
 
 def _page(session, case, policy, *, kinds, form, errors, status=200):
-    present = service.kinds_present(session, case.id)
+    present = service.kinds_present(session, case.id, reader=current_principal())
     return render_template("timeline/page.html", case=case, policy=policy, kinds=kinds,
-                           events=event_rows(session, service.case_timeline(session, case.id, kinds=kinds or None)),
+                           events=event_rows(session, service.case_timeline(session, case.id, kinds=kinds or None,
+                                                                           reader=current_principal())),
                            present=[(k, render(kind_label(k), page_lang())) for k in present],
                            can_note=can(current_principal(), "case.update"), form=form, errors=errors), status
 
@@ -57,7 +58,8 @@ def page(reference: str):
 def csv(reference: str):
     session = get_session()
     case, _policy = get_visible_case(session, current_principal(), reference)
-    return csv_response(case, service.case_timeline(session, case.id, kinds=_kinds() or None), lang=page_lang())
+    return csv_response(case, service.case_timeline(session, case.id, kinds=_kinds() or None,
+                                                    reader=current_principal()), lang=page_lang())
 
 
 @bp.post("/cases/<reference>/notes")
@@ -109,6 +111,6 @@ def _hours(td: dt.timedelta | None) -> str:
 
 def case_section(*, session, case, policy, user) -> dict:
     """For the case page's section registry: the latest events and a link to the whole timeline."""
-    events = service.case_timeline(session, case.id)
+    events = service.case_timeline(session, case.id, reader=user)
     return {"template": "timeline/_section.html",
             "context": {"events": event_rows(session, events[-10:]), "total": len(events)}}

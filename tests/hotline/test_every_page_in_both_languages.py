@@ -10,26 +10,33 @@ briefs) is Japanese, as at the hotline, so what remains in Latin letters is the 
 The checker reads the visible text (text nodes, and the placeholder, title and aria-label attributes), leaves
 out <code>, and allows only (each for a reason):
 - names of laws, bodies, products and formats, written so in Japanese too: GDPR, APPI, PPC, PMK500, EU, Visa
-  WTDIC, JUAS, JST, UTC, SMS, SNS, Web, CSV, API, E.164, Twilio, and the brand "hotline";
+  WTDIC, JUAS, JST, UTC, SMS, SNS, Web, CSV, API, E.164, Twilio, PDF, JPEG, PNG, HEIC, MB, KB, ID (ログインID), and
+  the brand "hotline";
 - the source notes staff read ("DOMAIN G.1") and the language switch's own names ("English");
 - what is not words: references (CY-2026-000001), policy numbers, e-mail addresses, URLs, phone numbers,
-  amounts, dates, "Alt+N"-style keys.
+  amounts, dates, "Alt+N"-style keys, receipt file names and content types.
 """
 from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 from html.parser import HTMLParser
 
 import pytest
 from sqlmodel import select
 
-from tests.support import csrf_from, jst, login
+from hotline.accounts import service as accounts
+from hotline.accounts.links import AccountSettings
+from hotline.accounts.links import make_token as account_token
+from hotline.accounts.models import AccountLink
+from tests.support import PDF, csrf_from, jst, login
 
 ROLES = ("operator", "coordinator", "insured", "admin")
 ALLOWED_WORDS = {"GDPR", "APPI", "PPC", "PMK", "Visa", "WTDIC", "JUAS", "JST", "UTC", "SMS", "CSV", "API", "EU",
-                 "SNS", "Web", "Twilio", "DOMAIN", "English", "hotline", "Alt"}
+                 "SNS", "Web", "Twilio", "DOMAIN", "English", "hotline", "Alt",
+                 "PDF", "JPEG", "PNG", "HEIC", "MB", "KB", "ID"}  # file formats and sizes, ログインID
 NOT_WORDS = re.compile(
     r"[\w.+-]+@[\w-]+(\.[\w-]+)+"  # e-mail addresses
     r"|https?://\S+"  # links
@@ -37,6 +44,7 @@ NOT_WORDS = re.compile(
     r"|(?<![A-Za-z])[A-Z]{2,}-[\w-]+"  # policy numbers: JUAS-2026-0001, POL-00002
     r"|(?<![A-Za-z])[IH]-\d+|(?<![A-Za-z])[A-Z]\.\d+"  # decision ids and DOMAIN sections: I-10, H-12, G.1
     r"|E\.164|\+\d[\d\s-]*"  # the phone format and numbers
+    r"|[^\s/]+\.(?:pdf|jpg|png|heic)\b|(?:application|image)/[\w.+-]+"  # receipt file names and content types
     r"|¥[\d,]+|\d[\d,.:/-]*\w?")  # amounts, dates, times, counts
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -151,18 +159,41 @@ def world(app, db, factory, api_as):
     clock.tick(app, now=now)
     attempt = db.exec(select(DispatchAttempt).where(DispatchAttempt.dispatch_id == waiting["id"])
                       .order_by(DispatchAttempt.step)).first()
+    # The insured's portal: a receipt, messages both ways, an invitation and a password link.
+    line = coord.get(f"/cases/{ref}/costs").get_json()[0]["id"]
+    receipt = coord.post(f"/cases/{ref}/costs/{line}/receipts", data={"file": (io.BytesIO(PDF), "領収書.pdf")},
+                         content_type="multipart/form-data").get_json()
+    api_as(users["insured"]).post(f"/cases/{ref}/messages", json={"body": "通知文の案を確認してください"})
+    coord.post(f"/cases/{ref}/messages", json={"body": "確認しました"})
+    api_as(users["insured"]).post(f"/cases/{ref}/messages", json={"body": "ありがとうございます"})
+    settings = AccountSettings.from_config(app.config)
+    with app.app_context():
+        _user, invitation = accounts.invite(db, organization_id=org.id, email="invited@example.jp", name="招待 次郎",
+                                            actor=users["coordinator"], settings=settings,
+                                            notifier=app.extensions["hotline.notifier"])
+        accounts.request_reset(db, email="reset@example.jp", settings=settings,
+                               notifier=app.extensions["hotline.notifier"])
+        factory.user("insured", org, email="reset@example.jp")
+        accounts.request_reset(db, email="reset@example.jp", settings=settings,
+                               notifier=app.extensions["hotline.notifier"])
+    reset = db.exec(select(AccountLink).where(AccountLink.purpose == "password_reset")).one()
     return {"users": users, "values": {"reference": ref, "policy_id": policy.id,
                                        "vendor_id": first.get_json()["id"],
-                                       "token": make_token(app.config["SECRET_KEY"], attempt.id)},
+                                       "token": make_token(app.config["SECRET_KEY"], attempt.id),
+                                       "line_id": line, "receipt_id": receipt["id"], "organization_id": org.id,
+                                       "invitation_token": account_token(settings.secret_key, "invitation",
+                                                                         invitation.id, invitation.nonce),
+                                       "reset_token": account_token(settings.secret_key, "password_reset", reset.id,
+                                                                    reset.nonce)},
             "fresh": fresh["reference"]}
 
 
 def _pages(app, values) -> list[str]:
-    """Every GET route that answers a page (not the API, a CSV, a JSON lookup or a static file)."""
+    """Every GET route that answers a page (not the API, a CSV or a PDF, a JSON lookup, a receipt or a static file)."""
     out = []
     for rule in app.url_map.iter_rules():
-        if ("GET" not in rule.methods or rule.rule.startswith(("/static", "/api/")) or rule.rule.endswith(".csv")
-                or rule.endpoint in ("cases.policy_lookup", "dashboard.root")):
+        if ("GET" not in rule.methods or rule.rule.startswith(("/static", "/api/")) or rule.rule.endswith((".csv", ".pdf"))
+                or rule.endpoint in ("cases.policy_lookup", "dashboard.root", "costs.receipt")):
             continue
         out.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule))
     return sorted(out)
@@ -190,7 +221,8 @@ def test_every_page_reads_japanese_in_japanese_and_renders_in_english(app, world
                 assert en.status_code == 200 and 'lang="en"' in en.get_data(as_text=True), (who, path)
                 assert 'lang="ja"' in ja.get_data(as_text=True), (who, path)
     assert not [p for p, who in seen.items() if not who], "pages nobody could open"
-    assert seen[f"/cases/{world['values']['reference']}"] >= {"operator", "coordinator", "insured"}
+    assert seen[f"/cases/{world['values']['reference']}"] >= {"operator", "coordinator"}
+    assert seen[f"/incidents/{world['values']['reference']}"] >= {"operator", "coordinator", "insured"}
     assert not problems, "English on Japanese pages:\n" + "\n".join(problems)
 
 
@@ -218,6 +250,13 @@ REFUSED_FORMS = [
     ("admin", "/admin/users", {"email": "あ", "role": "insured", "password": "短い", "phone": "090",
                                "language": "fr"}),
     ("admin", "/admin/users/{user}", {"role": "operator", "phone": "03-12", "language": "fr"}),
+    ("coordinator", "/organizations/{organization}/invitations", {"email": "佐藤＠", "name": ""}),
+    ("coordinator", "/incidents/{ref}/costs/new", {"category": "other.staff", "amount_jpy": "たくさん",
+                                                   "arose_on": "2026/02/30"}),
+    ("insured", "/incidents/{ref}/costs/new", {"category": "other.staff", "amount_jpy": "1000",
+                                               "arose_on": "2026/04/20", "victims": "たくさん"}),
+    ("insured", "/cases/{ref}/messages", {"body": ""}),
+    ("coordinator", "/cases/{ref}/messages", {"body": "あ" * 6000}),
 ]
 
 
@@ -227,6 +266,7 @@ def test_a_refused_form_reads_japanese_on_a_japanese_page(app, factory):
     policy = factory.policy(org, end=jst(2099, 1, 1))
     case = factory.case(policy, eu_data_subjects=True, malicious=True, personal_records_affected=5000)
     users = {role: factory.user(role) for role in ("coordinator", "admin")}
+    users["insured"] = factory.user("insured", org)
     names = {"ref": case.reference, "policy_number": policy.policy_number, "organization": org.id,
              "user": users["coordinator"].id}
 

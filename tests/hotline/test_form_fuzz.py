@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from tests.support import csrf_from, jst, login, row_counts
 
@@ -106,6 +107,23 @@ FORMS = [
                                 "due_at": values(*INSTANT), "owner_role": values("operator", "insured")}),
     Form("/cases/{ref}/notes", {"kind": values("note", "call", "fax"), "text": values("電話で状況確認")}),
     Form("/dispatch/answer/{token}", {"answer": values("accept", "decline")}, role="anonymous"),
+    # The insured's portal (issue 12).
+    Form("/organizations/{organization}/invitations", {"email": values("sato@sample.example", "ｓａｔｏ＠ｅｘａｍｐｌｅ．ｊｐ"),
+                                                      "name": values("佐藤 一郎"), "language": values("ja", "en")}),
+    Form("/organizations/{organization}/insureds/{user}", {"action": values("deactivate", "reactivate")},
+         role="admin"),
+    Form("/account/setup/{invitation_token}", {"password": values("long-enough-pw"),
+                                               "confirm": values("long-enough-pw")}, role="anonymous"),
+    Form("/password/reset/{reset_token}", {"password": values("another-long-pw"),
+                                           "confirm": values("another-long-pw")}, role="anonymous"),
+    Form("/password/forgot", {"email": values("coordinator@example.jp", "nobody@example.jp")}, role="anonymous"),
+    Form("/incidents/{ref}/costs/new", {
+        "category": values("investigation", "other.staff", "ransom"), "amount_jpy": values("1,200,000", "120万円"),
+        "arose_on": values("2026-04-12", "2026年4月12日"), "ordered_at": values(*INSTANT),
+        "victims": values("3,000名"), "invoice_ref": values("INV-1"), "note": values("メモ"),
+        "file": values("not a file"), "consent_ref": values("TM-FORGED")}),
+    Form("/cases/{ref}/messages", {"body": values("サーバの再起動はいつですか？", "行1\r\n行2")}),
+    Form("/cases/{ref}/costs/{line}/receipts", {"file": values("not a file")}),
     # Search boxes and filters, read from the query string.
     Form("/policies", {"q": values("テスト", "POL")}, method="GET"),
     Form("/cases/policy-lookup", {"q": values("テスト")}, method="GET"),
@@ -119,7 +137,7 @@ FORMS = [
                                     "dispatch": values("{dispatch}")}, method="GET"),
 ]
 NO_INPUT = {"/logout", "/cases/<reference>/costs/<int:line_id>/remove", "/cases/<reference>/tasks/<int:task_id>/done",
-            "/admin/tokens/<int:token_id>/revoke"}  # POST routes that read nothing from the form
+            "/admin/tokens/<int:token_id>/revoke", "/cases/<reference>/messages/read"}  # POST routes that read nothing from the form
 LEAKS = ("Traceback", 'File "/', "Value error", "Input should", "validation error for", "pydantic")
 
 
@@ -139,13 +157,25 @@ def build_world(app, factory, api_as) -> dict:
         "vendor_id": vendor["id"], "capability": "forensics", "brief": "至急", "override_warnings": True}).get_json()
     line = api.post(f"/cases/{case.reference}/costs", json={"category": "system_restoration", "amount_jpy": 1_000_000,
                                                             "arose_on": "2026-04-16"}).get_json()
+    from hotline.accounts import service as accounts
+    from hotline.accounts.links import AccountSettings, make_token
+    from hotline.accounts.models import AccountLink
     from hotline.dispatch import links
 
+    settings = AccountSettings.from_config(app.config)
     with app.app_context():
         token = links.make_token(app.config["SECRET_KEY"], 1)
+        _invited, invitation = accounts.invite(factory.s, organization_id=org.id, email="invited@example.jp", name="招待",
+                                               actor=coordinator, settings=settings,
+                                               notifier=app.extensions["hotline.notifier"])
+        accounts.request_reset(factory.s, email=insured.email, settings=settings,
+                               notifier=app.extensions["hotline.notifier"])
+    reset = factory.s.exec(select(AccountLink).where(AccountLink.purpose == "password_reset")).one()
     return {"ref": case.reference, "policy_number": policy.policy_number, "organization": org.id,
             "coordinator": coordinator.id, "user": insured.id, "vendor": vendor["id"], "dispatch": dispatch["id"],
-            "line": line["id"], "token": token}
+            "line": line["id"], "token": token,
+            "invitation_token": make_token(settings.secret_key, "invitation", invitation.id, invitation.nonce),
+            "reset_token": make_token(settings.secret_key, "password_reset", reset.id, reset.nonce)}
 
 
 def _fill(text: str, world: dict) -> str:

@@ -1,14 +1,19 @@
 """No GET request writes anything: every page and every API read, for every role and for anonymous visitors,
 on cases opened through the API and on a row loaded in bulk (completed by the backfill), leaves every row of
 every table as it was."""
+import io
 import re
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
+from hotline.accounts import service as accounts
+from hotline.accounts.links import AccountSettings
+from hotline.accounts.links import make_token as account_token
+from hotline.accounts.models import AccountLink
 from hotline.dispatch.models import DispatchAttempt
-from tests.support import login
+from tests.support import PDF, login
 
 ROLES = ("operator", "coordinator", "insured", "admin")
 QUERIES = {  # further variants of some reads, with the filters people use
@@ -35,8 +40,11 @@ def world(app, factory, api_as):
                                         "eu_data_subjects": True, "card_data": True,
                                         "contact_phone": "+819022220000"}).get_json()
     reference = opened["reference"]
-    coord.post(f"/cases/{reference}/costs", json={"category": "investigation", "amount_jpy": 500000,
-                                                  "arose_on": "2026-04-12"})
+    line = coord.post(f"/cases/{reference}/costs", json={"category": "investigation", "amount_jpy": 500000,
+                                                         "arose_on": "2026-04-12"}).get_json()
+    receipt = coord.post(f"/cases/{reference}/costs/{line['id']}/receipts", data={"file": (io.BytesIO(PDF), "r.pdf")},
+                         content_type="multipart/form-data").get_json()
+    coord.post(f"/cases/{reference}/messages", json={"body": "ご確認ください"})
     coord.post(f"/cases/{reference}/notes", json={"kind": "call", "text": "被保険者から電話"})
     vendor = coord.post("/vendors", json={"name": "調査社", "capabilities": ["forensics"], "hours": "24x7",
                                           "contacts": [{"name": "当番", "phone": "+81300000101"}]}).get_json()
@@ -44,7 +52,18 @@ def world(app, factory, api_as):
         "vendor_id": vendor["id"], "capability": "forensics", "brief": "調査", "override_warnings": True}).get_json()
     bulk = factory.case(factory.policy(other))  # a row as the benchmark loads it, completed by the backfill
     attempt = factory.s.exec(select(DispatchAttempt).where(DispatchAttempt.dispatch_id == dispatch["id"])).one()
+    api_as(users["insured"]).post(f"/cases/{reference}/messages", json={"body": "新しい質問です"})  # unread
+    settings = AccountSettings.from_config(app.config)
+    with app.app_context():
+        _user, invitation = accounts.invite(factory.s, organization_id=own.id, email="invited@example.jp", name="招待",
+                                            actor=None, settings=settings, notifier=app.extensions["hotline.notifier"])
+        accounts.request_reset(factory.s, email=users["operator"].email, settings=settings,
+                               notifier=app.extensions["hotline.notifier"])
+    reset = factory.s.exec(select(AccountLink).where(AccountLink.purpose == "password_reset")).one()
     return {"users": users, "tokens": {role: factory.token(u) for role, u in users.items()},
+            "line_id": line["id"], "receipt_id": receipt["id"], "organization_id": own.id,
+            "invitation_token": account_token(settings.secret_key, "invitation", invitation.id, invitation.nonce),
+            "reset_token": account_token(settings.secret_key, "password_reset", reset.id, reset.nonce),
             "references": [reference, bulk.reference], "policy_ids": [policy.id, bulk.policy_id],
             "vendor_id": vendor["id"], "dispatch_id": dispatch["id"],
             "token": make_token(app.config["SECRET_KEY"], attempt.id)}
@@ -60,7 +79,9 @@ def _urls(app, world) -> list[str]:
             for n in range(2):  # the case and policy of the own organisation, then of another one
                 urls.append((template + query).format(
                     reference=world["references"][n], policy_id=world["policy_ids"][n],
-                    vendor_id=world["vendor_id"], dispatch_id=world["dispatch_id"], token=world["token"]))
+                    vendor_id=world["vendor_id"], dispatch_id=world["dispatch_id"], token=world["token"],
+                    line_id=world["line_id"], receipt_id=world["receipt_id"], organization_id=world["organization_id"],
+                    invitation_token=world["invitation_token"], reset_token=world["reset_token"]))
     return sorted(set(urls))
 
 

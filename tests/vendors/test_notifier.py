@@ -17,7 +17,8 @@ def test_outbox_is_the_default_and_keeps_the_message(db):
 def test_twilio_sms_and_voice_through_the_real_client(fake_twilio, db):
     notifier = from_config({"TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
                             "TWILIO_FROM_NUMBER": "+15005550006", "TWILIO_API_BASE_URL": fake_twilio.url})
-    assert isinstance(notifier, TwilioNotifier)
+    assert isinstance(notifier.adapter_for("sms"), TwilioNotifier) and notifier.adapter_for("voice") is notifier.adapter_for("sms")
+    assert isinstance(notifier.adapter_for("email"), OutboxNotifier)  # e-mail stays in the outbox without SMTP_URL
     row = service.send(db, notifier, channel="sms", to="+819012345678", body="事故受付 CY-2026-000001")
     assert row.status == "sent" and row.provider_id.startswith("SM") and row.adapter == "twilio"
     (sms,) = fake_twilio.messages()

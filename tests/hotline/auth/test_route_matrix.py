@@ -34,8 +34,11 @@ a case of the other organisation; each test makes the rows it changes.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 
 import pytest
@@ -43,7 +46,8 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from hotline import create_app
-from tests.support import FAST_HASH, PASSWORD, TOKYO, Factory, csrf_from, login
+from hotline.orgs.models import Organization
+from tests.support import FAST_HASH, PASSWORD, PDF, TOKYO, Factory, csrf_from, login
 
 ROLES = ("operator", "coordinator", "insured", "admin")
 SHORT = {"op": "operator", "co": "coordinator", "in": "insured", "ad": "admin"}
@@ -70,6 +74,8 @@ class R:
     body: dict | None = None
     anonymous: int | None = None  # ANYONE routes: an anonymous caller's answer, when it differs from `ok`
     own_session: bool = False  # the call ends the session it rides on, so it gets one of its own
+    insured: int | None = None  # an insured's answer, when it differs (a staff page leading to the insured's own)
+    multipart: bool = False  # an API call with a file: the body is sent as multipart/form-data
 
     @property
     def api(self) -> bool:
@@ -77,6 +83,8 @@ class R:
 
     def answer(self, principal: str) -> int:
         """What an allowed caller gets."""
+        if principal == "insured" and self.insured:
+            return self.insured
         return self.anonymous if principal == "anonymous" and self.anonymous else self.ok
 
     def allows(self, principal: str) -> bool:
@@ -102,6 +110,8 @@ VENDOR_FORM = {"name": "業者 {n}", "capabilities": ["forensics"], "hours": "24
 DISPATCH_JSON = {"vendor_id": "{vendor_id}", "capability": "forensics", "brief": "調査 {n}",
                  "override_warnings": True}
 DISPATCH_FORM = {**DISPATCH_JSON, "override_warnings": "on"}
+INVITATION = {"email": "invitee{n}@example.jp", "name": "招待 {n}"}
+NEW_PASSWORD = {"password": "a-new-passphrase", "confirm": "a-new-passphrase"}
 
 ROUTES = [
     # --- No account: the root, logging in and out, static files, the API document, vendors' links, Twilio
@@ -140,7 +150,7 @@ ROUTES = [
     R("GET", "/cases/new", "op co", 200),
     R("POST", "/cases/new", "op co", 302, CASE_FORM),
     R("GET", "/cases/policy-lookup", "op co", 200),
-    R("GET", "/cases/<reference>", "op co in", 200),
+    R("GET", "/cases/<reference>", "op co in", 200, insured=302),  # an insured goes to /incidents/<reference>
     R("POST", "/cases/<reference>/facts", "op co", 302, {"summary": "更新 {n}", "eu_data_subjects": "on"}),
     R("POST", "/cases/<reference>/deadlines/<kind>/met", "op co", 302, {"met_at": _local(MET)}),
     R("POST", "/api/v1/cases", "op co", 201, CASE_JSON),
@@ -166,7 +176,7 @@ ROUTES = [
     R("POST", "/api/v1/cases/<reference>/notes", "op co", 201, {"kind": "call", "text": "被保険者から電話 {n}"}),
     # --- Costs and coverage
     R("GET", "/cases/<reference>/costs", "op co in", 200),
-    R("GET", "/cases/<reference>/costs/new", "op co in", 200),
+    R("GET", "/cases/<reference>/costs/new", "op co in", 200, insured=302),  # to the insured's form
     R("POST", "/cases/<reference>/costs/new", "op co in", 302, COST_FORM),
     R("POST", "/cases/<reference>/costs/<int:line_id>/consent", "op co", 302, {"consent_ref": "TM-{n}"}),
     R("POST", "/cases/<reference>/costs/<int:line_id>/remove", "op co", 302),
@@ -196,6 +206,36 @@ ROUTES = [
     R("POST", "/api/v1/cases/<reference>/dispatches", "co ad", 201, DISPATCH_JSON),
     R("GET", "/api/v1/cases/<reference>/dispatches/<int:dispatch_id>", "op co ad", 200),
     R("POST", "/api/v1/cases/<reference>/dispatches/<int:dispatch_id>", "co ad", 200, {"action": "accept"}),
+    # --- The insured's portal (issue 12): accounts and links, incident pages, messages, receipts, claim report
+    R("GET", "/organizations/<int:organization_id>/invitations", "co ad", 200),
+    R("POST", "/organizations/<int:organization_id>/invitations", "co ad", 302, INVITATION),
+    R("POST", "/organizations/<int:organization_id>/insureds/<int:insured_id>", "ad", 302, {"action": "reactivate"}),
+    R("POST", "/api/v1/organizations/<int:organization_id>/invitations", "co ad", 201, INVITATION),
+    R("GET", "/account/setup/<invitation_token>", LINK, 200),
+    R("POST", "/account/setup/<invitation_token>", LINK, 302, NEW_PASSWORD, own_session=True),  # logs the user in
+    R("GET", "/password/forgot", ANYONE, 200),
+    R("POST", "/password/forgot", ANYONE, 200, {"email": "{login_email}"}),
+    R("GET", "/password/reset/<reset_token>", LINK, 200),
+    R("POST", "/password/reset/<reset_token>", LINK, 302, NEW_PASSWORD, own_session=True),
+    R("GET", "/incidents/<reference>", "op co in", 200),
+    R("GET", "/incidents/<reference>/costs/new", "op co in", 200),
+    R("POST", "/incidents/<reference>/costs/new", "op co in", 302, {**COST_FORM, "file": "{receipt_file}"}),
+    R("GET", "/cases/<reference>/messages", "op co in", 200, insured=302),  # an insured reads them on their page
+    R("POST", "/cases/<reference>/messages", "op co in", 302, {"body": "メッセージ {n}"}),
+    R("POST", "/cases/<reference>/messages/read", "op co", 302),
+    R("GET", "/api/v1/cases/<reference>/messages", "op co in", 200),
+    R("POST", "/api/v1/cases/<reference>/messages", "op co in", 201, {"body": "メッセージ {n}"}),
+    R("POST", "/cases/<reference>/costs/<int:line_id>/receipts", "op co in", 302, {"file": "{receipt_file}"}),
+    R("GET", "/cases/<reference>/costs/<int:line_id>/receipts/<int:receipt_id>", "op co in", 200),
+    R("POST", "/api/v1/cases/<reference>/costs/<int:line_id>/receipts", "op co in", 201, {"file": "{receipt_file}"},
+      multipart=True),
+    R("GET", "/api/v1/cases/<reference>/costs/<int:line_id>/receipts", "op co in", 200),
+    R("GET", "/api/v1/cases/<reference>/costs/<int:line_id>/receipts/<int:receipt_id>", "op co in", 200),
+    R("GET", "/cases/<reference>/claim-report", "op co in", 200),
+    R("GET", "/cases/<reference>/claim-report.pdf", "op co in", 200),
+    R("GET", "/cases/<reference>/claim-report.csv", "op co in", 200),
+    R("GET", "/api/v1/cases/<reference>/claim-report.pdf", "op co in", 200),
+    R("GET", "/api/v1/cases/<reference>/claim-report.csv", "op co in", 200),
 ]
 
 # (method, rule, principal) → the defect, for calls that answer wrongly today: xfail(strict=True) until fixed.
@@ -231,9 +271,10 @@ class World:
         self.policy_id, self.policy_number = own_policy["id"], own_policy["policy_number"]
         self.shared = Objects(self)  # for reads, and for calls that must change nothing
         self.other = Objects(self, reference=self.new_case(other_policy["id"]), policy_id=other_policy["id"])
-        for name in ("line_id", "task_id", "dispatch_id"):  # so that it has something to leak
+        for name in ("line_id", "task_id", "dispatch_id", "receipt_id"):  # so that it has something to leak
             getattr(self.other, name)
         self.api("POST", f"/api/v1/cases/{self.other.reference}/notes", {"text": "他社のメモ"}, as_="operator")
+        self.api("POST", f"/api/v1/cases/{self.other.reference}/messages", {"body": "他社へのメッセージ"})
         # What an insured must never read: another company's names, staff and vendors' contact details.
         self.foreign = {"他社株式会社", "OTHER-1", self.other.reference, "+81300000101",
                         *(u.email for r, u in self.users.items() if r != "insured"),
@@ -274,7 +315,10 @@ class Objects:
         return value
 
     def fill(self, template):
-        """'{name}' → the object itself (e.g. an int id), '{n}' inside text → a number unique to the run."""
+        """'{name}' → the object itself (e.g. an int id), '{n}' inside text → a number unique to the run,
+        '{receipt_file}' → a fresh receipt file to upload."""
+        if template == "{receipt_file}":
+            return (io.BytesIO(PDF), "領収書 {n}.pdf".replace("{n}", str(next(_counter))))
         if isinstance(template, str):
             if re.fullmatch(r"\{\w+\}", template) and template != "{n}":
                 return getattr(self, template[1:-1])
@@ -335,6 +379,42 @@ class Objects:
         assert links, sms
         return links[0].group(1)
 
+    def make_receipt_id(self) -> int:
+        response = self.world.api_client.post(
+            f"/api/v1/cases/{self.reference}/costs/{self.line_id}/receipts", data={"file": self.fill("{receipt_file}")},
+            headers={"Authorization": f"Bearer {self.world.tokens['coordinator']}"})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    def make_insured_id(self) -> int:
+        return self.world.factory.user("insured", self.world.db.get(Organization, self.world.organization_id)).id
+
+    def _link(self, purpose: str, user) -> str:
+        from hotline.accounts import service
+        from hotline.accounts.links import AccountSettings, make_token
+        from hotline.accounts.models import AccountLink
+
+        settings = AccountSettings.from_config(self.world.app.config)
+        with self.world.app.app_context():
+            if purpose == "invitation":
+                _user, link = service.invite(self.world.db, organization_id=self.world.organization_id,
+                                             email=f"link{next(_counter)}@example.jp", name="招待", actor=None,
+                                             notifier=self.world.app.extensions["hotline.notifier"],
+                                             settings=settings)
+            else:
+                service.request_reset(self.world.db, email=user.email, settings=settings,
+                                      notifier=self.world.app.extensions["hotline.notifier"])
+                link = self.world.db.exec(select(AccountLink).where(AccountLink.user_id == user.id)
+                                          .order_by(AccountLink.id.desc())).first()
+        return make_token(settings.secret_key, purpose, link.id, link.nonce)
+
+    def make_invitation_token(self) -> str:
+        return self._link("invitation", None)
+
+    def make_reset_token(self) -> str:
+        return self._link("password_reset", self.world.factory.user("insured", self.world.db.get(
+            Organization, self.world.organization_id)))
+
     def make_user_id(self) -> int:
         return self.world.factory.user("operator").id
 
@@ -365,10 +445,11 @@ def send(world: World, route: R, principal: str, objects: Objects, *, signature:
     """One call of `route` by `principal` ('anonymous' or a role). Returns (response, page client or None)."""
     path, body = objects.path(route.rule), objects.fill(route.body)
     if route.api:
+        sent = {"data": body} if route.multipart else {"json": body}
         if principal == "anonymous":  # a staff member's page session, but no token
-            return world.pages["coordinator"].open(path, method=route.method, json=body), None
+            return world.pages["coordinator"].open(path, method=route.method, **sent), None
         headers = {"Authorization": f"Bearer {world.tokens[principal]}"}
-        return world.api_client.open(path, method=route.method, json=body, headers=headers), None
+        return world.api_client.open(path, method=route.method, headers=headers, **sent), None
     if principal == "anonymous":
         client = world.app.test_client()
         csrf = csrf_from(client, "/login") if route.method != "GET" else None
@@ -416,8 +497,17 @@ def check_denied(route: R, principal: str, response) -> None:
         assert response.get_json()["error"]["code"] == "forbidden"
 
 
+def readable(response) -> str:
+    """What a reader of the answer reads: a page's or a file's characters, and a PDF's text (the claim report)."""
+    text = response.data.decode("utf-8", errors="replace")
+    if response.mimetype == "application/pdf" and shutil.which("pdftotext"):
+        done = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True)
+        text += done.stdout.decode("utf-8", errors="replace")
+    return text
+
+
 def check_nothing_foreign(world: World, response) -> None:
-    text = response.get_data(as_text=True)
+    text = readable(response)
     leaked = sorted(x for x in world.foreign if x and x in text)
     assert not leaked, f"an insured reads {leaked}"
 
@@ -465,10 +555,11 @@ _HOOKS = [r for r in ROUTES if r.who == TWILIO]
 
 
 @pytest.mark.parametrize("route", _LINKS, ids=[str(r) for r in _LINKS])
-def test_a_forged_vendor_link_is_not_found(route: R, world: World):
+def test_a_forged_link_is_not_found(route: R, world: World):
     objects = Objects(world)
-    head, _dot, signature = objects.token.rpartition(".")
-    objects.token = f"{head}.{'B' if signature[:1] == 'A' else 'A'}{signature[1:]}"
+    name = re.search(r"<(\w*token)>", route.rule).group(1)  # the vendor's answer link, an account link
+    head, _dot, signature = getattr(objects, name).rpartition(".")
+    setattr(objects, name, f"{head}.{'B' if signature[:1] == 'A' else 'A'}{signature[1:]}")
     response, _client = send(world, route, "anonymous", objects)
     assert response.status_code == 404, describe(response)
 

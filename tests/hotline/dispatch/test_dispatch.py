@@ -320,7 +320,7 @@ def test_insured_sees_engaged_vendor_on_the_case_page_without_phones(factory, cl
                    json={"vendor_id": v["id"], "capability": "forensics", "brief": "x"}).get_json()
     coord.post(f"/cases/{case.reference}/dispatches/{d['id']}", json={"action": "accept"})
     login(client, factory.user("insured", org))
-    page = client.get(f"/cases/{case.reference}")
+    page = client.get(f"/cases/{case.reference}", follow_redirects=True)  # the insured's own page of the case
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "ベンダー甲" in html and "+81300000777" not in html
     assert "Withdraw" not in html and client.get(f"/cases/{case.reference}/dispatches").status_code == 403

@@ -63,15 +63,20 @@ def test_an_insured_reads_staff_as_their_role_never_their_address(client, db, fa
     insured = factory.user("insured", org)
     ref = _open(api_as(operator), policy)
     case_id = db.exec(select(AuditEvent.case_id).where(AuditEvent.kind == "case_opened")).first()
+    # Entries an insured reads (a phase skipped, with the text as its reason; staff notes are internal).
     for actor, text in ((coordinator, "調整"), ("clock", "自動"), (colleague, "社内連絡"), ("vendor:調査社 (当番)", "x")):
-        record(db, actor=actor, kind="note_added", entity="case", case_id=case_id, params={"text": text})
+        record(db, actor=actor, kind="phase_skipped", entity="case", case_id=case_id, field="call_center",
+               params={"reason": text})
     db.commit()
 
-    reads = {e["summary"]: e["actor"] for e in api_as(insured).get(f"/cases/{ref}/timeline").get_json()}
+    def by_reason(rows):
+        return {e["summary"].removeprefix("Phase skipped: Call center (").removesuffix(")"): e["actor"] for e in rows}
+
+    reads = by_reason(api_as(insured).get(f"/cases/{ref}/timeline").get_json())
     assert reads["調整"] == "Coordinator" and reads["自動"] == "System" and reads["社内連絡"] == "情報システム部 鈴木"
     assert reads["x"] == "Vendor: 調査社 (当番)"
     assert reads[f"Case {ref} opened on policy {policy.policy_number}"] == "Hotline"
-    staff_reads = {e["summary"]: e["actor"] for e in api_as(operator).get(f"/cases/{ref}/timeline").get_json()}
+    staff_reads = by_reason(api_as(operator).get(f"/cases/{ref}/timeline").get_json())
     assert staff_reads["調整"] == coordinator.email and staff_reads["自動"] == "clock"  # staff: as recorded
 
     login(client, insured)
