@@ -13,7 +13,7 @@ from hotline.audit.service import record
 from hotline.cases.models import FACT_COLUMNS, Case, facts_of
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
-from hotline.coverage.engine import CostItem, PeriodResult, Reason, compute, extend, yen
+from hotline.coverage.engine import CostItem, PeriodResult, Reason, compute, unchanged, update, yen
 from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.i18n import render
@@ -193,51 +193,61 @@ def list_lines(session: Session, case_id: int, *, include_removed: bool = False)
 _LINE_COLUMNS = (CostLine.id, CostLine.case_id, CostLine.category, CostLine.amount_jpy, CostLine.arose_on,
                  CostLine.victims, CostLine.consent_ref, CostLine.ordered_at)
 _CACHE: OrderedDict[tuple, tuple[tuple, PeriodResult]] = OrderedDict()  # engine inputs → (ledger stamp, result)
-_CACHE_MAX_LINES = 200_000  # about 100 MB at most per process; most policies have a few dozen lines
+_CACHE_MAX_LINES = 2_000_000  # a kept result is about 100 bytes a line: at most about 200 MB per process
 _LOCK = threading.Lock()
+# Lines changed this long before the newest change are read again when a change is found: a transaction that
+# commits late (or a web worker whose clock is behind) cannot hide its change behind a newer one.
+CHANGE_MARGIN = dt.timedelta(minutes=5)
 
 
-def _ledger_stamp(session: Session, policy_id: int, *, up_to_id: int | None = None) -> tuple:
-    """A fingerprint of the policy's ledger: every change through this service moves updated_at, a new line
-    moves the count and max id, and the amounts are summed in as a further check."""
-    query = (select(sa.func.count(CostLine.id), sa.func.max(CostLine.id), sa.func.max(CostLine.updated_at),
-                    sa.func.count(CostLine.removed_at), sa.func.sum(CostLine.amount_jpy))
+def _ledger_stamp(session: Session, policy_id: int) -> tuple:
+    """A fingerprint of the policy's ledger, the same in every web worker: every change through this service
+    moves updated_at, a new line moves the max id, and the live lines' count and sum check what was read."""
+    live = CostLine.removed_at.is_(None)
+    query = (select(sa.func.count(CostLine.id).filter(live), sa.func.max(CostLine.id),
+                    sa.func.max(CostLine.updated_at), sa.func.sum(CostLine.amount_jpy).filter(live))
              .join(Case, Case.id == CostLine.case_id).where(Case.policy_id == policy_id))
-    if up_to_id is not None:
-        query = query.where(CostLine.id <= up_to_id)
-    return tuple(session.execute(query).one())
+    count, max_id, updated, total = session.execute(query).one()
+    return count, max_id or 0, updated, total or 0
 
 
-def _line_query(product: Product, policy_id: int):
+def _line_query(product: Product, policy_id: int, *, removed: bool = False):
     emergency = [c.code for c in product.categories if c.thirty_day_rule]
     # Only ① lines need the order instant (I-5); skipping the others saves converting 50,000 timestamps.
     ordered_at = sa.case((CostLine.category.in_(emergency), CostLine.ordered_at), else_=None) if emergency \
         else sa.null()
-    return (select(*_LINE_COLUMNS[:-1], ordered_at).join(Case, Case.id == CostLine.case_id)
-            .where(Case.policy_id == policy_id, CostLine.removed_at.is_(None)))
+    query = select(*_LINE_COLUMNS[:-1], ordered_at).join(Case, Case.id == CostLine.case_id) \
+        .where(Case.policy_id == policy_id)
+    return query.add_columns(CostLine.removed_at) if removed else query.where(CostLine.removed_at.is_(None))
 
 
-def _appended(session: Session, product: Product, policy_id: int, old: tuple, new: tuple,
-              previous: PeriodResult) -> PeriodResult | None:
-    """The result for a ledger that only gained lines since `old` (nothing edited or removed), by allocating
-    the new lines after the others (engine.extend), or None when a full computation is needed."""
-    old_count, old_max_id, _updated, old_removed, _sum = old
-    if new[0] <= old_count or new[3] != old_removed:
+def _changed(session: Session, product: Product, policy_id: int, kept: tuple[tuple, PeriodResult],
+             stamp: tuple) -> PeriodResult | None:
+    """The kept result brought up to date with the lines added, changed or removed since its stamp (read from
+    the database, so a change made through another worker counts), or None when a full computation is needed."""
+    (_count, max_id, updated, _total), previous = kept
+    if updated is None:
         return None
-    if _ledger_stamp(session, policy_id, up_to_id=old_max_id or 0) != old:  # an older line edited or removed
+    rows = session.execute(_line_query(product, policy_id, removed=True).where(
+        sa.or_(CostLine.updated_at >= updated - CHANGE_MARGIN, CostLine.id > max_id))).all()
+    live = [CostItem(*row[:-1]) for row in rows if row[-1] is None]
+    held = unchanged(previous, live)
+    try:
+        result = update(previous, added=[x for x in live if x.id not in held],
+                        removed=[row[0] for row in rows if row[-1] is not None and row[0] in previous.lines])
+    except ValueError:  # a line of a case the kept result does not know
         return None
-    rows = session.execute(_line_query(product, policy_id).where(CostLine.id > (old_max_id or 0))).all()
-    if len(rows) != new[0] - old_count:
+    if (len(result.lines), result.claimed_jpy) != (stamp[0], stamp[3]):  # missed a change: read everything
         return None
-    return extend(previous, [CostItem(*row) for row in rows])
+    return result
 
 
 def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     """The whole policy period: every case of the policy draws on the same per-period limits (I-6).
 
-    The engine is pure, so its result is kept per process for an unchanged ledger and unchanged case facts
-    (the key holds every engine input except the lines, which the ledger stamp stands for); when lines were
-    only added, they are allocated after the others instead of recomputing the period."""
+    The engine is pure, so its result is kept per process for unchanged case facts (the key holds every engine
+    input except the lines, which the ledger stamp stands for); when the ledger changed, only the changed lines
+    are read and the engine re-allocates only what they can reach (engine.update)."""
     product = product_of(policy)
     cases = tuple(facts_of(row) for row in
                   session.execute(select(*FACT_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
@@ -245,12 +255,12 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
            policy.period_end, id(product), cases)
     stamp = _ledger_stamp(session, policy.id)
     with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
+        kept = _CACHE.get(key)
+        if kept is not None:
             _CACHE.move_to_end(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    result = _appended(session, product, policy.id, cached[0], stamp, cached[1]) if cached is not None else None
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    result = _changed(session, product, policy.id, kept, stamp) if kept is not None else None
     if result is None:
         lines = [CostItem(*row) for row in session.execute(_line_query(product, policy.id))]
         result = compute(product, policy.plan, list(cases), lines, period=(policy.period_start, policy.period_end))

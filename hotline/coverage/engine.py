@@ -131,6 +131,9 @@ class _Lines(Mapping):
             raise KeyError(line_id)
         return self._state.materialise(rows)[0]
 
+    def __contains__(self, line_id: object) -> bool:
+        return isinstance(line_id, int) and bool((self._state.ids == line_id).any())
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._state.ids.tolist())
 
@@ -695,6 +698,26 @@ def update(previous: PeriodResult, added: Iterable[CostItem] = (), removed: Iter
     _settle_status(col)
     state.set_columns(col)
     return state.result()
+
+
+def unchanged(result: PeriodResult, items: Iterable[CostItem]) -> set[int]:
+    """The ids of the items that result holds as they are, in every field the rules read (a consent reference
+    counts only as recorded or not; the order instant only on ① lines)."""
+    state: _State = result._state
+    s, col = state.setup, state.col
+    items = {x.id: x for x in items}
+    rows = np.flatnonzero(np.isin(state.ids, np.fromiter(items, np.int64, len(items))))
+    ordered = {x.id: x.ordered_at for v in state.emergency.values() for x in v}
+    same = set()
+    for sk, ci, cat, amount, victims, consent in zip(*(col[c][rows].tolist() for c in (
+            "sk", "case", "cat", "amount", "victims", "consent")), strict=True):
+        x = items[sk & _ID_MASK]
+        code = s.code_index.get(x.category)
+        if (s.case_ids[ci], cat, amount, sk >> _ID_BITS, -1 if victims < 0 else victims, consent) == (
+                x.case_id, code, x.amount_jpy, x.arose_on.toordinal(), -1 if x.victims is None else x.victims,
+                bool(x.consent_ref)) and (code not in s.emergency or ordered.get(x.id) == x.ordered_at):
+            same.add(x.id)
+    return same
 
 
 def extend(previous: PeriodResult, new_lines: list[CostItem]) -> PeriodResult | None:
