@@ -21,6 +21,7 @@ import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
 
 import numpy as np
@@ -94,7 +95,6 @@ class CaseResult:
         self._state, self._index, self.case_id = state, index, case_id
         self.claimed_jpy = self.payable_jpy = 0
         self.categories: dict[str, dict[str, int]] = {}
-        self.limits: list[dict] = []
         self.thirty_day: ThirtyDay | None = None  # None: the product has no 30-day rule
         self.response_period: tuple[dt.date, dt.date] | None = None
         self.pending_lines = 0  # lines pending consent or determination
@@ -103,6 +103,11 @@ class CaseResult:
     def lines(self) -> list[LineResult]:
         """The case's lines in allocation order (made on each read: keep the list if you read it twice)."""
         return self._state.materialise(np.flatnonzero(self._state.col["case"] == self._index))
+
+    @cached_property
+    def limits(self) -> list[dict]:
+        """The limit bars of the case: `label` is a Text (the API renders it in English)."""
+        return self._state.bars(self.case_id) if self._state is not None else []
 
 
 class PeriodResult:
@@ -114,9 +119,18 @@ class PeriodResult:
         self.claimed_jpy = self.payable_jpy = 0
         self.categories: dict[str, dict[str, int]] = {}
         self.cases: dict[int, CaseResult] = {}
-        self.limits: list[dict] = []
-        self.decisions: list[str] = []
         self.lines = _Lines(state)
+
+    @cached_property
+    def limits(self) -> list[dict]:
+        """The per-period limit bars: `label` is a Text (the API renders it in English)."""
+        return self._state.bars(None)
+
+    @cached_property
+    def decisions(self) -> list[str]:
+        """The product decisions applied to any line of the period."""
+        applied = {d for i in np.unique(self._state.col["dset"]).tolist() for d in self._state.setup.decision_sets[i]}
+        return sorted(applied, key=lambda d: (d[0], int(d.split("-")[1])))
 
 
 class _Lines(Mapping):
@@ -215,6 +229,9 @@ class _Setup:
                 for cat in product.categories:  # every limit is registered, so the bars show unused ones too
                     self.paths.append(self._path(cat, cid))
         self._key_paths: dict[int, np.ndarray] = {}
+        # The (path, limit) pairs, to sum what each limit used from what each path paid.
+        self.pairs = (np.array([p for p, path in enumerate(self.paths) for _k in path], np.int64),
+                      np.array([k for path in self.paths for k in path], np.int64))
 
     def _def(self, key: tuple, limit: int, label: Text, scope: str, decision: str | None = None) -> int:
         kid = self.keys.get(key)
@@ -224,7 +241,7 @@ class _Setup:
             self.text.append(Text(N_("%(limit_name)s of %(limit)s for plan %(plan)s (%(scope)s)"),
                                   limit_name=label, limit=yen(limit), plan=self.plan, scope=Text(_SCOPES[scope])))
             self.decision.append(decision)
-            self.bar.append((key, label, scope))
+            self.bar.append((":".join(str(k) for k in key), label, scope))
             self.owned.setdefault(None if scope == "period" else key[-1], []).append(kid)
         return kid
 
@@ -417,6 +434,7 @@ class _State:
         self.setup, self.thirty_day, self.emergency = setup, thirty_day, emergency
         self.set_columns(col)
         self._usage: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.used: list[int] = []  # per limit, by result()
 
     def set_columns(self, col: dict[str, np.ndarray]) -> None:
         self.col = col
@@ -491,20 +509,8 @@ class _State:
             by_path = np.zeros(len(s.paths), np.int64)
             active = col["path"] >= 0
             np.add.at(by_path, col["path"][active], col["payable"][active])
-            for p, total in enumerate(by_path.tolist()):
-                if total:
-                    for kid in s.paths[p]:
-                        used[kid] += total
-        used = used.tolist()
-
-        def bars(owner) -> list[dict]:
-            rows = []
-            for kid in s.owned.get(owner, ()):
-                key, label, scope = s.bar[kid]
-                rows.append({"key": ":".join(str(k) for k in key), "label": label, "scope": scope,
-                             "limit_jpy": s.limit[kid], "used_jpy": used[kid],
-                             "remaining_jpy": s.limit[kid] - used[kid]})
-            return rows
+            np.add.at(used, s.pairs[1], by_path[s.pairs[0]])
+        self.used = used.tolist()
 
         nonzero = np.flatnonzero(counts).tolist()
         claimed, paid = claimed.tolist(), paid.tolist()
@@ -512,8 +518,6 @@ class _State:
             cr = out.cases[cid] = CaseResult(self, ci, cid)
             cr.thirty_day, cr.response_period = self.thirty_day[ci], s.ctx[ci].response_period
             cr.pending_lines = int(pending[ci])
-            if s.paths:
-                cr.limits = bars(cid)
         for g in nonzero:
             ci, cat = divmod(g, n_codes)
             cr, code = out.cases[s.case_ids[ci]], s.codes[cat]
@@ -525,11 +529,16 @@ class _State:
             total["payable_jpy"] += paid[g]
             out.claimed_jpy += claimed[g]
             out.payable_jpy += paid[g]
-        if s.paths:
-            out.limits = bars(None)
-        applied = {d for i in np.unique(col["dset"]).tolist() for d in s.decision_sets[i]}
-        out.decisions = sorted(applied, key=lambda d: (d[0], int(d.split("-")[1])))
         return out
+
+    def bars(self, owner: int | None) -> list[dict]:
+        """The limit bars of a case (owner: its id) or of the period (None)."""
+        s, used, rows = self.setup, self.used, []
+        for kid in s.owned.get(owner, ()):
+            key, label, scope = s.bar[kid]
+            rows.append({"key": key, "label": label, "scope": scope, "limit_jpy": s.limit[kid],
+                         "used_jpy": used[kid], "remaining_jpy": s.limit[kid] - used[kid]})
+        return rows
 
 
 def _columns(rows: list[tuple]) -> dict[str, np.ndarray]:
@@ -601,7 +610,8 @@ def update(previous: PeriodResult, added: Iterable[CostItem] = (), removed: Iter
     # I-5: a ① line added, changed or removed may change its case's 30-day rule, and so every ① line of it.
     emergency, thirty_day = dict(old.emergency), list(old.thirty_day)
     touched = {s.case_index[x.case_id] for x in added.values() if s.code_index.get(x.category) in s.emergency}
-    touched |= {ci for ci, items in old.emergency.items() if any(x.id in gone for x in items)}
+    touched |= {ci for ci, cat in zip(ocol["case"][out_rows].tolist(), ocol["cat"][out_rows].tolist(), strict=True)
+                if cat in s.emergency}
     for ci in touched:
         items = [x for x in old.emergency.get(ci, ()) if x.id not in gone]
         items += [x for x in added.values() if s.case_index[x.case_id] == ci
@@ -671,7 +681,7 @@ def update(previous: PeriodResult, added: Iterable[CostItem] = (), removed: Iter
             keys = s.paths[path]
             paid, _cuts = _through(allowed, keys, [used_before(k, sk) + diff.get(k, 0) for k in keys], s.limit)
             if kind == 0:
-                new_rows[ref] = new_rows[ref][:10] + (paid,)
+                new_rows[ref] = new_rows[ref][:9] + (0 if paid == new_rows[ref][3] else 1, paid)
                 changed = {k: paid for k in keys}
             else:
                 before = int(ocol["payable"][ref])
@@ -685,17 +695,18 @@ def update(previous: PeriodResult, added: Iterable[CostItem] = (), removed: Iter
         for k in [k for k, (at, _row) in next_at.items() if at <= sk]:
             look(k, sk)
 
-    keep = np.ones(len(old.ids), bool)
-    keep[out_rows] = False
-    col = {name: values.copy() for name, values in ocol.items()}
+    col = dict(ocol)  # columns are never changed in place once a result is made: share what did not change
     if new_payable:
-        col["payable"][list(new_payable)] = list(new_payable.values())
-    col = {name: values[keep] for name, values in col.items()}
+        rows, paid = list(new_payable), np.array(list(new_payable.values()), np.int64)
+        col["payable"], col["status"] = ocol["payable"].copy(), ocol["status"].copy()
+        col["payable"][rows] = paid
+        col["status"][rows] = np.where(paid == ocol["amount"][rows], 0, 1)
+    if len(out_rows):
+        col = {name: np.delete(values, out_rows) for name, values in col.items()}
     if new_rows:
         extra = _columns(new_rows)
         at = np.searchsorted(col["sk"], extra["sk"])
         col = {name: np.insert(values, at, extra[name]) for name, values in col.items()}
-    _settle_status(col)
     state.set_columns(col)
     return state.result()
 
