@@ -192,23 +192,14 @@ def list_lines(session: Session, case_id: int, *, include_removed: bool = False)
 # --- coverage ---------------------------------------------------------------------------------------------
 _LINE_COLUMNS = (CostLine.id, CostLine.case_id, CostLine.category, CostLine.amount_jpy, CostLine.arose_on,
                  CostLine.victims, CostLine.consent_ref, CostLine.ordered_at)
-_CACHE: OrderedDict[tuple, tuple[tuple, PeriodResult]] = OrderedDict()  # engine inputs → (ledger stamp, result)
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()  # engine inputs → (newest change, recent changes, result)
 _CACHE_MAX_LINES = 2_000_000  # a kept result is about 100 bytes a line: at most about 200 MB per process
 _LOCK = threading.Lock()
-# Lines changed this long before the newest change are read again when a change is found: a transaction that
-# commits late (or a web worker whose clock is behind) cannot hide its change behind a newer one.
+# A kept result is checked against the lines changed (added, edited, removed: updated_at) from this long before
+# the newest change it has seen: a transaction that commits late, or a web worker whose clock is behind, cannot
+# hide its change behind a newer one. Writes to cost_line outside this service must set updated_at too.
 CHANGE_MARGIN = dt.timedelta(minutes=5)
-
-
-def _ledger_stamp(session: Session, policy_id: int) -> tuple:
-    """A fingerprint of the policy's ledger, the same in every web worker: every change through this service
-    moves updated_at, a new line moves the max id, and the live lines' count and sum check what was read."""
-    live = CostLine.removed_at.is_(None)
-    query = (select(sa.func.count(CostLine.id).filter(live), sa.func.max(CostLine.id),
-                    sa.func.max(CostLine.updated_at), sa.func.sum(CostLine.amount_jpy).filter(live))
-             .join(Case, Case.id == CostLine.case_id).where(Case.policy_id == policy_id))
-    count, max_id, updated, total = session.execute(query).one()
-    return count, max_id or 0, updated, total or 0
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _line_query(product: Product, policy_id: int, *, removed: bool = False):
@@ -221,53 +212,67 @@ def _line_query(product: Product, policy_id: int, *, removed: bool = False):
     return query.add_columns(CostLine.removed_at) if removed else query.where(CostLine.removed_at.is_(None))
 
 
-def _changed(session: Session, product: Product, policy_id: int, kept: tuple[tuple, PeriodResult],
-             stamp: tuple) -> PeriodResult | None:
-    """The kept result brought up to date with the lines added, changed or removed since its stamp (read from
-    the database, so a change made through another worker counts), or None when a full computation is needed."""
-    (_count, max_id, updated, _total), previous = kept
-    if updated is None:
-        return None
-    rows = session.execute(_line_query(product, policy_id, removed=True).where(
-        sa.or_(CostLine.updated_at >= updated - CHANGE_MARGIN, CostLine.id > max_id))).all()
-    live = [CostItem(*row[:-1]) for row in rows if row[-1] is None]
+def _recent(newest: dt.datetime | None, rows) -> tuple[dt.datetime | None, frozenset]:
+    """The newest change among rows (…, updated_at) and the (id, updated_at) of those within the margin of it."""
+    newest = max([newest] + [row[-1] for row in rows], default=None, key=lambda u: u or _EPOCH)
+    return newest, frozenset((row[0], row[-1]) for row in rows if newest and row[-1] >= newest - CHANGE_MARGIN)
+
+
+def _live_count(session: Session, policy_id: int) -> int:
+    """The policy's lines not removed (from the (case_id, updated_at, removed_at) index alone)."""
+    return session.execute(select(sa.func.count()).select_from(CostLine).join(Case, Case.id == CostLine.case_id)
+                           .where(Case.policy_id == policy_id, CostLine.removed_at.is_(None))).scalar_one()
+
+
+def _updated(previous: PeriodResult, rows) -> PeriodResult | None:
+    """previous with the changed rows (…, removed_at, updated_at) applied, or None when a full computation is
+    needed (a line of a case it does not know)."""
+    live = [CostItem(*row[:-2]) for row in rows if row[-2] is None]
     held = unchanged(previous, live)
     try:
-        result = update(previous, added=[x for x in live if x.id not in held],
-                        removed=[row[0] for row in rows if row[-1] is not None and row[0] in previous.lines])
-    except ValueError:  # a line of a case the kept result does not know
+        return update(previous, added=[x for x in live if x.id not in held],
+                      removed=[row[0] for row in rows if row[-2] is not None and row[0] in previous.lines])
+    except ValueError:
         return None
-    if (len(result.lines), result.claimed_jpy) != (stamp[0], stamp[3]):  # missed a change: read everything
-        return None
-    return result
 
 
 def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     """The whole policy period: every case of the policy draws on the same per-period limits (I-6).
 
     The engine is pure, so its result is kept per process for unchanged case facts (the key holds every engine
-    input except the lines, which the ledger stamp stands for); when the ledger changed, only the changed lines
-    are read and the engine re-allocates only what they can reach (engine.update)."""
+    input except the lines). Each read asks the database for the lines changed since the newest change the kept
+    result has seen, less CHANGE_MARGIN (a range of the (case_id, updated_at) index per case): the same answer
+    as before means nothing changed; otherwise the engine re-allocates only what the changed lines can reach
+    (engine.update). A change made through another web worker is seen the same way."""
     product = product_of(policy)
     cases = tuple(facts_of(row) for row in
                   session.execute(select(*FACT_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
     key = (str(session.get_bind().url), policy.id, policy.product, policy.plan, policy.period_start,
            policy.period_end, id(product), cases)
-    stamp = _ledger_stamp(session, policy.id)
     with _LOCK:
         kept = _CACHE.get(key)
         if kept is not None:
             _CACHE.move_to_end(key)
-    if kept is not None and kept[0] == stamp:
-        return kept[1]
-    result = _changed(session, product, policy.id, kept, stamp) if kept is not None else None
+    result = None
+    if kept is not None:
+        newest, recent, previous = kept
+        rows = session.execute(_line_query(product, policy.id, removed=True).add_columns(CostLine.updated_at)
+                               .where(CostLine.updated_at >= (newest or _EPOCH) - CHANGE_MARGIN)).all()
+        if frozenset((row[0], row[-1]) for row in rows) == recent:
+            return previous
+        result = _updated(previous, rows)
+        if result is not None and len(result.lines) != _live_count(session, policy.id):
+            result = None  # a line deleted outright (never through this service): read everything
+        newest, recent = _recent(newest, rows)
     if result is None:
-        lines = [CostItem(*row) for row in session.execute(_line_query(product, policy.id))]
-        result = compute(product, policy.plan, list(cases), lines, period=(policy.period_start, policy.period_end))
+        rows = session.execute(_line_query(product, policy.id).add_columns(CostLine.updated_at)).all()
+        result = compute(product, policy.plan, list(cases), [CostItem(*row[:-1]) for row in rows],
+                         period=(policy.period_start, policy.period_end))
+        newest, recent = _recent(None, rows)
     with _LOCK:
-        _CACHE[key] = (stamp, result)
+        _CACHE[key] = (newest, recent, result)
         _CACHE.move_to_end(key)
-        while len(_CACHE) > 1 and sum(len(r.lines) + 1 for _s, r in _CACHE.values()) > _CACHE_MAX_LINES:
+        while len(_CACHE) > 1 and sum(len(r.lines) + 1 for *_k, r in _CACHE.values()) > _CACHE_MAX_LINES:
             _CACHE.popitem(last=False)
     return result
 
