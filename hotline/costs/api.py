@@ -44,14 +44,14 @@ def _limits(rows: list[dict]) -> list[dict]:
 
 def case_coverage_json(product: Product, policy: Policy, case: Case, result: PeriodResult) -> dict:
     cr: CaseResult = result.cases[case.id]
-    td = cr.thirty_day
+    td, lines = cr.thirty_day, cr.lines
     return {
         "reference": case.reference, "product": product.code, "plan": policy.plan,
         "amounts_known": product.amounts_known,
         "claimed_jpy": cr.claimed_jpy, "payable_jpy": cr.payable_jpy,
         "lines": [{"id": x.id, "category": x.category, "claimed_jpy": x.claimed_jpy, "payable_jpy": x.payable_jpy,
                    "status": x.status, "reasons": [service.in_words(r, "en") for r in x.reasons],
-                   "decisions": x.decisions} for x in cr.lines],
+                   "decisions": x.decisions} for x in lines],
         "categories": cr.categories,
         "limits": _limits(cr.limits),
         "thirty_day_rule": None if td is None else {
@@ -62,7 +62,7 @@ def case_coverage_json(product: Product, policy: Policy, case: Case, result: Per
         "response_period": None if cr.response_period is None else {
             "first_day": cr.response_period[0].isoformat(), "last_day": cr.response_period[1].isoformat(),
             "decision": "I-4"},
-        "decisions": _decisions(product, sorted({d for x in cr.lines for d in x.decisions})),
+        "decisions": _decisions(product, sorted({d for x in lines for d in x.decisions})),
         "policy_period": {"policy_id": policy.id, "claimed_jpy": result.claimed_jpy,
                           "payable_jpy": result.payable_jpy, "limits": _limits(result.limits)},
     }
@@ -77,7 +77,7 @@ def policy_coverage_json(product: Product, policy: Policy, result: PeriodResult,
         "limits": _limits(result.limits), "decisions": _decisions(product, result.decisions),
         "cases": [{"reference": refs.get(cid), "claimed_jpy": cr.claimed_jpy, "payable_jpy": cr.payable_jpy,
                    "categories": cr.categories,
-                   "pending_lines": sum(1 for x in cr.lines if x.status.startswith("pending"))}
+                   "pending_lines": cr.pending_lines}
                   for cid, cr in sorted(result.cases.items())],
     }
 
