@@ -146,6 +146,29 @@ def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
     return task
 
 
+def _check_owner(session: Session, case: Case, owner_id: int) -> None:
+    """A task's owner is a member of the hotline's staff or a user of the case's own organisation: the overdue
+    reminder tells them the case's reference and the task (issue 14)."""
+    from hotline.orgs.models import Policy
+
+    user = session.get(User, owner_id)
+    if user is not None and user.is_active and user.role.is_staff:
+        return
+    policy = session.get(Policy, case.policy_id)
+    if user is None or not user.is_active or user.organization_id != policy.organization_id:
+        raise Invalid({"owner_id": N_("no such user: a member of the hotline or of this case's company")})
+
+
+def _check_cost_category(session: Session, case: Case, code: str) -> None:
+    from hotline.orgs.models import Policy
+    from hotline.products.catalogue import get_product
+
+    product = get_product(session.get(Policy, case.policy_id).product)
+    if product is not None and product.category(code) is None:
+        raise Invalid({"cost_category": f"unknown category for {product.code}; one of "
+                                        f"{', '.join(c.code for c in product.categories)}"})
+
+
 def add_task(session: Session, case: Case, *, phase_key: str, title: str, due_at: dt.datetime | None = None,
              owner_role: str | None = None, owner_id: int | None = None, cost_category: str | None = None,
              actor=None) -> CaseTask:
@@ -157,8 +180,9 @@ def add_task(session: Session, case: Case, *, phase_key: str, title: str, due_at
     if case.status == "closed":
         raise Blocked(Text(N_("The case is closed; no task can be added.")), blockers=[CLOSED])
     if owner_id is not None:
-        if session.get(User, owner_id) is None:
-            raise Invalid({"owner_id": N_("no such user")})
+        _check_owner(session, case, owner_id)
+    if cost_category is not None:
+        _check_cost_category(session, case, cost_category)
     task = CaseTask(case_id=case.id, phase_key=phase_key, title=title.strip(), due_at=due_at, owner_role=owner_role,
                     owner_id=owner_id, cost_category=cost_category)
     session.add(task)
@@ -206,9 +230,13 @@ def tasks_to_remind(session: Session, *, now: dt.datetime, limit: int = 100) -> 
 
 def _recipient(session: Session, task: CaseTask, case: Case) -> tuple[str, User] | None:
     """(who, user): the task's owner, else the case's coordinator."""
+    from hotline.orgs.models import Policy
+
+    organization_id = session.get(Policy, case.policy_id).organization_id
     for who, user_id in (("owner", task.owner_id), ("coordinator", case.coordinator_id)):
         user = session.get(User, user_id) if user_id else None
-        if user is not None and user.is_active:
+        # never another company's user (an owner set before owners were checked)
+        if user is not None and user.is_active and (user.role.is_staff or user.organization_id == organization_id):
             return who, user
     return None
 

@@ -281,8 +281,11 @@ class World:
                         *(u.phone for r, u in self.users.items() if r != "insured")}
 
     def logged_in(self, role: str):
+        """A page session of a fresh user of the role: logging out ends every session of its user, so the shared
+        sessions keep theirs."""
         client = self.app.test_client()
-        login(client, self.users[role])
+        login(client, self.factory.user(role, self.db.get(Organization, self.organization_id)
+                                        if role == "insured" else None))
         return client, csrf_from(client, "/dashboard")
 
     def api(self, method: str, path: str, body: dict | None = None, *, as_: str = "coordinator") -> dict:
