@@ -18,7 +18,7 @@ from hotline.costs.service import pending_line_summaries
 from hotline.db import claim, lock_due, utcnow
 from hotline.deadlines.service import open_deadline_summaries
 from hotline.dispatch.service import active_dispatch_summaries
-from hotline.errors import Blocked, Invalid, NotFound
+from hotline.errors import Blocked, Conflict, Invalid, NotFound
 from hotline.i18n import DEFAULT_MESSAGE_LANGUAGE, render
 from hotline.outbox.service import send
 from hotline.phases.models import CasePhase, CaseTask
@@ -144,6 +144,29 @@ def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
     if task is None or task.case_id != case.id:
         raise NotFound("task")
     return task
+
+
+def reopen_case(session: Session, case: Case, *, reason: str, actor, now: dt.datetime | None = None) -> Case:
+    """Open a closed case again, with the reason on the timeline: its closure phase is active again, and costs,
+    changes and notes are accepted until it is closed again (through the closure phase's guards); commits."""
+    if case.status != "closed":
+        raise Conflict(Text(N_("The case is not closed.")), code="case_open")
+    if not reason.strip():
+        raise Invalid({"reason": N_("say why the case is opened again")})
+    now = now or utcnow()
+    rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).with_for_update()
+                             .execution_options(populate_existing=True)))
+    for phase in rows:
+        if phase.key == "closure":
+            phase.status, phase.ended_at = "active", None
+            session.add(phase)
+    case.status, case.closed_at = "open", None
+    case.phase = rules.current_phase({p.key: p.status for p in rows})
+    session.add(case)
+    record(session, actor=actor, kind="case_reopened", entity="case", entity_id=case.id, case_id=case.id,
+           field="status", old="closed", new="open", params={"reason": reason.strip()}, at=now)
+    session.commit()
+    return case
 
 
 def _check_owner(session: Session, case: Case, owner_id: int) -> None:
