@@ -22,9 +22,9 @@ def authenticate_bearer() -> None:
     from hotline.auth import throttle
     from hotline.auth.service import user_for_token
 
-    throttle.check_token()  # 429 once an address has sent too many unknown tokens
     user = user_for_token(get_session(), token.strip())
-    if user is None:
+    if user is None:  # a token cannot be guessed, but a scan is slowed (429) and a real token is never locked out
+        throttle.check_token()
         throttle.token_failed()
         raise Unauthenticated("The bearer token is unknown or revoked.")
     g.api_user = user
