@@ -84,4 +84,4 @@ def test_the_note_form_is_internal_unless_unticked(app, world, db):
     db.expire_all()
     flags = {e.params["text"]: e.internal for e in db.exec(select(AuditEvent).where(AuditEvent.kind == "note_added"))}
     assert flags["既定は社内"] is True and flags["共有する"] is False
-    assert "共有する" in world["ins"].get(f"/cases/{world['ref']}/timeline").get_data(as_text=True)
+    assert "共有する" in [e["summary"] for e in world["ins"].get(f"/cases/{world['ref']}/timeline").get_json()]
