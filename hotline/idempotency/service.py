@@ -43,7 +43,7 @@ def check_key(key: str) -> str:
 def claim(session: Session, *, user_id: int, key: str, request: str, now: dt.datetime | None = None
           ) -> Replay | None:
     """Claim the key for this request (commits), or the first answer to replay. Raises Invalid when the key came
-    with another request, Conflict while the first one still runs."""
+    with another request, Conflict while the first one (with this key) still runs."""
     now = now or utcnow()
     session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < now - TTL))
     row = session.exec(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
@@ -57,12 +57,12 @@ def claim(session: Session, *, user_id: int, key: str, request: str, now: dt.dat
             raise _in_use() from None
         return None
     session.commit()
+    if row.status is None:
+        raise _in_use()
     if row.request != request:
         raise Invalid({"Idempotency-Key": "already used with another request (method, path or body) in the last "
                                           "24 hours; use a new key for a new request"},
                       Text(N_("This idempotency key was used for another request.")))
-    if row.status is None:
-        raise _in_use()
     return Replay(row.status, row.body or "")
 
 
