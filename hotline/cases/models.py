@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from hotline.errors import Conflict
 from workflows.facts import CaseFacts
+from workflows.text import N_, Text
 
 DISCOVERY_SOURCES = ("internal", "public_body", "security_provider", "customer", "other")
 # 外部通報 (DOMAIN A.1.2): a public body, or the insured's security-operations provider.
@@ -91,3 +93,12 @@ def facts_of(case) -> CaseFacts:
     """The facts the rules read, from a Case or from a row selected with FACT_COLUMNS (the coverage of a
     policy loads only those columns of its cases)."""
     return CaseFacts(**{name: getattr(case, name) for name in FACT_FIELDS})
+
+
+CLOSED_CASE = N_("The case is closed: reopen it, with a reason, before changing it.")
+
+
+def require_open(case: Case) -> None:
+    """A closed case takes no more costs, fact changes or notes until a coordinator reopens it (409)."""
+    if case.status == "closed":
+        raise Conflict(Text(CLOSED_CASE), code="case_closed")

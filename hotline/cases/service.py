@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from hotline.audit.service import record
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import check_case_visible
-from hotline.cases.models import Case, CaseReferenceCounter
+from hotline.cases.models import Case, CaseReferenceCounter, require_open
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
 from hotline.db import utcnow
 from hotline.deadlines import service as deadlines
@@ -160,6 +160,7 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
     """Change facts: one fact_changed entry per field (old → new), then the deadlines are recomputed
     (deadline_changed entries). Returns the deadline changes; commits."""
     now = now or utcnow()
+    require_open(case)
     sent = data.model_dump(include=data.model_fields_set)
     nulls = {k: N_("must not be null") for k, v in sent.items() if v is None and k in NOT_NULL}
     if nulls:
