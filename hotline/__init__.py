@@ -16,7 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
 
-    from hotline import db, error_handlers, extensions, formatting, i18n
+    from hotline import db, error_handlers, extensions, formatting, headers, i18n
     from vendors import notifier
 
     app.extensions["hotline.engine"] = db.make_engine(app.config["DATABASE_URL"])
@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     formatting.init_app(app)
     error_handlers.init_app(app)
+    headers.init_app(app)
 
     if app.config["TRUST_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
