@@ -24,7 +24,8 @@ def axe_violations(page) -> list[str]:
 
 
 def test_the_main_pages_have_no_serious_accessibility_violation(page, live_server, live_app, live_factory,
-                                                                 axe_source):
+                                                                 axe_source, tmp_path):
+    """A screenshot of each page is saved under the test's tmp_path."""
     with live_app.app_context():
         load(live_factory.s, hash_method=FAST_HASH)  # the demo companies, their cases, costs and vendors
     plan_a = costs_demo.SUMMARY.format(plan="A")
@@ -44,7 +45,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(page, live_serve
         ("insured", "/dashboard"), ("insured", f"/incidents/{ref}"), ("insured", f"/incidents/{ref}/costs/new"),
     ]
     problems, who = [], None
-    for role, path in visits:
+    for i, (role, path) in enumerate(visits):
         if role != who:
             page.context.clear_cookies()
             if role:
@@ -53,6 +54,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(page, live_serve
         page.goto(live_server + path)
         assert page.evaluate("typeof axe") == "object", path
         problems += [f"{role} {path}: {v}" for v in axe_violations(page)]
+        page.screenshot(path=str(tmp_path / f"{i:02d}-{role}{path.replace('/', '_')}.png"), full_page=True)
     # A refused intake form: the errors beside their fields, the fields marked invalid.
     page.context.clear_cookies()
     browser_login(page, live_server, users["operator"])
