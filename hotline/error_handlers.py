@@ -26,6 +26,7 @@ from hotline.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from hotline.access_log import redact_tokens
 from hotline.validation import api_fields
 from workflows.text import N_, Text
 
@@ -163,5 +164,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, redact_tokens(request.path))
         return _answer(500, "internal_error", "Something went wrong on our side; it has been logged.")

@@ -152,12 +152,14 @@ OPENAPI_SCHEMAS = {"CaseIn": CaseIn, "CasePatch": CasePatch, "DeadlineMetIn": De
                    "Deadline": _DEADLINE}
 OPENAPI_PATHS = {
     "/cases": {
-        "post": {"summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
+        "post": {"operationId": "createCase",
+                 "summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
                             "future, after reported_at, or without an offset: 422. Outside the policy period: "
                             "accepted, flagged with outside_policy_period.",
                  "parameters": [IDEMPOTENCY_KEY],
                  "requestBody": json_body("CaseIn"), "responses": responses(201, ref("Case"), 403, 409, 422)},
-        "get": {"summary": "List cases, nearest unmet deadline first (insureds: their organisation's only)",
+        "get": {"operationId": "listCases",
+                "summary": "List cases, nearest unmet deadline first (insureds: their organisation's only)",
                 "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
                     ("status", {"enum": ["open", "closed"]}), ("policy_id", {"type": "integer"}),
                     ("organization_id", {"type": "integer"}), ("q", {"type": "string"}),
@@ -166,19 +168,23 @@ OPENAPI_PATHS = {
     },
     "/cases/{reference}": {
         "parameters": _REF,
-        "get": {"summary": "One case with its deadlines", "responses": responses(200, ref("Case"), 403, 404)},
-        "patch": {"summary": "Change facts (operator, coordinator); deadlines are recomputed and every change is on "
+        "get": {"operationId": "getCase",
+                "summary": "One case with its deadlines", "responses": responses(200, ref("Case"), 403, 404)},
+        "patch": {"operationId": "updateCase",
+                  "summary": "Change facts (operator, coordinator); deadlines are recomputed and every change is on "
                              "the timeline (fact_changed, deadline_changed old → new)",
                   "requestBody": json_body("CasePatch"), "responses": responses(200, ref("Case"), 403, 404, 422)},
     },
     "/cases/{reference}/deadlines": {
         "parameters": _REF,
-        "get": {"summary": "The case's deadlines", "responses": responses(
+        "get": {"operationId": "listDeadlines",
+                "summary": "The case's deadlines", "responses": responses(
             200, {"type": "array", "items": ref("Deadline")}, 403, 404)},
     },
     "/cases/{reference}/deadlines/{kind}/met": {
         "parameters": _REF + [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "post": {"summary": "Record that the report of this kind was made at met_at (operator, coordinator). "
+        "post": {"operationId": "markDeadlineMet",
+                 "summary": "Record that the report of this kind was made at met_at (operator, coordinator). "
                             "In time: status met; late: status stays missed with met_at. The insurer notice is "
                             "met by reported_at (422 here); a deadline that does not apply: 422.",
                  "requestBody": json_body("DeadlineMetIn"),
