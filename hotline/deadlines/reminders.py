@@ -26,44 +26,61 @@ from workflows.deadlines import label as deadline_label
 from workflows.text import N_, Text
 
 
-def _recipients(session: Session, case: Case) -> list[tuple[str, str]]:
+def recipients(case: Case, coordinator: User | None) -> list[tuple[str, str]]:
+    """(role, E.164 phone) of whom a case's reminders go to: its active coordinator, its insured contact."""
     if case.status != "open":
         return []
     out = []
-    if case.coordinator_id:
-        user = session.get(User, case.coordinator_id)
-        if user is not None and user.is_active and user.phone:
-            out.append(("coordinator", user.phone))
+    if coordinator is not None and coordinator.is_active and coordinator.phone:
+        out.append(("coordinator", coordinator.phone))
     if case.contact_phone:
         out.append(("contact", case.contact_phone))
     return out
 
 
-def schedule(session: Session, case: Case, open_deadlines: list[tuple[int, dt.datetime]], *,
-             now: dt.datetime, offsets: list[tuple[str, dt.timedelta]], fresh: bool = False) -> None:
-    """One pending reminder per (open deadline, offset, recipient) whose send time is still ahead.
+def planned(open_deadlines: list[tuple[object, dt.datetime]], to: list[tuple[str, str]], *, now: dt.datetime,
+            offsets: list[tuple[str, dt.timedelta]]) -> dict[tuple, tuple[str, dt.datetime]]:
+    """The reminders the deadlines call for: {(deadline key, offset label, phone, due_at): (role, send_at)}, one per
+    (open deadline, offset, recipient) whose send time is still ahead. Pure: `open_deadlines` is [(key, due_at)]
+    with any key (a row id, or a kind before the rows exist), `to` is `recipients(...)`.
 
-    `open_deadlines` is [(deadline id, due_at)]. Pending reminders that no longer fit (the deadline moved, was
-    met, stopped applying, or the recipient changed) are deleted and replaced; sent and skipped ones stay.
     Send times already past when a deadline becomes known are not all sent late: only the nearest one is,
     at once, so the coordinator and the insured hear of an urgent deadline (e.g. GDPR with 3 hours left)
     without a burst of stale messages. Its key is that offset, so it goes out once.
     """
     wanted: dict[tuple, tuple[str, dt.datetime]] = {}
-    recipients = _recipients(session, case)
-    for deadline_id, due_at in open_deadlines:
+    for key, due_at in open_deadlines:
         passed = []
         for label, delta in offsets:
             send_at = due_at - delta
             if send_at <= now:
                 passed.append((delta, label))
                 continue
-            for role, phone in recipients:
-                wanted[(deadline_id, label, phone, due_at)] = (role, send_at)
+            for role, phone in to:
+                wanted[(key, label, phone, due_at)] = (role, send_at)
         if passed and due_at > now:
             label = min(passed)[1]  # the smallest offset: the reminder nearest to the deadline
-            for role, phone in recipients:
-                wanted[(deadline_id, label, phone, due_at)] = (role, now)
+            for role, phone in to:
+                wanted[(key, label, phone, due_at)] = (role, now)
+    return wanted
+
+
+def rows(wanted: dict[tuple, tuple[str, dt.datetime]], *, now: dt.datetime, case_id: int | None = None) -> list[dict]:
+    """`planned` as rows of the reminder table (the key in `deadline_id`)."""
+    return [{"deadline_id": key, "case_id": case_id, "offset_label": label, "for_due_at": due_at, "send_at": send_at,
+             "recipient": phone, "recipient_role": role, "channel": "sms", "status": "pending", "created_at": now}
+            for (key, label, phone, due_at), (role, send_at) in wanted.items()]
+
+
+def schedule(session: Session, case: Case, open_deadlines: list[tuple[int, dt.datetime]], *,
+             now: dt.datetime, offsets: list[tuple[str, dt.timedelta]], fresh: bool = False) -> None:
+    """One pending reminder per (open deadline, offset, recipient) whose send time is still ahead (`planned`).
+
+    `open_deadlines` is [(deadline id, due_at)]. Pending reminders that no longer fit (the deadline moved, was
+    met, stopped applying, or the recipient changed) are deleted and replaced; sent and skipped ones stay.
+    """
+    coordinator = session.get(User, case.coordinator_id) if case.coordinator_id else None
+    wanted = planned(open_deadlines, recipients(case, coordinator), now=now, offsets=offsets)
     stale = []
     if not fresh:
         table = Reminder.__table__
@@ -79,11 +96,7 @@ def schedule(session: Session, case: Case, open_deadlines: list[tuple[int, dt.da
         session.execute(sa.delete(Reminder).where(Reminder.id.in_(stale), Reminder.status == "pending",
                                                   Reminder.claimed_at.is_(None)))
     if wanted:
-        session.execute(sa.insert(Reminder.__table__), [
-            {"deadline_id": deadline_id, "case_id": case.id, "offset_label": label, "for_due_at": due_at,
-             "send_at": send_at, "recipient": phone, "recipient_role": role, "channel": "sms",
-             "status": "pending", "created_at": now}
-            for (deadline_id, label, phone, due_at), (role, send_at) in wanted.items()])
+        session.execute(sa.insert(Reminder.__table__), rows(wanted, now=now, case_id=case.id))
 
 
 def of_case(session: Session, case_id: int) -> list[Reminder]:
