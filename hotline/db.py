@@ -86,12 +86,13 @@ def upgrade_schema(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-def lock_due(query):
-    """Add FOR UPDATE SKIP LOCKED (PostgreSQL) so two clock processes pick different due rows.
+def lock_due(query, of=None):
+    """Add FOR UPDATE SKIP LOCKED (PostgreSQL) so two clock processes pick different due rows; `of`: the table
+    whose rows are locked, when the query joins others.
 
     SQLite ignores it; there `claim` below is what keeps two processes from taking the same row.
     """
-    return query.with_for_update(skip_locked=True)
+    return query.with_for_update(skip_locked=True, of=of)
 
 
 def claim(session: Session, model, row_id: int, *, column: str, value) -> bool:
