@@ -73,8 +73,9 @@ def _full(session, case: Case, policy: Policy) -> dict:
 def create_case():
     data = parse_body(CaseIn)
     session = get_session()
-    case = service.create_case(session, data, actor=current_principal(), offsets=offsets())
-    return jsonify(_full(session, case, session.get(Policy, case.policy_id))), 201
+    opened = service.open_case(session, data, actor=current_principal(), offsets=offsets())
+    return jsonify(case_json(opened.case, opened.policy, deadline_list=[
+        deadline_json(d, opened.rules.get(d.kind)) for d in opened.deadlines])), 201
 
 
 @bp.get("/cases")

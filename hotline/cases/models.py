@@ -33,7 +33,7 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(sa_type=sa.String(20), unique=True, index=True)  # CY-2026-000123
     policy_id: int = Field(foreign_key="policy.id", index=True)
-    status: str = Field(default="open", sa_type=sa.String(10), index=True)
+    status: str = Field(default="open", sa_type=sa.String(10))  # indexed by ix_case_status_next_due
     phase: str = Field(default="intake", sa_type=sa.String(30))
 
     # Who called and who to keep informed at the insured.
