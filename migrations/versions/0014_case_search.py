@@ -1,0 +1,62 @@
+"""Finding any case (issue 11) fast at a million cases (issue 13).
+
+- organization.search_key, policy.search_key: the company name and the policy number as the search compares
+  them (hotline.validation.search_key: NFKC, lower case, no legal form such as 株式会社, katakana as hiragana,
+  letters and digits only), computed here for the rows already there; trigram indexes on PostgreSQL (pg_trgm) so
+  that a substring of either is an index search.
+- incident_case: indexes on the two phones (searched as E.164), and the list's order, (next_due_at IS NULL,
+  next_due_at, id DESC), alone and after each filter: status, phase, coordinator (this one replaces the
+  coordinator's single-column index).
+
+Revision ID: 0014_case_search
+Revises: 0011_portal
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from hotline.validation import search_key
+
+revision = "0014_case_search"
+down_revision = "0011_portal"
+branch_labels = None
+depends_on = None
+
+ORDER = [sa.text("(next_due_at IS NULL)"), sa.text("next_due_at"), sa.text("id DESC")]
+LIST_INDEXES = {"ix_case_list_order": [], "ix_case_status_list_order": ["status"],
+                "ix_case_phase_list_order": ["phase"], "ix_case_coordinator_list_order": ["coordinator_id"]}
+KEYED = {"organization": ("name", 200), "policy": ("policy_number", 60)}
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for table, (source, length) in KEYED.items():
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column("search_key", sa.String(length=length), server_default="",
+                                          nullable=False))
+        rows = bind.execute(sa.text(f"SELECT id, {source} FROM {table}")).all()
+        if rows:
+            bind.execute(sa.text(f"UPDATE {table} SET search_key = :key WHERE id = :id"),
+                         [{"id": i, "key": search_key(value)} for i, value in rows])
+        op.create_index(f"ix_{table}_search_key_trgm", table, ["search_key"], postgresql_using="gin",
+                        postgresql_ops={"search_key": "gin_trgm_ops"})
+    with op.batch_alter_table("incident_case") as batch_op:
+        batch_op.create_index("ix_incident_case_caller_phone", ["caller_phone"], unique=False)
+        batch_op.create_index("ix_incident_case_contact_phone", ["contact_phone"], unique=False)
+        batch_op.drop_index("ix_incident_case_coordinator_id")
+    for name, columns in LIST_INDEXES.items():
+        op.create_index(name, "incident_case", [*columns, *ORDER])
+
+
+def downgrade() -> None:
+    for name in LIST_INDEXES:
+        op.drop_index(name, table_name="incident_case")
+    with op.batch_alter_table("incident_case") as batch_op:
+        batch_op.create_index("ix_incident_case_coordinator_id", ["coordinator_id"], unique=False)
+        batch_op.drop_index("ix_incident_case_contact_phone")
+        batch_op.drop_index("ix_incident_case_caller_phone")
+    for table in KEYED:
+        op.drop_index(f"ix_{table}_search_key_trgm", table_name=table)
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column("search_key")
