@@ -19,7 +19,7 @@ from hotline.auth.models import Role, User
 from hotline.auth.permissions import check_case_visible
 from hotline.cases.models import LIST_ORDER, Case, CaseReferenceCounter
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
-from hotline.db import utcnow
+from hotline.db import fts_table, utcnow
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid, NotFound
@@ -193,24 +193,54 @@ def _coordinator_names(session: Session, *ids: int | None) -> dict:
 REFERENCE = re.compile(r"(?:[A-Z]{2}-?)?(?:(\d{4})-(\d{1,6})|(\d{4})(\d{6})|(\d{1,6}))")
 
 
-def search_condition(q: str):
+# A search matching more policies than this reads the list's order index and keeps the matching cases (many
+# match: the first page comes soon); fewer, it reads their cases by policy and sorts them.
+DENSE_POLICIES = 200
+
+
+def key_matches(session: Session, model, key: str):
+    """The rows of `model` (Organization or Policy) whose search key holds `key`: a trigram index search on
+    PostgreSQL (pg_trgm serves LIKE); on SQLite, from 3 characters, the full-text table of trigrams that
+    migration 0014 keeps beside the table (shorter keys are read from the table itself)."""
+    if session.get_bind().dialect.name == "sqlite" and len(key) >= 3:
+        fts = sa.table(fts_table(model.__tablename__), sa.column("rowid"))
+        phrase = '"' + key + '"'  # a search key is letters and digits only: nothing to escape
+        return model.id.in_(select(fts.c.rowid).where(sa.literal_column(fts.name).op("MATCH")(phrase)))
+    return model.search_key.contains(key, autoescape=True)
+
+
+def search_condition(session: Session, q: str, organization_scope: int | None = None):
     """What a search box's text matches: a case reference (in full, or its number in any year: `000123`,
     `123`), the caller's or contact's phone in any format (compared as E.164), or part of the company name or
     the policy number, compared by their search keys (hotline.validation.search_key: width, case, 株式会社 and
-    the like, katakana or hiragana, spaces and dashes do not matter). Each part is an index search."""
+    the like, katakana or hiragana, spaces and dashes do not matter). Each part is an index search; the
+    policies whose company or number matches are found first (a small table), so that the database plans the
+    cases' part knowing how many there are."""
     text = normalise(q)
-    conditions = []
+    found = []  # the ids of matching cases, each by an index search: the database need not guess how many
     if m := REFERENCE.fullmatch(text.replace(" ", "").upper()):
         year, number = (m[1], m[2]) if m[1] else (m[3], m[4]) if m[3] else (None, m[5])
         years = [int(year)] if year else range(YEARS[0], YEARS[1] + 1)  # ~100 probes of a unique index
-        conditions.append(Case.reference.in_([f"CY-{y}-{int(number):06d}" for y in years]))
+        found.append(select(Case.id).where(Case.reference.in_([f"CY-{y}-{int(number):06d}" for y in years])))
     if sum(c.isdigit() for c in text) >= 9 and (phone := read_phone(text)):  # shorter: no Japanese number
-        conditions += [Case.caller_phone == phone, Case.contact_phone == phone]
+        found += [select(Case.id).where(Case.caller_phone == phone), select(Case.id).where(Case.contact_phone == phone)]
+    dense = None
     if key := search_key(q):
-        conditions.append(Case.policy_id.in_(
-            select(Policy.id).join(Organization, Organization.id == Policy.organization_id)
-            .where(sa.or_(Organization.search_key.contains(key, autoescape=True),
-                          Policy.search_key.contains(key, autoescape=True)))))
+        by_company = select(Policy.id).where(Policy.organization_id.in_(
+            select(Organization.id).where(key_matches(session, Organization, key))))
+        by_number = select(Policy.id).where(key_matches(session, Policy, key))
+        if organization_scope is not None:
+            by_company, by_number = (s.where(Policy.organization_id == organization_scope)
+                                     for s in (by_company, by_number))
+        policies = sa.union(by_company, by_number)
+        ids = session.execute(policies.limit(DENSE_POLICIES + 1)).scalars().all()
+        if len(ids) > DENSE_POLICIES:  # `+ 0`: not by the policy index, which would sort thousands of cases
+            dense = (Case.policy_id + 0).in_(policies)
+        elif ids:
+            found.append(select(Case.id).where(Case.policy_id.in_(ids)))
+    conditions = [Case.id.in_(sa.union_all(*found))] if found else []
+    if dense is not None:
+        conditions.append(dense)
     return sa.or_(*conditions) if conditions else sa.false()
 
 
@@ -240,5 +270,5 @@ def list_cases(session: Session, *, organization_scope: int | None = None, statu
         query = query.where(Case.status == "open", LIST_ORDER[0] == sa.false(),
                             Case.next_due_at <= (now or utcnow()))
     if q.strip():
-        query = query.where(search_condition(q))
+        query = query.where(search_condition(session, q, organization_scope))
     return list(session.exec(query.order_by(*LIST_ORDER).offset(offset).limit(limit)))

@@ -172,14 +172,19 @@ def test_an_insured_has_their_list_on_their_dashboard(client, factory):
     assert 'id="case-search"' not in client.get("/dashboard").get_data(as_text=True)
 
 
-def test_search_keys_follow_renames(db, factory):
-    org = factory.org("株式会社旧名")
-    org.name = "新名ホールディングス株式会社"
-    db.add(org)
-    db.commit()
+def test_search_keys_follow_renames(db, factory, api_as):
+    """Keys are kept by every ORM write (and, on SQLite, the full-text table by its triggers)."""
+    org = factory.org("株式会社旧名商店")
     policy = factory.policy(org)
-    policy.policy_number = "ＮＥＷ－０１"
-    db.add(policy)
+    case = factory.case(policy)
+    api = api_as(factory.user("operator"))
+    assert found(api, "q=旧名商店") == {case.reference}
+    org.name = "新名ホールディングス株式会社"
+    policy.policy_number = "ＮＥＷ－０１２３"
+    db.add_all([org, policy])
     db.commit()
     assert db.get(Organization, org.id).search_key == "新名ほーるでぃんぐす"
-    assert db.get(Policy, policy.id).search_key == "new01"
+    assert db.get(Policy, policy.id).search_key == "new0123"
+    for q in ("新名", "ホールディングス", "新名ほーるでぃんぐす", "NEW-0123", "w01"):
+        assert found(api, f"q={q}") == {case.reference}, q
+    assert found(api, "q=旧名商店") == set() and found(api, "q=旧名") == set()
