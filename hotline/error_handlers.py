@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from hotline.access_log import redact_tokens
 from hotline.errors import (
     Conflict,
     DomainError,
@@ -26,7 +27,6 @@ from hotline.errors import (
     TooManyRequests,
     Unauthenticated,
 )
-from hotline.access_log import redact_tokens
 from hotline.validation import api_fields
 from workflows.text import N_, Text
 
