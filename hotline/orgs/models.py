@@ -14,6 +14,7 @@ class Organization(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=sa.String(200), index=True)
+    phone: str | None = Field(default=None, sa_type=sa.String(20))  # E.164: the company's main number (代表番号)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -2,7 +2,8 @@
 
 Numbers are compared in E.164 after normalising every stored phone with the one reader of phone numbers
 (`hotline.validation.read_phone`), so a number typed as `03-1234-5678` on a case matches a call from
-`+81312345678`. The phones looked at: the insured users of an organisation, the callers and contacts of its cases.
+`+81312345678`. The phones looked at: the organisation's main number, its insured users, the callers and contacts
+of its cases.
 A number may match several organisations: every one is returned, and the caller learns nothing from that.
 
 The database narrows the rows first (a LIKE on the last digits of the number, in order, whatever is written
@@ -37,12 +38,14 @@ def _same(stored: str | None, e164: str) -> bool:
 
 
 def organizations_for_phone(session: Session, number_e164: str) -> list[Organization]:
-    """The organisations whose insured users or case callers and contacts have this number, by name."""
+    """The organisations whose main number, insured users or case callers and contacts have this number, by name."""
     e164 = normalised(number_e164)
     if e164 is None:
         return []
     like = _digits_pattern(e164)
     ids: set[int] = set()
+    orgs = session.exec(select(Organization.id, Organization.phone).where(Organization.phone.like(like)))
+    ids.update(org for org, phone in orgs if _same(phone, e164))
     users = session.exec(select(User.organization_id, User.phone)
                          .where(User.role == Role.insured, User.organization_id.is_not(None), User.phone.like(like)))
     ids.update(org for org, phone in users if _same(phone, e164))

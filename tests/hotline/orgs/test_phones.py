@@ -39,3 +39,11 @@ def test_open_cases_are_every_open_case_of_the_matching_organisations(db, factor
     factory.case(factory.policy(other))  # another company's case is never offered
     assert {c.id for c in open_cases_for_phone(db, "+819011112222")} == {first.id, second.id}
     assert open_cases_for_phone(db, "+819011112223") == []
+
+
+def test_the_organisations_main_number_matches(db, factory):
+    org = factory.org("代表株式会社")
+    org.phone = "03-5555-0101"  # however it was stored
+    db.add(org)
+    db.commit()
+    assert organizations_for_phone(db, "+81355550101") == [org]
