@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from hotline.audit.service import record
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import check_case_visible
+from hotline.calls import service as calls
 from hotline.cases.models import Case, CaseReferenceCounter
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
 from hotline.db import utcnow
@@ -110,6 +111,7 @@ def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | Non
     now = now or utcnow()
     values = {k: v for k, v in data.model_dump().items() if v is not None}
     values = {**DEFAULTS, **values}
+    call = _from_call(session, values) if "call_id" in values else None
     values.setdefault("reported_at", now)
     if values.get("coordinator_id") is None and getattr(actor, "role", None) is Role.coordinator:
         values["coordinator_id"] = actor.id  # a coordinator taking the call runs the case
@@ -125,10 +127,25 @@ def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | Non
         record(session, actor=actor, kind="case_opened", entity="case", entity_id=case.id, case_id=case.id,
                params={"reference": case.reference, "policy": policy.policy_number,
                        "outside": not policy.covers(case.first_discovered_at) or None}, at=now)
+        if call is not None:
+            calls.link_case(session, call, case, actor=actor, now=now)
         deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
         phases.initialise_case_workflow(session, case)
         session.commit()
     return case
+
+
+def _from_call(session: Session, values: dict):
+    """A case opened from a call: the ring instant is the notice to the insurer (DOMAIN C.3), however long the
+    typing took, and the caller's number is the contact phone unless another is given."""
+    call = calls.call_for_intake(session, values.pop("call_id"))
+    if values.get("reported_at") not in (None, call.started_at):
+        raise Invalid({"reported_at": N_("differs from the ring instant of the call: leave it out with call_id")})
+    values["reported_at"] = call.started_at
+    if call.from_e164:
+        values.setdefault("contact_phone", call.from_e164)
+        values.setdefault("caller_phone", call.from_e164)
+    return call
 
 
 def backfill(session: Session, *, now: dt.datetime | None = None, offsets=None, batch: int = 500) -> int:
