@@ -15,6 +15,7 @@ import threading
 
 from flask import Flask
 
+from hotline.calls import jobs as call_jobs
 from hotline.db import utcnow
 from hotline.deadlines import jobs as deadline_jobs
 from hotline.dispatch import jobs as dispatch_jobs
@@ -30,6 +31,8 @@ JOBS = (
     deadline_jobs.send_reminders,
     phase_jobs.remind_overdue_tasks,
     dispatch_jobs.escalate_dispatches,
+    call_jobs.alert_missed_calls,
+    call_jobs.warn_roster_gaps,
 )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from hotline.validation import MAX_ID, Id, Instant, integer, problem, text
+from hotline.validation import MAX_ID, BlankIsNone, Id, Instant, Phone, integer, problem, text
 
 Status = Literal["ringing", "connecting", "answered", "missed", "abandoned", "open", "to_call_back"]
 Reference = Annotated[str, Field(max_length=40)]
@@ -58,3 +58,19 @@ class RosterEntryIn(BaseModel):
     starts: TimeOfDay
     ends: TimeOfDay
     position: integer(0, 1000) = 0
+
+
+class SimulatedCallIn(BaseModel):
+    """The simulator's incoming call: the calling number (blank: withheld), the key pressed in the menu (9: English,
+    then 1), and for 2 the digits of a case reference."""
+    model_config = ConfigDict(extra="forbid")
+    number: Annotated[Phone | None, BlankIsNone] = None
+    keys: Literal["", "1", "2", "0", "9"] = ""
+    reference: Annotated[str, Field(default="", max_length=12, pattern=r"^[0-9]{0,12}$")] = ""
+
+
+class SimulatedLegIn(BaseModel):
+    """The simulator's person on duty: answers (for so many seconds) or not."""
+    model_config = ConfigDict(extra="forbid")
+    answered: Literal["yes", "no"]
+    duration: integer(0, 36000) = 60

@@ -282,8 +282,11 @@ def alert_missed_one(session: Session, *, now: dt.datetime, settings: CallSettin
 
 
 def warn_roster_gaps(session: Session, *, now: dt.datetime, settings: CallSettings, notifier: Notifier) -> int:
-    """Each coming window with nobody on duty, once: an SMS to every active admin and coordinator with a phone."""
+    """Each coming window with nobody on duty, once: an SMS to every active admin and coordinator with a phone.
+    An empty roster warns of nothing: the phone line is not in use (no roster, no one to ring)."""
     warned = 0
+    if session.exec(select(RosterEntry.id)).first() is None:
+        return 0
     for start, end in roster_gaps(session, now=now, ahead=settings.roster_lookahead):
         if session.exec(select(RosterWarning.id).where(RosterWarning.gap_starts_at == start)).first():
             continue

@@ -124,3 +124,10 @@ def hangup_twiml(said: list[tuple[str, str]]) -> str:
     _say(vr, said)
     vr.hangup()
     return str(vr)
+
+
+def twilio_signature(auth_token: str, url: str, params: dict) -> str:
+    """X-Twilio-Signature as Twilio computes it (the call simulator signs its requests with it)."""
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(auth_token).compute_signature(url, params)
