@@ -17,7 +17,7 @@ from hotline.calls.schemas import CallListQuery, RosterEntryIn, SimulatedCallIn,
 from hotline.calls.settings import from_config
 from hotline.cases.service import get_visible_case
 from hotline.db import utcnow
-from hotline.errors import Invalid, NotFound
+from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.forms import page_errors, read_form
 from hotline.orgs.models import Organization
@@ -173,7 +173,7 @@ def simulate_ring():
 def simulate_leg(call_id: int):
     call = _call(call_id)
     if call.status != "connecting":
-        raise NotFound("call")
+        return _simulator_page(transcript=[_("This call is not ringing anyone now.")])
     try:
         data = read_form(SimulatedLegIn, request.form)
     except ValidationError as exc:
