@@ -8,13 +8,13 @@ main number.
 - organization.phone: the main number (E.164), matched like every other stored phone.
 
 Revision ID: 0012_calls
-Revises: 0011_portal
+Revises: 0014_case_search
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_calls"
-down_revision = "0011_portal"
+down_revision = "0014_case_search"
 branch_labels = None
 depends_on = None
 
