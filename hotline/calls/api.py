@@ -93,6 +93,7 @@ _CALL = {"type": "object", "properties": {
 OPENAPI_SCHEMAS = {"Call": _CALL}
 OPENAPI_PATHS = {
     "/calls": {"get": {
+        "operationId": "listCalls",
         "summary": "The caller log, newest first (operator, coordinator)",
         "parameters": [{"name": n, "in": "query", "schema": s, "description": d} for n, s, d in (
             ("from", {"type": "string"}, "the calling number, written any way"),
@@ -104,5 +105,5 @@ OPENAPI_PATHS = {
         "responses": responses(200, {"type": "array", "items": ref("Call")}, 403, 422)}},
     "/calls/{call_id}": {
         "parameters": [{"name": "call_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-        "get": {"summary": "One call", "responses": responses(200, ref("Call"), 403, 404)}},
+        "get": {"operationId": "getCall", "summary": "One call", "responses": responses(200, ref("Call"), 403, 404)}},
 }

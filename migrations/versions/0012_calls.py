@@ -81,14 +81,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_phone_call_started", ["started_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_phone_call_status"), ["status"], unique=False)
 
-    with op.batch_alter_table("organization", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("phone", sa.String(length=20), nullable=True))
+    # Plain ALTER TABLE (no batch copy on SQLite): the organisation table keeps its search triggers (0014).
+    op.add_column("organization", sa.Column("phone", sa.String(length=20), nullable=True))
 
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("organization", schema=None) as batch_op:
-        batch_op.drop_column("phone")
+    op.drop_column("organization", "phone")  # SQLite 3.35+ drops a column in place, keeping the triggers
 
     with op.batch_alter_table("phone_call", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_phone_call_status"))
