@@ -33,6 +33,7 @@ JOBS = (
     phase_jobs.remind_overdue_tasks,
     dispatch_jobs.escalate_dispatches,
     call_jobs.alert_missed_calls,
+    call_jobs.close_abandoned_calls,
     call_jobs.warn_roster_gaps,
 )
 

@@ -22,6 +22,12 @@ def alert_missed_calls(app: Flask, now: dt.datetime) -> int:
     return MAX_PER_TICK
 
 
+def close_abandoned_calls(app: Flask, now: dt.datetime) -> int:
+    """Calls hung up in the menu (no status callback told us): abandoned."""
+    with Session(app.extensions["hotline.engine"], expire_on_commit=False) as session:
+        return service.close_abandoned(session, now=now)
+
+
 def warn_roster_gaps(app: Flask, now: dt.datetime) -> int:
     """Each window of the next ROSTER_WARNING_HOURS with nobody on duty, once."""
     with Session(app.extensions["hotline.engine"], expire_on_commit=False) as session:

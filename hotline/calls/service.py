@@ -27,7 +27,12 @@ from workflows import roster
 from workflows.calendar import TOKYO
 from workflows.text import N_, Text
 
-LIVE_FOR = dt.timedelta(minutes=30)  # the operators' panel shows calls of the last half hour, and every open one
+LIVE_FOR = dt.timedelta(minutes=30)  # the operators' panel shows calls of the last half hour, and the open ones
+OPEN_FOR = dt.timedelta(hours=2)  # …an open call for at most this long (its end was never reported)
+# A call still in the menu after this long was hung up there: every menu step times out within seconds and
+# silence goes to a person, so only a caller who hangs up stays "ringing" (Twilio's status callback, when set,
+# says so at once: call_ended).
+MENU_ABANDONED_AFTER = dt.timedelta(minutes=10)
 OPEN_STATUSES = ("ringing", "connecting")
 
 
@@ -191,6 +196,17 @@ def call_ended(session: Session, sid: str, *, now: dt.datetime) -> Call | None:
     return call
 
 
+def close_abandoned(session: Session, *, now: dt.datetime) -> int:
+    """Calls left in the menu for MENU_ABANDONED_AFTER: abandoned. Commits; returns how many."""
+    stale = session.exec(select(Call).where(Call.status == "ringing", Call.started_at <= now - MENU_ABANDONED_AFTER)
+                         .order_by(Call.id).limit(200)).all()
+    for call in stale:
+        _end(session, call, status="abandoned", now=now)
+        session.add(call)
+    session.commit()
+    return len(stale)
+
+
 def _end(session: Session, call: Call, *, status: str, now: dt.datetime) -> None:
     call.status, call.ended_at, call.ringing_user_id = status, now, None
     if call.case_id is not None:
@@ -340,7 +356,8 @@ def list_calls(session: Session, *, from_number: str | None = None, case_id: int
 def live_calls(session: Session, *, now: dt.datetime) -> list[Call]:
     """What the operators' panel shows: calls still ringing, every call of the last half hour, and missed calls
     nobody has called back yet."""
-    query = select(Call).where(sa.or_(Call.status.in_(OPEN_STATUSES), Call.started_at >= now - LIVE_FOR,
+    query = select(Call).where(sa.or_(sa.and_(Call.status.in_(OPEN_STATUSES), Call.started_at >= now - OPEN_FOR),
+                                      Call.started_at >= now - LIVE_FOR,
                                       sa.and_(Call.status == "missed", Call.called_back_at.is_(None))))
     return list(session.exec(query.order_by(Call.started_at.desc(), Call.id.desc()).limit(20)))
 

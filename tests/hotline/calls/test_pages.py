@@ -209,3 +209,16 @@ def test_the_clock_warns_once_of_a_window_with_nobody(app, db, world):
             for w in warnings] == [(18, 9)]
     sent = db.exec(select(OutboxMessage).where(OutboxMessage.source == "roster")).all()
     assert sorted(m.to for m in sent) == ["+81300000202", "+81300000203"]  # the coordinator and the admin
+
+
+def test_a_caller_who_hangs_up_in_the_menu_abandons_the_call(app, client, db, world):
+    sid = _ring(client)
+    started = _call(db, sid).started_at
+    clock.tick(app, now=started + dt.timedelta(minutes=9))
+    assert _call(db, sid).status == "ringing"
+    clock.tick(app, now=started + dt.timedelta(minutes=10))
+    assert _call(db, sid).status == "abandoned"
+    # Twilio's status callback (POST /twilio/status) says so at once: the same end.
+    other = _ring(client)
+    service.call_ended(db, other, now=utcnow())
+    assert _call(db, other).status == "abandoned"
