@@ -46,6 +46,13 @@ def register_blueprints(app: Flask) -> None:
 
     for pages in (accounts_pages, portal_pages, messages_pages, claims_pages):
         app.register_blueprint(pages)
+    # The phone line: Twilio's voice webhooks, the operators' panel, the caller log, the roster (issue 10).
+    from hotline.calls.api import bp as calls_api
+    from hotline.calls.views import bp as calls_pages
+    from hotline.calls.webhooks import bp as calls_twilio
+
+    app.register_blueprint(calls_twilio)
+    app.register_blueprint(calls_pages)
     app.register_blueprint(make_api_blueprint([orgs_api, outbox_api, cases_api, phases_api, timeline_api, dispatch_api,
-                                               costs_api, accounts_api, messages_api, claims_api]))
+                                               costs_api, accounts_api, messages_api, claims_api, calls_api]))
     navigation.init_app(app)

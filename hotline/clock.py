@@ -16,6 +16,7 @@ import threading
 
 from flask import Flask
 
+from hotline.calls import jobs as call_jobs
 from hotline.db import utcnow
 from hotline.deadlines import jobs as deadline_jobs
 from hotline.dispatch import jobs as dispatch_jobs
@@ -31,6 +32,9 @@ JOBS = (
     deadline_jobs.send_reminders,
     phase_jobs.remind_overdue_tasks,
     dispatch_jobs.escalate_dispatches,
+    call_jobs.alert_missed_calls,
+    call_jobs.close_abandoned_calls,
+    call_jobs.warn_roster_gaps,
 )
 
 

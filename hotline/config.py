@@ -86,6 +86,11 @@ def from_environment(instance: Path) -> dict:
         "INVITATION_LINK_MAX_AGE": dt.timedelta(hours=float(os.environ.get("INVITATION_LINK_MAX_AGE_HOURS", "72"))),
         "PASSWORD_RESET_LINK_MAX_AGE": dt.timedelta(
             minutes=float(os.environ.get("PASSWORD_RESET_LINK_MAX_AGE_MINUTES", "60"))),
+        # The phone line: how long each person on duty is rung, when a missed call not called back alerts people,
+        # how far ahead the clock warns of a roster window with nobody on duty.
+        "CALL_RING_SECONDS": int(os.environ.get("CALL_RING_SECONDS", "20")),
+        "CALLBACK_ALERT_MINUTES": float(os.environ.get("CALLBACK_ALERT_MINUTES", "15")),
+        "ROSTER_WARNING_HOURS": float(os.environ.get("ROSTER_WARNING_HOURS", "24")),
         # The largest receipt file (PDF, JPEG, PNG or HEIC); MAX_REQUEST_MB leaves room for it and its form.
         "RECEIPT_MAX_BYTES": int(float(os.environ.get("RECEIPT_MAX_MB", "10")) * 2**20),
     }

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from hotline.auth.models import User
 from hotline.auth.service import create_user
+from hotline.calls import demo as calls_demo
 from hotline.cases import demo as cases_demo
 from hotline.costs import demo as costs_demo
 from hotline.dispatch import demo as dispatch_demo
@@ -39,7 +40,7 @@ USERS = [  # e-mail, role, display name, index of the organisation for insureds
 # subscriber number starts with 0), so demo messages reach nobody even if Twilio is configured.
 DEMO_PHONES = {"coordinator@hotline.example": "+81300009001"}
 # Further demo steps of other domains, in order, each called as step(session, orgs, users).
-STEPS = (cases_demo.load, phases_demo.load, dispatch_demo.load, costs_demo.load)
+STEPS = (cases_demo.load, phases_demo.load, dispatch_demo.load, costs_demo.load, calls_demo.load)
 
 
 def _passwords(path: Path) -> dict[str, str]:

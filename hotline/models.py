@@ -2,6 +2,7 @@
 from hotline.accounts.models import AccountLink  # noqa: F401
 from hotline.audit.models import AuditEvent  # noqa: F401
 from hotline.auth.models import ApiToken, User  # noqa: F401
+from hotline.calls.models import Call, RosterEntry, RosterWarning  # noqa: F401
 from hotline.cases.models import Case, CaseReferenceCounter  # noqa: F401
 from hotline.costs.models import CostLine, Receipt, ReceiptContent  # noqa: F401
 from hotline.deadlines.models import Deadline, Reminder  # noqa: F401

@@ -23,9 +23,12 @@ NAV: list[NavItem] = [
     NavItem("cases.new_case", _l("New case"), "case.create"),
     NavItem("orgs.index", _l("Policies"), "organization.read"),
     NavItem("vendors.index", _l("Vendors"), "vendor.read"),
+    NavItem("calls.log", _l("Calls"), "call.read"),
     NavItem("outbox.index", _l("Outbox"), "outbox.read"),
     NavItem("timeline.metrics", _l("Metrics"), "metrics.read"),
     NavItem("auth.users", _l("Users"), "user.manage"),
+    NavItem("calls.roster", _l("Phone roster"), "roster.manage"),
+    NavItem("calls.simulator_page", _l("Phone simulator"), "call.simulate"),
 ]
 
 

@@ -60,6 +60,7 @@ PROBLEMS: dict[str, Problem] = {
     "offset": Problem("an instant needs an offset, e.g. 2026-04-10T23:30:00+09:00",
                       N_("Enter a date and time, e.g. 2026/11/28 14:01 (JST).")),
     "date": Problem("a date as YYYY-MM-DD, e.g. 2026-04-10", N_("Enter a date, e.g. 2026/11/28.")),
+    "time": Problem("a time of day as HH:MM, e.g. 22:30", N_("Enter a time of day, e.g. 22:30.")),
     "year": Problem("a year from {min} to {max}", N_("Enter a year from %(min)s to %(max)s.")),
     "text": Problem("a string", N_("Enter text.")),
     "text_too_long": Problem("at most {max} characters", N_("Write at most %(max)s characters.")),

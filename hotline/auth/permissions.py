@@ -44,6 +44,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "message.read": frozenset({OP, CO, INS}),
     "message.write": frozenset({OP, CO, INS}),
     "claim_report.read": frozenset({OP, CO, INS}),
+    # The phone line (issue 10): the caller log and the operators' panel, the duty roster, the call simulator.
+    "call.read": frozenset({OP, CO}),
+    "call.update": frozenset({OP, CO}),
+    "roster.manage": frozenset({AD}),
+    "call.simulate": frozenset({AD}),
 }
 
 

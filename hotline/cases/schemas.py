@@ -62,8 +62,11 @@ class _Facts(BaseModel):
 class CaseIn(_Facts):
     policy_id: Id
     first_discovered_at: Instant
-    reported_at: Instant | None = Field(default=None, description="default: now (the call under way)")
+    reported_at: Instant | None = Field(default=None, description="default: now (the call under way); with "
+                                        "call_id, the call's ring instant (a different one: 422)")
     summary: Summary
+    call_id: Id | None = Field(default=None, description="the call this case is opened from: its ring instant is "
+                                                         "reported_at, its number the contact phone")
 
 
 class CasePatch(_Facts):

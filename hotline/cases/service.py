@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from hotline.audit.service import event_row, record
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import check_case_visible
+from hotline.calls import service as calls
 from hotline.cases import intake_rows
 from hotline.cases.models import LIST_ORDER, Case, CaseReferenceCounter, require_open
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
@@ -130,6 +131,7 @@ def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None 
     now = now or utcnow()
     values = {k: v for k, v in data.model_dump().items() if v is not None}
     values = {**DEFAULTS, **values}
+    call = _from_call(session, values) if "call_id" in values else None
     values.setdefault("reported_at", now)
     if values.get("coordinator_id") is None and getattr(actor, "role", None) is Role.coordinator:
         values["coordinator_id"] = actor.id  # a coordinator taking the call runs the case
@@ -152,11 +154,26 @@ def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None 
         case_row = case.model_dump(exclude={"id"})
         case.id, deadline_ids = intake_rows.write(session, intake_rows.NewCase(
             case_row, deadline_rows, reminders.rows(planned, now=now), phase_rows, task_rows, audit))
+        if call is not None:
+            calls.link_case(session, call, case, actor=actor, now=now)
         session.commit()
     make_transient_to_detached(case)  # the row as written: the caller's session has it, nothing is read again
     session.add(case)
     rows = [Deadline(id=deadline_ids[d["kind"]], case_id=case.id, **d) for d in deadline_rows]
     return Opened(case, policy, rows, {c.kind: c for c in computed})
+
+
+def _from_call(session: Session, values: dict):
+    """A case opened from a call: the ring instant is the notice to the insurer (DOMAIN C.3), however long the
+    typing took, and the caller's number is the contact phone unless another is given."""
+    call = calls.call_for_intake(session, values.pop("call_id"))
+    if values.get("reported_at") not in (None, call.started_at):
+        raise Invalid({"reported_at": N_("differs from the ring instant of the call: leave it out with call_id")})
+    values["reported_at"] = call.started_at
+    if call.from_e164:
+        values.setdefault("contact_phone", call.from_e164)
+        values.setdefault("caller_phone", call.from_e164)
+    return call
 
 
 def backfill(session: Session, *, now: dt.datetime | None = None, offsets=None, batch: int = 500) -> int:

@@ -124,12 +124,34 @@ def policy_lookup():
                     for p, o in rows])
 
 
+def _intake_call(session):
+    """The call a case is being opened from (?call= on the panel's link, call_id in the form), if any."""
+    from hotline.calls.models import Call
+
+    raw = request.form.get("call_id") or request.args.get("call") or ""
+    call = session.get(Call, int(raw)) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31 else None
+    return call if call is not None and call.case_id is None else None
+
+
+def _from_call(session, call) -> dict:
+    """The intake form prefilled from a call: its number, and the policy when the number matches one."""
+    values = {"caller_phone": call.from_e164 or "", "contact_phone": call.from_e164 or ""}
+    if len(call.organization_ids or []) == 1:
+        policies = session.exec(select(Policy).where(Policy.organization_id == call.organization_ids[0])).all()
+        if len(policies) == 1:
+            values["policy"] = policies[0].policy_number
+    return values
+
+
 @bp.route("/cases/new", methods=["GET", "POST"])
 @require("case.create")
 def new_case():
     session = get_session()
     errors: dict[str, str] = {}
     form = request.form
+    call = _intake_call(session)
+    if request.method == "GET" and call is not None:
+        form = _from_call(session, call)
     if request.method == "POST":
         try:
             data = read_case_form(CaseIn, form, session, partial=False)
@@ -140,7 +162,7 @@ def new_case():
             session.rollback()
             errors = page_errors(exc)
     policies = search_policies(session, "", limit=200)
-    return render_template("cases/new.html", form=form, errors=errors, policies=policies,
+    return render_template("cases/new.html", form=form, errors=errors, policies=policies, call=call,
                            coordinators=_coordinators(session)), (422 if errors else 200)
 
 

@@ -17,7 +17,7 @@ bp = Blueprint("orgs_api", __name__)
 
 
 def organization_json(org: Organization) -> dict:
-    return {"id": org.id, "name": org.name, "created_at": iso(org.created_at)}
+    return {"id": org.id, "name": org.name, "phone": org.phone, "created_at": iso(org.created_at)}
 
 
 def policy_json(policy: Policy, org: Organization | None = None) -> dict:
@@ -71,6 +71,7 @@ def get_policy(policy_id: int):
 
 
 _ORG = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                        "phone": {"type": ["string", "null"], "description": "main number, E.164"},
                                          "created_at": {"type": "string", "format": "date-time"}}}
 _POLICY = {"type": "object", "properties": {
     "id": {"type": "integer"}, "organization_id": {"type": "integer"}, "product": {"type": "string"},

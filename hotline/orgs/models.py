@@ -17,6 +17,7 @@ class Organization(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=sa.String(200), index=True)
+    phone: str | None = Field(default=None, sa_type=sa.String(20))  # E.164: the company's main number (代表番号)
     # The name as the case search compares it (hotline.validation.search_key), kept by save_search_keys below.
     search_key: str = Field(default="", sa_type=sa.String(200), sa_column_kwargs={"server_default": ""})
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,15 +1,18 @@
 """API and form input for organisations and policies (hotline/validation.py types)."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from hotline.products.catalogue import catalogue
-from hotline.validation import Id, Instant, problem, text
+from hotline.validation import BlankIsNone, Id, Instant, Phone, problem, text
 
 
 class OrganizationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: text(200, required=True)
+    phone: Annotated[Phone | None, BlankIsNone] = None  # the main number: calls from it match the organisation
 
 
 class PolicyIn(BaseModel):

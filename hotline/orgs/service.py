@@ -13,7 +13,7 @@ from workflows.text import N_
 
 
 def create_organization(session: Session, data: OrganizationIn, *, actor) -> Organization:
-    org = Organization(name=data.name)
+    org = Organization(name=data.name, phone=data.phone)
     session.add(org)
     session.flush()
     record(session, actor=actor, kind="organization_created", entity="organization", entity_id=org.id,

@@ -24,6 +24,7 @@ from hotline.audit.events import EventKind, merge
 from hotline.audit.models import AuditEvent
 from hotline.auth.events import KINDS as AUTH
 from hotline.auth.models import Role, User
+from hotline.calls.events import KINDS as CALLS
 from hotline.cases.events import KINDS as CASES
 from hotline.costs.events import KINDS as COSTS
 from hotline.deadlines.events import KINDS as DEADLINES
@@ -37,7 +38,7 @@ from hotline.timeline.events import KINDS as TIMELINE
 from workflows.text import N_, Text, from_json
 
 EVENT_KINDS: dict[str, EventKind] = merge(CASES, DEADLINES, COSTS, PHASES, DISPATCH, TIMELINE, AUTH, ORGS, ACCOUNTS,
-                                          MESSAGES)
+                                          MESSAGES, CALLS)
 COLUMNS = ("at", "actor", "kind", "summary", "field", "old", "new")
 
 SYSTEM_ACTORS = {"clock": N_("System (clock)"), "system": N_("System"), "demo": N_("System")}

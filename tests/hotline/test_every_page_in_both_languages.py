@@ -177,6 +177,22 @@ def world(app, db, factory, api_as):
         accounts.request_reset(db, email="reset@example.jp", settings=settings,
                                notifier=app.extensions["hotline.notifier"])
     reset = db.exec(select(AccountLink).where(AccountLink.purpose == "password_reset")).one()
+    # The phone line: the operator on duty, a call answered and on the case's timeline, a missed one to call back.
+    from hotline.calls import service as calls
+    from hotline.calls.models import Call
+    from hotline.cases.models import Case
+
+    calls.add_roster_entry(db, user_id=users["operator"].id, weekdays="01234", starts=dt.time(9), ends=dt.time(18),
+                           position=0, actor=None)
+    answered = Call(sid="CA" + "1" * 32, from_number="+819011112222", from_e164="+819011112222", started_at=now,
+                    status="answered", choice="new", organization_ids=[org.id], answered_by_id=users["operator"].id,
+                    answered_at=now, ended_at=now, duration_seconds=200)
+    missed = Call(sid="CA" + "2" * 32, from_number="anonymous", started_at=now, status="missed", ended_at=now)
+    db.add_all([answered, missed])
+    db.flush()
+    calls.link_case(db, answered, db.exec(select(Case).where(Case.reference == ref)).one(), actor=users["operator"],
+                    now=now)
+    db.commit()
     return {"users": users, "values": {"reference": ref, "policy_id": policy.id,
                                        "vendor_id": first.get_json()["id"],
                                        "token": make_token(app.config["SECRET_KEY"], attempt.id),

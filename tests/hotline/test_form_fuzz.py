@@ -127,6 +127,16 @@ FORMS = [
     Form("/cases/{ref}/messages", {"body": values("サーバの再起動はいつですか？", "行1\r\n行2")}),
     Form("/cases/{ref}/costs/{line}/receipts", {"file": values("not a file")}),
     # Search boxes and filters, read from the query string.
+    Form("/calls/{call}/case", {"reference": values("{ref}", "CY-2099-000001")}),
+    Form("/admin/roster", {"user_id": values("{coordinator}"), "starts": values("9:00", "２２：００", "24:00"),
+                           "ends": values("18:00", "6:00"), "position": values("0", "1")}, role="admin",
+         lists={"weekdays": st.lists(values("0", "6", "7"), max_size=8)}),
+    Form("/admin/phone/ring", {"number": values("090-1111-2222", "+819011112222", ""),
+                               "keys": values("", "1", "2", "0", "9"), "reference": values("2026000001", "1")},
+         role="admin"),
+    Form("/admin/phone/{call}/leg", {"answered": values("yes", "no"), "duration": values("60", "0")}, role="admin"),
+    Form("/calls", {"from": values("090-1111-2222"), "case": values("{ref}"), "status": values("missed", "open"),
+                    "since": values(*INSTANT)}, method="GET"),
     Form("/policies", {"q": values("テスト", "POL")}, method="GET"),
     Form("/cases/policy-lookup", {"q": values("テスト")}, method="GET"),
     Form("/vendors", {"capability": values("forensics")}, method="GET"),
@@ -139,7 +149,8 @@ FORMS = [
                                     "dispatch": values("{dispatch}")}, method="GET"),
 ]
 NO_INPUT = {"/logout", "/cases/<reference>/costs/<int:line_id>/remove", "/cases/<reference>/tasks/<int:task_id>/done",
-            "/admin/tokens/<int:token_id>/revoke", "/cases/<reference>/messages/read"}  # POST routes that read nothing from the form
+            "/admin/tokens/<int:token_id>/revoke", "/cases/<reference>/messages/read",
+            "/calls/<int:call_id>/called-back", "/admin/roster/<int:entry_id>/remove"}  # POST routes that read nothing from the form
 LEAKS = ("Traceback", 'File "/', "Value error", "Input should", "validation error for", "pydantic")
 
 
@@ -173,9 +184,15 @@ def build_world(app, factory, api_as) -> dict:
         accounts.request_reset(factory.s, email=insured.email, settings=settings,
                                notifier=app.extensions["hotline.notifier"])
     reset = factory.s.exec(select(AccountLink).where(AccountLink.purpose == "password_reset")).one()
+    from hotline.calls.models import Call
+
+    call = Call(sid="CA" + "a" * 32, from_number="+819011112222", from_e164="+819011112222", started_at=jst(2026, 4, 12),
+                status="connecting", organization_ids=[org.id])
+    factory.s.add(call)
+    factory.s.commit()
     return {"ref": case.reference, "policy_number": policy.policy_number, "organization": org.id,
             "coordinator": coordinator.id, "user": insured.id, "vendor": vendor["id"], "dispatch": dispatch["id"],
-            "line": line["id"], "token": token,
+            "line": line["id"], "token": token, "call": call.id,
             "invitation_token": make_token(settings.secret_key, "invitation", invitation.id, invitation.nonce),
             "reset_token": make_token(settings.secret_key, "password_reset", reset.id, reset.nonce)}
 

@@ -1,6 +1,7 @@
 """No GET request writes anything: every page and every API read, for every role and for anonymous visitors,
 on cases opened through the API and on a row loaded in bulk (completed by the backfill), leaves every row of
 every table as it was."""
+import datetime as dt
 import io
 import re
 
@@ -21,6 +22,8 @@ QUERIES = {  # further variants of some reads, with the filters people use
     "/cases/{reference}/dispatches": ["?capability=legal"], "/api/v1/cases/{reference}/timeline": ["?format=csv"],
     "/api/v1/cases": ["?q=CY&status=open"], "/api/v1/cases/{reference}/costs": ["?include_removed=1"],
     "/outbox/": ["?case={reference}"], "/api/v1/outbox": ["?case={reference}"], "/cases/policy-lookup": ["?q=POL"],
+    "/calls": ["?status=to_call_back&from=090-1111-0000"], "/api/v1/calls": ["?case={reference}&status=missed"],
+    "/cases/new": ["?call={call_id}"],
 }
 
 
@@ -60,7 +63,14 @@ def world(app, factory, api_as):
         accounts.request_reset(factory.s, email=users["operator"].email, settings=settings,
                                notifier=app.extensions["hotline.notifier"])
     reset = factory.s.exec(select(AccountLink).where(AccountLink.purpose == "password_reset")).one()
-    return {"users": users, "tokens": {role: factory.token(u) for role, u in users.items()},
+    from hotline.calls.models import Call, RosterEntry  # a missed call the panel, the log and intake show
+
+    call = Call(sid="CA" + "3" * 32, from_number="+819011110000", from_e164="+819011110000",
+                started_at=bulk.reported_at, ended_at=bulk.reported_at, status="missed", organization_ids=[own.id])
+    factory.s.add_all([call, RosterEntry(user_id=users["operator"].id, weekdays="0123456", starts=dt.time(0),
+                                         ends=dt.time(0))])
+    factory.s.commit()
+    return {"users": users, "call_id": call.id, "tokens": {role: factory.token(u) for role, u in users.items()},
             "line_id": line["id"], "receipt_id": receipt["id"], "organization_id": own.id,
             "invitation_token": account_token(settings.secret_key, "invitation", invitation.id, invitation.nonce),
             "reset_token": account_token(settings.secret_key, "password_reset", reset.id, reset.nonce),
@@ -81,7 +91,8 @@ def _urls(app, world) -> list[str]:
                     reference=world["references"][n], policy_id=world["policy_ids"][n],
                     vendor_id=world["vendor_id"], dispatch_id=world["dispatch_id"], token=world["token"],
                     line_id=world["line_id"], receipt_id=world["receipt_id"], organization_id=world["organization_id"],
-                    invitation_token=world["invitation_token"], reset_token=world["reset_token"]))
+                    invitation_token=world["invitation_token"], reset_token=world["reset_token"],
+                    call_id=world["call_id"]))
     return sorted(set(urls))
 
 

@@ -75,3 +75,59 @@ def say_twiml(text: str) -> str:
     vr.say(text, language="ja-JP", voice="Polly.Mizuki")
     vr.hangup()
     return str(vr)
+
+
+# --- Webhooks: the hotline's own line (hotline/calls/webhooks.py) ------------------------------------------
+# The voice each language is read in. Said = (text, language code): one answer may mix both (the Japanese
+# greeting ends with "For English, press 9" read in English).
+VOICES = {"ja": ("ja-JP", "Polly.Mizuki"), "en": ("en-US", "Polly.Joanna")}
+
+
+def _say(node, said: list[tuple[str, str]]) -> None:
+    for text, lang in said:
+        code, voice = VOICES.get(lang, VOICES["ja"])
+        node.say(text, language=code, voice=voice)
+
+
+def menu_twiml(said: list[tuple[str, str]], *, action: str, redirect: str, num_digits: int = 1,
+               finish_on_key: str | None = None, timeout: int = 8) -> str:
+    """Read `said` while gathering keys posted to `action`; without a key, go on to `redirect`."""
+    from twilio.twiml.voice_response import Gather, VoiceResponse
+
+    vr = VoiceResponse()
+    options = {"finish_on_key": finish_on_key} if finish_on_key else {}
+    gather = Gather(action=action, method="POST", input="dtmf", num_digits=num_digits, timeout=timeout, **options)
+    _say(gather, said)
+    vr.append(gather)
+    vr.redirect(redirect, method="POST")
+    return str(vr)
+
+
+def dial_twiml(said: list[tuple[str, str]], numbers: list[str], *, action: str | None, timeout: int) -> str:
+    """Read `said`, then ring `numbers` together for `timeout` seconds; when that leg ends Twilio posts to
+    `action` (DialCallStatus, DialCallDuration)."""
+    from twilio.twiml.voice_response import Dial, VoiceResponse
+
+    vr = VoiceResponse()
+    _say(vr, said)
+    dial = Dial(action=action, method="POST", timeout=timeout) if action else Dial(timeout=timeout)
+    for number in numbers:
+        dial.number(number)
+    vr.append(dial)
+    return str(vr)
+
+
+def hangup_twiml(said: list[tuple[str, str]]) -> str:
+    from twilio.twiml.voice_response import VoiceResponse
+
+    vr = VoiceResponse()
+    _say(vr, said)
+    vr.hangup()
+    return str(vr)
+
+
+def twilio_signature(auth_token: str, url: str, params: dict) -> str:
+    """X-Twilio-Signature as Twilio computes it (the call simulator signs its requests with it)."""
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(auth_token).compute_signature(url, params)

@@ -39,6 +39,7 @@ import itertools
 import re
 import shutil
 import subprocess
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -125,6 +126,9 @@ ROUTES = [
     R("POST", "/dispatch/answer/<token>", LINK, 200, {"answer": "accept"}),
     R("POST", "/twilio/dispatch/<token>/voice", TWILIO, 200, {"CallSid": "CA{n}"}),
     R("POST", "/twilio/dispatch/<token>/answer", TWILIO, 200, {"CallSid": "CA{n}", "Digits": "1"}),
+    R("POST", "/twilio/voice", TWILIO, 200, {"CallSid": "{call_sid}", "From": "+819011112222", "To": "+81300001000"}),
+    R("POST", "/twilio/voice/menu", TWILIO, 200, {"CallSid": "{call_sid}", "From": "+819011112222", "Digits": "1"}),
+    R("POST", "/twilio/voice/dial-result", TWILIO, 200, {"CallSid": "{call_sid}", "DialCallStatus": "no-answer"}),
     # --- Dashboards, metrics, outbox, users and tokens
     R("GET", "/dashboard", "op co in ad", 200),
     R("POST", "/account/language", "op co in ad", 302, {"language": "ja", "next": "/dashboard"}),
@@ -240,6 +244,20 @@ ROUTES = [
     R("GET", "/cases/<reference>/claim-report.csv", "op co in", 200),
     R("GET", "/api/v1/cases/<reference>/claim-report.pdf", "op co in", 200),
     R("GET", "/api/v1/cases/<reference>/claim-report.csv", "op co in", 200),
+    # --- The phone line (issue 10): the operators' panel, the caller log, the roster, the simulator
+    R("GET", "/calls/panel", "op co", 200),
+    R("GET", "/calls", "op co", 200),
+    R("POST", "/calls/<int:call_id>/called-back", "op co", 302),
+    R("POST", "/calls/<int:call_id>/case", "op co", 302, {"reference": "{reference}"}),
+    R("GET", "/api/v1/calls", "op co", 200),
+    R("GET", "/api/v1/calls/<int:call_id>", "op co", 200),
+    R("GET", "/admin/roster", "ad", 200),
+    R("POST", "/admin/roster", "ad", 302, {"user_id": "{roster_user_id}", "weekdays": ["0", "6"], "starts": "9:00",
+                                           "ends": "18:00", "position": "3"}),
+    R("POST", "/admin/roster/<int:entry_id>/remove", "ad", 302),
+    R("GET", "/admin/phone", "ad", 200),
+    R("POST", "/admin/phone/ring", "ad", 200, {"number": "+819011112222", "keys": "1"}),
+    R("POST", "/admin/phone/<int:call_id>/leg", "ad", 200, {"answered": "no"}),
 ]
 
 # (method, rule, principal) → the defect, for calls that answer wrongly today: xfail(strict=True) until fixed.
@@ -421,6 +439,31 @@ class Objects:
     def make_reset_token(self) -> str:
         return self._link("password_reset", self.world.factory.user("insured", self.world.db.get(
             Organization, self.world.organization_id)))
+
+    def make_call_sid(self) -> str:
+        return "CA" + uuid.uuid4().hex
+
+    def make_call_id(self) -> int:
+        """A missed call from the own company's number, nobody has called back yet."""
+        from hotline.calls.models import Call
+
+        call = Call(sid=self.make_call_sid(), from_number="+819011112222", from_e164="+819011112222",
+                    started_at=NOW, ended_at=NOW, status="missed", organization_ids=[self.world.organization_id])
+        self.world.db.add(call)
+        self.world.db.commit()
+        return call.id
+
+    def make_roster_user_id(self) -> int:
+        return self.world.users["operator"].id
+
+    def make_entry_id(self) -> int:
+        from hotline.calls.models import RosterEntry
+
+        entry = RosterEntry(user_id=self.world.users["operator"].id, weekdays="0123456", starts=dt.time(0),
+                            ends=dt.time(0), position=9)
+        self.world.db.add(entry)
+        self.world.db.commit()
+        return entry.id
 
     def make_user_id(self) -> int:
         return self.world.factory.user("operator").id
