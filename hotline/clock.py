@@ -1,4 +1,4 @@
-"""The clock process: the one place where time-driven work runs (reminders, escalations).
+"""The clock process: the one place where time-driven work runs (reminders, escalations, message retries).
 
 APScheduler is only a ticker here. Each tick runs every job in `JOBS` at one instant, `now`. A job is thin:
 for each due row it calls a service function that claims the row (`FOR UPDATE SKIP LOCKED` on PostgreSQL
@@ -18,6 +18,7 @@ from flask import Flask
 from hotline.db import utcnow
 from hotline.deadlines import jobs as deadline_jobs
 from hotline.dispatch import jobs as dispatch_jobs
+from hotline.outbox import jobs as outbox_jobs
 from hotline.phases import jobs as phase_jobs
 from workflows.calendar import TOKYO
 
@@ -30,6 +31,7 @@ JOBS = (
     deadline_jobs.send_reminders,
     phase_jobs.remind_overdue_tasks,
     dispatch_jobs.escalate_dispatches,
+    outbox_jobs.deliver_due,
 )
 
 

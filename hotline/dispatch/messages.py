@@ -9,6 +9,13 @@ from vendors import capabilities
 from workflows.text import N_, Text
 
 SMS_BRIEF_CHARS = 280  # the brief is cut for SMS; the answer page shows it whole
+# What a vendor hears or reads after answering by phone or by text (dispatch.service.respond's outcomes).
+OUTCOME_TEXT = {
+    "accepted": N_("Thank you for accepting. The coordinator will contact you."),
+    "declined": N_("Understood. We will ask the next vendor."),
+    "already_used": N_("This request has already been answered."),
+    "superseded": N_("This request has passed to another vendor or has ended. Please call the coordinator."),
+}
 
 
 def _short(text: str, limit: int) -> str:

@@ -1,22 +1,43 @@
-"""Sending a message: it is always recorded in the outbox, then handed to the configured notifier."""
+"""Sending a message: it is always recorded in the outbox; a provider gets it after the commit (delivery.py)."""
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from hotline.db import utcnow
+from hotline.outbox.delivery import deliver_after_commit
 from hotline.outbox.models import OutboxMessage
-from vendors.notifier import Message, Notifier
+from vendors.notifier import Message, Notifier, adapter_for
 
 
 def send(session: Session, notifier: Notifier, *, channel: str, to: str, body: str,
          case_id: int | None = None, source: str | None = None, voice_url: str | None = None,
          subject: str | None = None) -> OutboxMessage:
-    """Deliver one message and record it. The caller owns the transaction (it commits)."""
-    delivery = notifier.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url, subject=subject))
-    row = OutboxMessage(channel=channel, to=to, subject=subject, body=body, status=delivery.status,
-                        adapter=delivery.adapter,
-                        provider_id=delivery.provider_id, error=delivery.error, case_id=case_id, source=source)
+    """Record one message; the caller owns the transaction (it commits). With the outbox adapter that is all
+    (queued). With a provider the row is pending and is handed over once the caller's transaction has
+    committed (hotline/outbox/delivery.py), so a message never leaves for a unit of work that rolls back."""
+    adapter = adapter_for(notifier, channel)
+    row = OutboxMessage(channel=channel, to=to, subject=subject, body=body, case_id=case_id, source=source,
+                        voice_url=voice_url)
+    if getattr(adapter, "external", False):
+        row.status, row.adapter, row.next_attempt_at = "pending", adapter.name, utcnow()
+    else:
+        delivery = adapter.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url, subject=subject))
+        row.status, row.adapter, row.provider_id, row.error = (delivery.status, delivery.adapter,
+                                                               delivery.provider_id, delivery.error)
+    row.status_at = row.created_at
     session.add(row)
     session.flush()
+    if row.status == "pending":
+        deliver_after_commit(session, notifier, row.id)
+    return row
+
+
+def record_reply(session: Session, *, to: str, body: str, case_id: int | None, at) -> OutboxMessage:
+    """A text Twilio sends back as the answer of a webhook (TwiML <Message>): handed over with the answer, so it
+    is recorded as sent. The caller owns the transaction."""
+    row = OutboxMessage(channel="sms", to=to[:254], body=body, status="sent", adapter="twiml", case_id=case_id,
+                        source="reply", created_at=at)
+    session.add(row)
     return row
 
 
