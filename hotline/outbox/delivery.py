@@ -154,7 +154,7 @@ def record_status(session: Session, *, outbox_id: int | None, sid: str, provider
         return True
     error = f"Twilio error {error_code}" if error_code and status in FAILED else row.error
     moved = session.execute(sa.update(table).where(table.c.id == row.id, table.c.status == row.status)
-                            .values(status=status, status_at=now, error=error))
+                            .values(status=status, status_at=now, error=error, next_attempt_at=None))
     if moved.rowcount == 1 and status in FAILED:
         session.refresh(row)
         _after_failure(session, row, now=now, policy=policy)
@@ -220,7 +220,8 @@ def escalate(session: Session, row: OutboxMessage, *, now: dt.datetime, reason: 
 # --- The clock ----------------------------------------------------------------------------------------
 def due(session: Session, *, now: dt.datetime, limit: int = 200) -> list[int]:
     """Rows whose (next) attempt has come, oldest first: left pending by a crash, or a retry."""
-    return list(session.exec(select(OutboxMessage.id).where(OutboxMessage.next_attempt_at <= now)
+    return list(session.exec(select(OutboxMessage.id).where(OutboxMessage.next_attempt_at <= now,
+                                                            OutboxMessage.status.in_(("pending", *FAILED)))
                              .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)))
 
 

@@ -11,8 +11,8 @@ from twilio.request_validator import RequestValidator
 from hotline.audit.models import AuditEvent
 from hotline.db import utcnow
 from hotline.deadlines.models import Deadline
-from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.messages import OUTCOME_TEXT
+from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.i18n import deadline_view, render
 from hotline.outbox.models import OutboxMessage
 from hotline.twilio_webhooks import auth_token
