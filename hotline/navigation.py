@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("outbox.index", _l("Outbox"), "outbox.read"),
     NavItem("timeline.metrics", _l("Metrics"), "metrics.read"),
     NavItem("auth.users", _l("Users"), "user.manage"),
+    NavItem("texts.simulate_text_page", _l("Simulator"), "telephony.simulate"),
 ]
 
 

@@ -92,3 +92,10 @@ def message_twiml(text: str) -> str:
     mr = MessagingResponse()
     mr.message(text)
     return str(mr)
+
+
+def sign_request(auth_token: str, url: str, params: dict) -> str:
+    """X-Twilio-Signature of a request, as Twilio computes it (the admin's simulator signs its requests)."""
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(auth_token).compute_signature(url, params)

@@ -125,6 +125,8 @@ ROUTES = [
     R("POST", "/dispatch/answer/<token>", LINK, 200, {"answer": "accept"}),
     R("POST", "/twilio/dispatch/<token>/voice", TWILIO, 200, {"CallSid": "CA{n}"}),
     R("POST", "/twilio/dispatch/<token>/answer", TWILIO, 200, {"CallSid": "CA{n}", "Digits": "1"}),
+    R("POST", "/twilio/sms", TWILIO, 200, {"MessageSid": "SM{n}", "From": "+819012345678", "Body": "123"}),
+    R("POST", "/twilio/status", TWILIO, 204, {"MessageSid": "SM{n}", "MessageStatus": "delivered"}),
     # --- Dashboards, metrics, outbox, users and tokens
     R("GET", "/dashboard", "op co in ad", 200),
     R("POST", "/account/language", "op co in ad", 302, {"language": "ja", "next": "/dashboard"}),
@@ -132,6 +134,9 @@ ROUTES = [
     R("GET", "/api/v1/metrics", "op co ad", 200),
     R("GET", "/outbox/", "co ad", 200),
     R("GET", "/api/v1/outbox", "co ad", 200),
+    R("POST", "/outbox/<int:message_id>/handled", "co ad", 302),
+    R("GET", "/admin/simulator/text", "ad", 200),
+    R("POST", "/admin/simulator/text", "ad", 200, {"from_number": "090-1234-5678", "body": "123"}),
     R("GET", "/admin/users", "ad", 200),
     R("POST", "/admin/users", "ad", 302, {"email": "new{n}@example.jp", "role": "operator", "password": PASSWORD}),
     R("POST", "/admin/users/<int:user_id>", "ad", 302, {"role": "operator", "display_name": "更新 {n}",
@@ -414,6 +419,17 @@ class Objects:
     def make_reset_token(self) -> str:
         return self._link("password_reset", self.world.factory.user("insured", self.world.db.get(
             Organization, self.world.organization_id)))
+
+    def make_message_id(self) -> int:
+        """A message raised to a person (every attempt failed), for someone to mark handled."""
+        from hotline.db import utcnow
+        from hotline.outbox.models import OutboxMessage
+
+        row = OutboxMessage(channel="sms", to="+81300000201", body="期限のお知らせ", status="failed", adapter="twilio",
+                            source="reminder:1", attempts=4, escalated_at=utcnow())
+        self.world.db.add(row)
+        self.world.db.commit()
+        return row.id
 
     def make_user_id(self) -> int:
         return self.world.factory.user("operator").id
