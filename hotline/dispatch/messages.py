@@ -26,7 +26,8 @@ def _short(text: str, limit: int) -> str:
 def sms(reference: str, dispatch, step, deadline: dt.datetime, link: str, *, lang: str = "ja") -> str:
     return render(Text(N_("[Cyber incident response: dispatch request] %(vendor)s, for %(contact)s\n"
                           "Case %(reference)s / %(capability)s\n%(brief)s\n"
-                          "Please accept or decline by %(when)s JST: %(link)s"),
+                          "Please accept or decline by %(when)s JST: %(link)s\n"
+                          "Or reply YES or NO to this text."),
                        vendor=step.vendor_name, contact=step.contact_name, reference=reference,
                        capability=capabilities.name(dispatch.capability), brief=_short(dispatch.brief, SMS_BRIEF_CHARS),
                        when=deadline, link=link), lang)

@@ -180,3 +180,19 @@ def status_text(session: Session, case: Case, *, now: dt.datetime, lang: str) ->
     view = deadline_view(deadline, lang, now)
     return render(Text(STATUS, reference=case.reference, phase=phase_title(case.phase),
                        deadline=deadline_label(deadline.kind), when=view.when, left=view.left), lang)
+
+
+# --- For the admin's simulator ------------------------------------------------------------------------
+def examples(session: Session, limit: int = 4) -> list[tuple[str, str, str]]:
+    """(who, number, a text to try): insured contacts of open cases, and vendor contacts asked right now."""
+    from hotline.orgs.models import Organization
+
+    out = [(name, phone, reference) for reference, phone, name in session.exec(
+        select(Case.reference, Case.contact_phone, Organization.name).join(Policy, Policy.id == Case.policy_id)
+        .join(Organization, Organization.id == Policy.organization_id)
+        .where(Case.status == "open", Case.contact_phone.is_not(None))
+        .order_by(Case.created_at.desc()).limit(limit))]
+    out += [(contact, phone, "はい") for contact, phone in session.exec(
+        select(DispatchAttempt.contact_name, DispatchAttempt.phone).where(DispatchAttempt.closed_at.is_(None))
+        .order_by(DispatchAttempt.sent_at.desc()).limit(limit))]
+    return out

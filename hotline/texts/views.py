@@ -12,8 +12,10 @@ from flask import Blueprint, current_app, render_template, request
 from pydantic import ValidationError
 
 from hotline.auth.permissions import require
+from hotline.extensions import get_session
 from hotline.forms import page_errors, read_form
 from hotline.texts.schemas import SimulatedText
+from hotline.texts.service import examples
 from hotline.twilio_webhooks import auth_token, public_url
 from vendors.notifier.twilio import sign_request
 
@@ -39,7 +41,8 @@ def simulate_text_result(sender: str, body: str) -> dict:
 @bp.get("/text")
 @require("telephony.simulate")
 def simulate_text_page():
-    return render_template("texts/simulate.html", text_form={}, text_errors={}, text_result=None)
+    return render_template("texts/simulate.html", text_form={}, text_errors={}, text_result=None,
+                           text_examples=examples(get_session()))
 
 
 @bp.post("/text")
@@ -50,7 +53,7 @@ def simulate_text():
     except ValidationError as exc:
         form = {k: request.form.get(k, "") for k in ("from_number", "body")}
         return render_template("texts/simulate.html", text_form=form, text_errors=page_errors(exc),
-                               text_result=None), 422
+                               text_result=None, text_examples=examples(get_session())), 422
     result = simulate_text_result(data.from_number, data.body)
     return render_template("texts/simulate.html", text_form={"from_number": data.from_number, "body": data.body},
-                           text_errors={}, text_result=result)
+                           text_errors={}, text_result=result, text_examples=examples(get_session()))

@@ -159,7 +159,8 @@ def test_an_unsigned_or_wrongly_signed_callback_is_403(app, db, client, fake_twi
     assert fresh(db, row).status == "sent"
 
 
-def test_a_failed_reminder_is_retried_with_backoff_then_raised_to_a_person(app, db, factory, client, fake_twilio):
+def test_a_failed_reminder_is_retried_with_backoff_then_raised_to_a_person(app, db, factory, client, fake_twilio,
+                                                                          api_as):
     """DELIVERY_RETRY_DELAYS 1m, 5m, 15m: attempts at t0, t0+1m, t0+1m+5m, t0+1m+5m+15m; the fourth failure is
     raised to a person."""
     case = factory.case()
@@ -177,6 +178,9 @@ def test_a_failed_reminder_is_retried_with_backoff_then_raised_to_a_person(app, 
         assert row.attempts == attempt and len(fake_twilio.messages()) == attempt
     assert (row.status, row.next_attempt_at, row.escalated_at) == ("failed", None, t)
     assert jobs.deliver_due(app, t + dt.timedelta(days=1)) == 0 and len(fake_twilio.messages()) == 4
+    (listed,) = api_as(factory.user("coordinator")).get("/outbox").get_json()
+    assert (listed["status"], listed["attempts"], listed["next_attempt_at"]) == ("failed", 4, None)
+    assert listed["escalated_at"] and listed["handled_at"] is None
     (event,) = db.exec(select(AuditEvent).where(AuditEvent.kind == "message_undeliverable")).all()
     assert event.case_id == case.id and "could not be delivered after 4 attempts" in said(event)
     assert "4回" in said(event, "ja")

@@ -28,7 +28,8 @@ def simulate(client, sender, body):
 def test_the_insured_number_learns_its_case_and_the_timeline_shows_it(client, db, world):
     case, admin = world
     login(client, admin)
-    assert "SMS受信のシミュレーション" in client.get("/admin/simulator/text").get_data(as_text=True)
+    page = client.get("/admin/simulator/text").get_data(as_text=True)
+    assert "SMS受信のシミュレーション" in page and "+819012340000" in page  # a number to try
     page = simulate(client, "090-1234-0000", "000321")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "CY-2026-000321：現在のフェーズは「受付」です" in html
