@@ -57,7 +57,7 @@ _MESSAGE = {"type": "object", "properties": {
                      "description": "raised to a person: every attempt failed, or the provider never answered"},
     "handled_at": {"type": ["string", "null"], "format": "date-time"}}}
 OPENAPI_SCHEMAS = {"OutboxMessage": _MESSAGE}
-OPENAPI_PATHS = {"/outbox": {"get": {
+OPENAPI_PATHS = {"/outbox": {"get": {"operationId": "listOutbox",
     "summary": "Messages sent or queued, newest first (coordinator, admin)",
     "parameters": [{"name": "case", "in": "query", "schema": {"type": "string"}},
                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}],

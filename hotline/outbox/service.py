@@ -1,6 +1,7 @@
 """Sending a message: it is always recorded in the outbox; a provider gets it after the commit (delivery.py)."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.db import utcnow
@@ -9,22 +10,26 @@ from hotline.outbox.models import OutboxMessage
 from vendors.notifier import Message, Notifier, adapter_for
 
 
-def send(session: Session, notifier: Notifier, *, channel: str, to: str, body: str,
-         case_id: int | None = None, source: str | None = None, voice_url: str | None = None,
-         subject: str | None = None) -> OutboxMessage:
-    """Record one message; the caller owns the transaction (it commits). With the outbox adapter that is all
-    (queued). With a provider the row is pending and is handed over once the caller's transaction has
-    committed (hotline/outbox/delivery.py), so a message never leaves for a unit of work that rolls back."""
+def deliver(notifier: Notifier, *, channel: str, to: str, body: str, case_id: int | None = None,
+            source: str | None = None, voice_url: str | None = None, subject: str | None = None) -> dict:
+    """One message's outbox row (not yet stored: `send` or `store` does it). With the outbox adapter it is
+    delivered at once (queued: nothing leaves the building). With a provider it is `pending`: it is handed over
+    once the caller's transaction has committed (hotline/outbox/delivery.py), so a message never leaves for a
+    unit of work that rolls back, and leaves once."""
     adapter = adapter_for(notifier, channel)
-    row = OutboxMessage(channel=channel, to=to, subject=subject, body=body, case_id=case_id, source=source,
-                        voice_url=voice_url)
+    now = utcnow()
+    row = {"channel": channel, "to": to, "subject": subject, "body": body, "case_id": case_id, "source": source,
+           "voice_url": voice_url, "created_at": now, "status_at": now, "provider_id": None, "error": None}
     if getattr(adapter, "external", False):
-        row.status, row.adapter, row.next_attempt_at = "pending", adapter.name, utcnow()
-    else:
-        delivery = adapter.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url, subject=subject))
-        row.status, row.adapter, row.provider_id, row.error = (delivery.status, delivery.adapter,
-                                                               delivery.provider_id, delivery.error)
-    row.status_at = row.created_at
+        return {**row, "status": "pending", "adapter": adapter.name, "next_attempt_at": now}
+    delivery = adapter.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url, subject=subject))
+    return {**row, "status": delivery.status, "adapter": delivery.adapter, "provider_id": delivery.provider_id,
+            "error": delivery.error, "next_attempt_at": None}
+
+
+def send(session: Session, notifier: Notifier, **message) -> OutboxMessage:
+    """Record one message (`deliver`'s arguments). The caller owns the transaction (it commits)."""
+    row = OutboxMessage(**deliver(notifier, **message))
     session.add(row)
     session.flush()
     if row.status == "pending":
@@ -39,6 +44,19 @@ def record_reply(session: Session, *, to: str, body: str, case_id: int | None, a
                         source="reply", created_at=at)
     session.add(row)
     return row
+
+
+def store(session: Session, rows: list[dict], notifier: Notifier) -> dict[str, int]:
+    """Record messages (`deliver`'s rows) in one INSERT; returns {source: id}. Does not commit; the pending ones
+    go to their provider after the caller's commit."""
+    if not rows:
+        return {}
+    table = OutboxMessage.__table__
+    ids = dict(session.execute(sa.insert(table).values(rows).returning(table.c.source, table.c.id)).all())
+    for row in rows:
+        if row["status"] == "pending":
+            deliver_after_commit(session, notifier, ids[row["source"]])
+    return ids
 
 
 def list_messages(session: Session, *, case_reference: str | None = None,
