@@ -25,6 +25,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.extensions["hotline.engine"] = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["hotline.notifier"] = notifier.from_config(app.config)  # built once: outbox or Twilio
+    from hotline.outbox.delivery import policy_from_config
+
+    app.extensions["hotline.delivery_policy"] = policy_from_config(app.config)  # retries of failed messages
     extensions.init_app(app)
     throttle.init_app(app)
     i18n.init_app(app)

@@ -1,4 +1,4 @@
-"""The clock process: the one place where time-driven work runs (reminders, escalations).
+"""The clock process: the one place where time-driven work runs (reminders, escalations, message retries).
 
 APScheduler is only a ticker here: every CLOCK_TICK_SECONDS it runs each job in `JOBS`, each on its own thread,
 at the current instant `now`. A job is thin:
@@ -20,6 +20,7 @@ from hotline.calls import jobs as call_jobs
 from hotline.db import utcnow
 from hotline.deadlines import jobs as deadline_jobs
 from hotline.dispatch import jobs as dispatch_jobs
+from hotline.outbox import jobs as outbox_jobs
 from hotline.phases import jobs as phase_jobs
 from workflows.calendar import TOKYO
 
@@ -35,6 +36,7 @@ JOBS = (
     call_jobs.alert_missed_calls,
     call_jobs.close_abandoned_calls,
     call_jobs.warn_roster_gaps,
+    outbox_jobs.deliver_due,
 )
 
 

@@ -79,6 +79,11 @@ def from_environment(instance: Path) -> dict:
         "DISPATCH_ACK_TIMEOUT_SECONDS": float(os.environ.get("DISPATCH_ACK_TIMEOUT_SECONDS", "900")),
         "DISPATCH_LINK_MAX_AGE_SECONDS": float(os.environ.get("DISPATCH_LINK_MAX_AGE_SECONDS", "86400")),
         "DISPATCH_VOICE": _flag("DISPATCH_VOICE", False),
+        # Messages a provider refused or could not deliver: waits before each new attempt (reminders' and
+        # dispatches' SMS), then a person is told; and how long a hand-over may go unanswered before a person is
+        # told (it is never repeated: the provider may have it).
+        "DELIVERY_RETRY_DELAYS": os.environ.get("DELIVERY_RETRY_DELAYS", "1m,5m,15m"),
+        "DELIVERY_STUCK_MINUTES": float(os.environ.get("DELIVERY_STUCK_MINUTES", "10")),
         # E-mail: through SMTP when set (smtp://user:pass@host:587?starttls=1), otherwise kept in the outbox.
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "hotline <no-reply@hotline.example>"),

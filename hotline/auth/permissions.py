@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dispatch.read": frozenset({OP, CO, AD}),
     "dispatch.create": frozenset({CO, AD}),
     "outbox.read": frozenset({CO, AD}),
+    "outbox.handle": frozenset({CO, AD}),  # mark a message that could not be delivered as taken care of
+    "telephony.simulate": frozenset({AD}),  # post signed test requests to the Twilio webhooks
     "metrics.read": frozenset({OP, CO, AD}),
     "user.manage": frozenset({AD}),
     # The insured's portal (issue 12): invitations, deactivation, messages, the claim report.

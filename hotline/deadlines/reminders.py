@@ -4,8 +4,8 @@ calls `schedule`; intake writes `planned` with the case), and sent by the clock 
 The clock claims due rows in batches, one transaction each (`send_batch`): lock them (FOR UPDATE SKIP LOCKED on
 PostgreSQL, so a second clock takes others), claim them with one conditional UPDATE (the one winner, on SQLite
 too), send, record, commit. A crash before the commit rolls the claims back with the rest, so the batch is done
-again later; with the outbox adapter nothing is then lost or repeated. With Twilio a batch is one message, so a
-crash between the provider's answer and our commit can repeat that one message.
+again later, and nothing is lost or repeated: a message that leaves the building (Twilio) is only a pending outbox
+row until the commit, and is handed over after it, once (hotline/outbox/delivery.py).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from hotline.cases.models import Case
 from hotline.db import lock_due
 from hotline.deadlines.models import Deadline, Reminder
 from hotline.i18n import DEFAULT_MESSAGE_LANGUAGE, deadline_view, render
-from hotline.outbox.service import deliver, stays_in_outbox, store
+from hotline.outbox.service import deliver, store
 from vendors.notifier import Notifier
 from workflows.deadlines import label as deadline_label
 from workflows.text import N_, Text
@@ -136,16 +136,16 @@ def why_not(r: Reminder, deadline: Deadline, case: Case, *, now: dt.datetime, gr
     return None
 
 
-BATCH = 500  # reminders claimed, sent and recorded per transaction (when the messages stay in the outbox)
+BATCH = 500  # reminders claimed, sent and recorded per transaction
 RUN_SECONDS = 20.0  # a run stops starting batches after this, so the clock can stop; the next run goes on
 
 
 def send_due(session: Session, *, now: dt.datetime, notifier: Notifier, grace: dt.timedelta, base_url: str,
              batch: int = BATCH) -> int:
     """Send every reminder due at `now`, exactly once, a batch at a time; returns how many were handled (sent or
-    skipped). Each batch is one transaction (`send_batch`). Messages that leave the building (Twilio) go one per
-    transaction, so a crash between the provider's answer and our commit can repeat at most that one message."""
-    size = batch if stays_in_outbox(notifier, "sms") else 1
+    skipped). Each batch is one transaction (`send_batch`). Messages that leave the building (Twilio) are handed
+    over after their batch's commit, each once (hotline/outbox/delivery.py)."""
+    size = batch
     done, stop = 0, time.monotonic() + RUN_SECONDS
     while time.monotonic() < stop:
         handled = send_batch(session, now=now, notifier=notifier, grace=grace, base_url=base_url, size=size)
@@ -197,7 +197,7 @@ def send_batch(session: Session, *, now: dt.datetime, notifier: Notifier, grace:
     if skipped:
         session.execute(sa.update(table).where(rid).values(status="skipped", reason=bp("why")), skipped)
     if sent:
-        outbox_ids = store(session, messages)
+        outbox_ids = store(session, messages, notifier)
         session.execute(sa.update(table).where(rid).values(status="sent", sent_at=now, outbox_id=bp("oid")),
                         [{"rid": r.id, "oid": outbox_ids[f"reminder:{r.id}"]} for r in sent])
         session.execute(sa.insert(AuditEvent.__table__), events)

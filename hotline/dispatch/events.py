@@ -6,7 +6,7 @@ from hotline.audit.events import EventKind, changed
 from vendors.capabilities import name as capability_name
 from workflows.text import N_, Text
 
-VIA = {"link": N_("link"), "voice": N_("voice call"), "coordinator": N_("the coordinator")}
+VIA = {"link": N_("link"), "voice": N_("voice call"), "sms": N_("text message"), "coordinator": N_("the coordinator")}
 ANSWERS = {"accept": N_("accept"), "decline": N_("decline")}
 LATE_STATE = {"accepted": N_("%(vendor)s has accepted it"), "pending": N_("it is now with %(vendor)s"),
               "escalated": N_("it is now with %(vendor)s"), "expired": N_("the request has ended"),

@@ -9,6 +9,13 @@ from vendors import capabilities
 from workflows.text import N_, Text
 
 SMS_BRIEF_CHARS = 280  # the brief is cut for SMS; the answer page shows it whole
+# What a vendor hears or reads after answering by phone or by text (dispatch.service.respond's outcomes).
+OUTCOME_TEXT = {
+    "accepted": N_("Thank you for accepting. The coordinator will contact you."),
+    "declined": N_("Understood. We will ask the next vendor."),
+    "already_used": N_("This request has already been answered."),
+    "superseded": N_("This request has passed to another vendor or has ended. Please call the coordinator."),
+}
 
 
 def _short(text: str, limit: int) -> str:
@@ -19,7 +26,8 @@ def _short(text: str, limit: int) -> str:
 def sms(reference: str, dispatch, step, deadline: dt.datetime, link: str, *, lang: str = "ja") -> str:
     return render(Text(N_("[Cyber incident response: dispatch request] %(vendor)s, for %(contact)s\n"
                           "Case %(reference)s / %(capability)s\n%(brief)s\n"
-                          "Please accept or decline by %(when)s JST: %(link)s"),
+                          "Please accept or decline by %(when)s JST: %(link)s\n"
+                          "Or reply YES or NO to this text."),
                        vendor=step.vendor_name, contact=step.contact_name, reference=reference,
                        capability=capabilities.name(dispatch.capability), brief=_short(dispatch.brief, SMS_BRIEF_CHARS),
                        when=deadline, link=link), lang)

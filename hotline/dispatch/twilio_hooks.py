@@ -5,16 +5,17 @@ The signed token in the path names the step, exactly like the SMS link.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 
 from hotline.cases.models import Case
 from hotline.dispatch import links, messages, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.settings import from_config
-from hotline.errors import Forbidden
 from hotline.extensions import get_session, notifier
 from hotline.i18n import gettext_in
-from vendors.notifier.twilio import gather_twiml, say_twiml, twilio_signature_valid
+from hotline.twilio_webhooks import check_signature as _check_signature
+from hotline.twilio_webhooks import twiml as _twiml
+from vendors.notifier.twilio import gather_twiml, say_twiml
 from workflows.text import N_
 
 bp = Blueprint("dispatch_twilio", __name__, url_prefix="/twilio/dispatch")
@@ -23,28 +24,10 @@ VOICE_LANG = "ja"  # the call speaks Japanese (vendors/notifier/twilio.py reads 
 PROMPT = N_("To accept, press 1. To decline, press 2.")
 NO_INPUT = N_("We could not hear your answer.")
 EXPIRED = N_("This request has expired. Please call the coordinator.")
-OUTCOME_TEXT = {
-    "accepted": N_("Thank you for accepting. The coordinator will contact you."),
-    "declined": N_("Understood. We will ask the next vendor."),
-    "already_used": N_("This request has already been answered."),
-    "superseded": N_("This request has passed to another vendor or has ended. Please call the coordinator."),
-}
 
 
 def _say(msgid: str) -> str:
     return gettext_in(VOICE_LANG, msgid)
-
-
-def _check_signature() -> None:
-    settings = from_config(current_app.config)
-    public = settings.base_url + request.full_path.rstrip("?")
-    if not twilio_signature_valid(current_app.config.get("TWILIO_AUTH_TOKEN"), [public, request.url],
-                                  request.form.to_dict(), request.headers.get("X-Twilio-Signature", "")):
-        raise Forbidden("Invalid Twilio signature.", code="bad_signature")
-
-
-def _twiml(xml: str) -> Response:
-    return Response(xml, mimetype="text/xml")
 
 
 def _attempt(token: str):
@@ -87,4 +70,4 @@ def answer(token: str):
     outcome = service.respond(get_session(), attempt_id=attempt.id, answer="accept" if digit == "1" else "decline",
                               via="voice", notifier=notifier(),
                               settings=from_config(current_app.config))
-    return _twiml(say_twiml(_say(OUTCOME_TEXT[outcome])))
+    return _twiml(say_twiml(_say(messages.OUTCOME_TEXT[outcome])))

@@ -19,7 +19,12 @@ bp = Blueprint("outbox_api", __name__)
 def message_json(m: OutboxMessage, reference: str | None) -> dict:
     return {"id": m.id, "channel": m.channel, "to": m.to, "subject": m.subject, "body": m.body, "status": m.status,
             "adapter": m.adapter, "provider_id": m.provider_id, "error": m.error, "source": m.source,
-            "created_at": iso(m.created_at), "case_reference": reference}
+            "created_at": iso(m.created_at), "case_reference": reference,
+            # delivery (issue 10): hand-overs to the provider, the next one, and whether a person was told
+            "attempts": m.attempts, "status_at": iso(m.status_at) if m.status_at else None,
+            "next_attempt_at": iso(m.next_attempt_at) if m.next_attempt_at else None,
+            "escalated_at": iso(m.escalated_at) if m.escalated_at else None,
+            "handled_at": iso(m.handled_at) if m.handled_at else None}
 
 
 class OutboxQuery(BaseModel):
@@ -37,8 +42,20 @@ def outbox():
 
 _MESSAGE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "channel": {"enum": ["sms", "voice", "email"]}, "to": {"type": "string"},
-    "body": {"type": "string"}, "status": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
-    "case_reference": {"type": ["string", "null"]}}}
+    "body": {"type": "string"},
+    "status": {"enum": ["queued", "pending", "sending", "sent", "delivered", "undelivered", "failed"],
+               "description": "queued: kept in the outbox (no provider); pending: waiting to be handed to the "
+                              "provider; sending: being handed over; sent, delivered, undelivered, failed: the "
+                              "provider's last word (its status callbacks)"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "case_reference": {"type": ["string", "null"]},
+    "attempts": {"type": "integer", "description": "times handed to the provider"},
+    "status_at": {"type": ["string", "null"], "format": "date-time"},
+    "next_attempt_at": {"type": ["string", "null"], "format": "date-time",
+                        "description": "when the clock hands it over again (a retry of a failed message)"},
+    "escalated_at": {"type": ["string", "null"], "format": "date-time",
+                     "description": "raised to a person: every attempt failed, or the provider never answered"},
+    "handled_at": {"type": ["string", "null"], "format": "date-time"}}}
 OPENAPI_SCHEMAS = {"OutboxMessage": _MESSAGE}
 OPENAPI_PATHS = {"/outbox": {"get": {"operationId": "listOutbox",
     "summary": "Messages sent or queued, newest first (coordinator, admin)",

@@ -1,44 +1,62 @@
-"""Sending a message: it is always recorded in the outbox, then handed to the configured notifier."""
+"""Sending a message: it is always recorded in the outbox; a provider gets it after the commit (delivery.py)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.db import utcnow
+from hotline.outbox.delivery import deliver_after_commit
 from hotline.outbox.models import OutboxMessage
-from vendors.notifier import Message, Notifier
+from vendors.notifier import Message, Notifier, adapter_for
 
 
 def deliver(notifier: Notifier, *, channel: str, to: str, body: str, case_id: int | None = None,
             source: str | None = None, voice_url: str | None = None, subject: str | None = None) -> dict:
-    """Hand one message to the notifier; returns its outbox row (not yet stored: `send` or `store` does it)."""
-    delivery = notifier.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url, subject=subject))
-    return {"channel": channel, "to": to, "subject": subject, "body": body, "status": delivery.status,
-            "adapter": delivery.adapter, "provider_id": delivery.provider_id, "error": delivery.error,
-            "case_id": case_id, "source": source, "created_at": utcnow()}
+    """One message's outbox row (not yet stored: `send` or `store` does it). With the outbox adapter it is
+    delivered at once (queued: nothing leaves the building). With a provider it is `pending`: it is handed over
+    once the caller's transaction has committed (hotline/outbox/delivery.py), so a message never leaves for a
+    unit of work that rolls back, and leaves once."""
+    adapter = adapter_for(notifier, channel)
+    now = utcnow()
+    row = {"channel": channel, "to": to, "subject": subject, "body": body, "case_id": case_id, "source": source,
+           "voice_url": voice_url, "created_at": now, "status_at": now, "provider_id": None, "error": None}
+    if getattr(adapter, "external", False):
+        return {**row, "status": "pending", "adapter": adapter.name, "next_attempt_at": now}
+    delivery = adapter.deliver(Message(channel=channel, to=to, body=body, voice_url=voice_url, subject=subject))
+    return {**row, "status": delivery.status, "adapter": delivery.adapter, "provider_id": delivery.provider_id,
+            "error": delivery.error, "next_attempt_at": None}
 
 
 def send(session: Session, notifier: Notifier, **message) -> OutboxMessage:
-    """Deliver one message (`deliver`'s arguments) and record it. The caller owns the transaction (it commits)."""
+    """Record one message (`deliver`'s arguments). The caller owns the transaction (it commits)."""
     row = OutboxMessage(**deliver(notifier, **message))
     session.add(row)
     session.flush()
+    if row.status == "pending":
+        deliver_after_commit(session, notifier, row.id)
     return row
 
 
-def store(session: Session, rows: list[dict]) -> dict[str, int]:
-    """Record delivered messages (`deliver`'s rows) in one INSERT; returns {source: id}. Does not commit."""
+def record_reply(session: Session, *, to: str, body: str, case_id: int | None, at) -> OutboxMessage:
+    """A text Twilio sends back as the answer of a webhook (TwiML <Message>): handed over with the answer, so it
+    is recorded as sent. The caller owns the transaction."""
+    row = OutboxMessage(channel="sms", to=to[:254], body=body, status="sent", adapter="twiml", case_id=case_id,
+                        source="reply", created_at=at)
+    session.add(row)
+    return row
+
+
+def store(session: Session, rows: list[dict], notifier: Notifier) -> dict[str, int]:
+    """Record messages (`deliver`'s rows) in one INSERT; returns {source: id}. Does not commit; the pending ones
+    go to their provider after the caller's commit."""
     if not rows:
         return {}
     table = OutboxMessage.__table__
-    return dict(session.execute(sa.insert(table).values(rows).returning(table.c.source, table.c.id)).all())
-
-
-def stays_in_outbox(notifier: Notifier, channel: str) -> bool:
-    """Whether a message of `channel` only becomes a row (nothing leaves the building): then sending commits
-    with the rest, and a rolled-back batch has sent nothing."""
-    adapter = notifier.adapter_for(channel) if hasattr(notifier, "adapter_for") else notifier
-    return getattr(adapter, "name", None) == "outbox"
+    ids = dict(session.execute(sa.insert(table).values(rows).returning(table.c.source, table.c.id)).all())
+    for row in rows:
+        if row["status"] == "pending":
+            deliver_after_commit(session, notifier, ids[row["source"]])
+    return ids
 
 
 def list_messages(session: Session, *, case_reference: str | None = None,

@@ -33,12 +33,14 @@ from hotline.formatting import iso, spreadsheet_safe
 from hotline.i18n import render
 from hotline.messages.events import KINDS as MESSAGES
 from hotline.orgs.events import KINDS as ORGS
+from hotline.outbox.events import KINDS as OUTBOX
 from hotline.phases.events import KINDS as PHASES
+from hotline.texts.events import KINDS as TEXTS
 from hotline.timeline.events import KINDS as TIMELINE
 from workflows.text import N_, Text, from_json
 
 EVENT_KINDS: dict[str, EventKind] = merge(CASES, DEADLINES, COSTS, PHASES, DISPATCH, TIMELINE, AUTH, ORGS, ACCOUNTS,
-                                          MESSAGES, CALLS)
+                                          MESSAGES, CALLS, TEXTS, OUTBOX)
 COLUMNS = ("at", "actor", "kind", "summary", "field", "old", "new")
 
 SYSTEM_ACTORS = {"clock": N_("System (clock)"), "system": N_("System"), "demo": N_("System")}

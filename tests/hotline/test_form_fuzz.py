@@ -126,6 +126,9 @@ FORMS = [
         "file": values("not a file"), "consent_ref": values("TM-FORGED")}),
     Form("/cases/{ref}/messages", {"body": values("サーバの再起動はいつですか？", "行1\r\n行2")}),
     Form("/cases/{ref}/costs/{line}/receipts", {"file": values("not a file")}),
+    # Incoming texts (issue 10): the admin's simulator.
+    Form("/admin/simulator/text", {"from_number": values("090-1234-5678", "+81300000101", "０９０１２３４５６７８"),
+                                   "body": values("123", "はい", "CY-2026-000001", "ＹＥＳ")}, role="admin"),
     # Search boxes and filters, read from the query string.
     Form("/calls/{call}/case", {"reference": values("{ref}", "CY-2099-000001")}),
     Form("/admin/roster", {"user_id": values("{coordinator}"), "starts": values("9:00", "２２：００", "24:00"),
@@ -150,7 +153,8 @@ FORMS = [
 ]
 NO_INPUT = {"/logout", "/cases/<reference>/costs/<int:line_id>/remove", "/cases/<reference>/tasks/<int:task_id>/done",
             "/admin/tokens/<int:token_id>/revoke", "/cases/<reference>/messages/read",
-            "/calls/<int:call_id>/called-back", "/admin/roster/<int:entry_id>/remove"}  # POST routes that read nothing from the form
+            "/calls/<int:call_id>/called-back", "/admin/roster/<int:entry_id>/remove",
+            "/outbox/<int:message_id>/handled"}  # POST routes that read nothing from the form
 LEAKS = ("Traceback", 'File "/', "Value error", "Input should", "validation error for", "pydantic")
 
 

@@ -19,11 +19,12 @@ class Message:
     body: str
     voice_url: str | None = None  # voice: where Twilio fetches the TwiML (e.g. a menu that gathers digits)
     subject: str | None = None  # email
+    reference: str | None = None  # our id of the message (the outbox row), for the provider's status callbacks
 
 
 @dataclass(frozen=True)
 class Delivery:
-    status: str  # queued | sent | failed
+    status: str  # queued (kept in the outbox) | sent (the provider has it) | failed
     adapter: str
     provider_id: str | None = None
     error: str | None = None
@@ -31,6 +32,7 @@ class Delivery:
 
 class Notifier(Protocol):
     name: str
+    external: bool  # it hands messages to someone else (a provider): sent after the outbox row is committed
 
     def deliver(self, message: Message) -> Delivery: ...
 
@@ -38,6 +40,7 @@ class Notifier(Protocol):
 class ChannelRouter:
     """Each channel to the adapter configured for it; a channel without one to the default (the outbox)."""
     name = "router"
+    external = False  # the adapter each channel goes to says
 
     def __init__(self, routes: dict[str, Notifier], default: Notifier):
         self.routes, self.default = routes, default
@@ -47,6 +50,11 @@ class ChannelRouter:
 
     def deliver(self, message: Message) -> Delivery:
         return self.adapter_for(message.channel).deliver(message)
+
+
+def adapter_for(notifier: Notifier, channel: str) -> Notifier:
+    """The adapter that delivers this channel (the notifier itself unless it routes)."""
+    return notifier.adapter_for(channel) if isinstance(notifier, ChannelRouter) else notifier
 
 
 def from_config(config) -> Notifier:
@@ -60,8 +68,10 @@ def from_config(config) -> Notifier:
     if sid and token and sender:
         from vendors.notifier.twilio import TwilioNotifier
 
-        routes["sms"] = routes["voice"] = TwilioNotifier(sid, token, sender,
-                                                         api_base_url=config.get("TWILIO_API_BASE_URL"))
+        base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+        routes["sms"] = routes["voice"] = TwilioNotifier(
+            sid, token, sender, api_base_url=config.get("TWILIO_API_BASE_URL"),
+            status_callback=f"{base}/twilio/status" if base.startswith("http") else None)
     if config.get("SMTP_URL"):
         from vendors.notifier.smtp import SmtpNotifier
 

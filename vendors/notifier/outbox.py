@@ -6,6 +6,7 @@ from vendors.notifier import Delivery, Message
 
 class OutboxNotifier:
     name = "outbox"
+    external = False
 
     def deliver(self, message: Message) -> Delivery:
         return Delivery(status="queued", adapter=self.name)

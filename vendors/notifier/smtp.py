@@ -68,6 +68,7 @@ def build_message(message: Message, sender: str) -> EmailMessage:
 
 class SmtpNotifier:
     name = "smtp"
+    external = True
 
     def __init__(self, settings: SmtpSettings, sender: str):
         self.settings, self.sender = settings, sender

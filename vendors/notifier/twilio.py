@@ -9,13 +9,15 @@ from vendors.notifier import Delivery, Message
 
 class TwilioNotifier:
     name = "twilio"
+    external = True
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, *,
-                 api_base_url: str | None = None, timeout: float = 10):
+                 api_base_url: str | None = None, timeout: float = 10, status_callback: str | None = None):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
         self.from_number = from_number
+        self.status_callback = status_callback  # POST /twilio/status, told which message by ?outbox=<id>
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
         if api_base_url:  # a local fake Twilio API in tests; Twilio's own host otherwise
             self.client.api.base_url = api_base_url.rstrip("/")
@@ -23,15 +25,21 @@ class TwilioNotifier:
     def deliver(self, message: Message) -> Delivery:
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
+        callback = {}
+        if self.status_callback:
+            # The row's id rides in the URL: a callback finds its row even before our record of Twilio's answer.
+            url = f"{self.status_callback}?outbox={message.reference}" if message.reference else self.status_callback
+            callback = {"status_callback": url}
         try:
             if message.channel == "sms":
-                res = self.client.messages.create(to=message.to, from_=self.from_number, body=message.body)
+                res = self.client.messages.create(to=message.to, from_=self.from_number, body=message.body, **callback)
             elif message.channel == "voice":
                 if message.voice_url:
-                    res = self.client.calls.create(to=message.to, from_=self.from_number, url=message.voice_url)
+                    res = self.client.calls.create(to=message.to, from_=self.from_number, url=message.voice_url,
+                                                   **callback)
                 else:
                     twiml = f'<Response><Say language="ja-JP">{escape(message.body)}</Say></Response>'
-                    res = self.client.calls.create(to=message.to, from_=self.from_number, twiml=twiml)
+                    res = self.client.calls.create(to=message.to, from_=self.from_number, twiml=twiml, **callback)
             else:
                 return Delivery(status="failed", adapter=self.name, error=f"Twilio cannot send {message.channel}")
         except TwilioRestException as exc:
@@ -75,6 +83,15 @@ def say_twiml(text: str) -> str:
     vr.say(text, language="ja-JP", voice="Polly.Mizuki")
     vr.hangup()
     return str(vr)
+
+
+def message_twiml(text: str) -> str:
+    """TwiML that answers an incoming text with one text."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    mr = MessagingResponse()
+    mr.message(text)
+    return str(mr)
 
 
 # --- Webhooks: the hotline's own line (hotline/calls/webhooks.py) ------------------------------------------

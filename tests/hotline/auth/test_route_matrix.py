@@ -129,6 +129,8 @@ ROUTES = [
     R("POST", "/twilio/voice", TWILIO, 200, {"CallSid": "{call_sid}", "From": "+819011112222", "To": "+81300001000"}),
     R("POST", "/twilio/voice/menu", TWILIO, 200, {"CallSid": "{call_sid}", "From": "+819011112222", "Digits": "1"}),
     R("POST", "/twilio/voice/dial-result", TWILIO, 200, {"CallSid": "{call_sid}", "DialCallStatus": "no-answer"}),
+    R("POST", "/twilio/sms", TWILIO, 200, {"MessageSid": "SM{n}", "From": "+819012345678", "Body": "123"}),
+    R("POST", "/twilio/status", TWILIO, 204, {"MessageSid": "SM{n}", "MessageStatus": "delivered"}),
     # --- Dashboards, metrics, outbox, users and tokens
     R("GET", "/dashboard", "op co in ad", 200),
     R("POST", "/account/language", "op co in ad", 302, {"language": "ja", "next": "/dashboard"}),
@@ -136,6 +138,9 @@ ROUTES = [
     R("GET", "/api/v1/metrics", "op co ad", 200),
     R("GET", "/outbox/", "co ad", 200),
     R("GET", "/api/v1/outbox", "co ad", 200),
+    R("POST", "/outbox/<int:message_id>/handled", "co ad", 302),
+    R("GET", "/admin/simulator/text", "ad", 200),
+    R("POST", "/admin/simulator/text", "ad", 200, {"from_number": "090-1234-5678", "body": "123"}),
     R("GET", "/admin/users", "ad", 200),
     R("POST", "/admin/users", "ad", 302, {"email": "new{n}@example.jp", "role": "operator", "password": PASSWORD}),
     R("POST", "/admin/users/<int:user_id>", "ad", 302, {"role": "operator", "display_name": "更新 {n}",
@@ -464,6 +469,17 @@ class Objects:
         self.world.db.add(entry)
         self.world.db.commit()
         return entry.id
+
+    def make_message_id(self) -> int:
+        """A message raised to a person (every attempt failed), for someone to mark handled."""
+        from hotline.db import utcnow
+        from hotline.outbox.models import OutboxMessage
+
+        row = OutboxMessage(channel="sms", to="+81300000201", body="期限のお知らせ", status="failed", adapter="twilio",
+                            source="reminder:1", attempts=4, escalated_at=utcnow())
+        self.world.db.add(row)
+        self.world.db.commit()
+        return row.id
 
     def make_user_id(self) -> int:
         return self.world.factory.user("operator").id
