@@ -6,13 +6,13 @@ callbacks; bounded retries with backoff; failures raised to a person.
   a person: retries used up, or no answer from the provider), handled_at / handled_by_id (a person took it).
 
 Revision ID: 0013_delivery
-Revises: 0014_case_search (the head of main when merged; the task named 0011_portal)
+Revises: 0012_calls (the head of main when merged; the task named 0011_portal)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_delivery"
-down_revision = "0014_case_search"
+down_revision = "0012_calls"
 branch_labels = None
 depends_on = None
 
