@@ -19,11 +19,16 @@ from hotline.cases.models import Case
 from hotline.orgs.models import Organization, Policy
 from hotline.validation import read_phone
 
+# What Twilio sends as From for a withheld, restricted, blocked or unavailable caller ID: no number to match or
+# to call back.
+TWILIO_WITHHELD = frozenset({"anonymous", "restricted", "unknown", "unavailable", "+266696687", "+7378742833",
+                             "+2562533", "+8656696", "+86282452253"})
+
 
 def normalised(number: str | None) -> str | None:
     """A phone as stored or as Twilio sends it → E.164, or None when it cannot be one (a withheld number
     arrives as 'anonymous' or '+266696687')."""
-    if not number or not isinstance(number, str) or len(number) > 40:
+    if not number or not isinstance(number, str) or len(number) > 40 or number.strip().lower() in TWILIO_WITHHELD:
         return None
     return read_phone(number)
 

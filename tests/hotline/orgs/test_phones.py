@@ -9,7 +9,7 @@ def test_normalising_what_people_and_twilio_write():
     assert normalised("03-1234-5678") == "+81312345678"
     assert normalised("０３（１２３４）５６７８") == "+81312345678"
     assert normalised("+81 (0)90 1234 5678") == "+819012345678"
-    for withheld in ("anonymous", "", None, "Restricted", "+" + "1" * 50):
+    for withheld in ("anonymous", "", None, "Restricted", "+" + "1" * 50, "+266696687", "+7378742833"):
         assert normalised(withheld) is None
 
 
