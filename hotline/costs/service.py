@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
-from hotline.cases.models import FACT_COLUMNS, Case, facts_of
+from hotline.cases.models import FACT_COLUMNS, Case, facts_of, require_open
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
 from hotline.coverage.engine import CostItem, PeriodResult, Reason, compute, unchanged, update, yen
 from hotline.db import utcnow
-from hotline.errors import Invalid, NotFound
+from hotline.errors import Forbidden, Invalid, NotFound
 from hotline.i18n import render
 from hotline.orgs.models import Policy
 from hotline.products.catalogue import Product, get_product
@@ -97,10 +97,42 @@ def _check_category(product: Product, code: str | None, field: str = "category")
                               f"{', '.join(c.code for c in product.categories)}"})
 
 
+# What only the hotline may write on a cost line: the insurer's written consent makes a consent-required line
+# payable (I-8) and lifts the consent warning of a dispatch, so an insured's word for it is not taken (issue 14).
+STAFF_ONLY = {"consent_ref": N_("only the hotline records the insurer's consent: the line is recorded without it "
+                                "and waits for the hotline to record it"),
+              "consent_on": N_("only the hotline records the insurer's consent")}
+
+
+def may_record_consent(actor) -> bool:
+    """Staff, and the system itself (demo data, commands); never an insured."""
+    role = getattr(actor, "role", None)
+    return role is None or role.is_staff
+
+
+def withheld(data: CostIn, actor) -> dict[str, str]:
+    """The fields of `data` that `actor` may not write, each with why: recorded without them."""
+    if may_record_consent(actor):
+        return {}
+    return {field: why for field, why in STAFF_ONLY.items() if getattr(data, field) is not None}
+
+
+def _check_links(session: Session, case: Case, *, vendor_id: int | None, dispatch_id: int | None) -> None:
+    """A line's vendor must exist, and its dispatch be one of this case's (never another organisation's)."""
+    from hotline.dispatch.models import Dispatch, Vendor
+
+    if vendor_id is not None and session.get(Vendor, vendor_id) is None:
+        raise Invalid({"vendor_id": N_("no such vendor")})
+    if dispatch_id is not None:
+        dispatch = session.get(Dispatch, dispatch_id)
+        if dispatch is None or dispatch.case_id != case.id:
+            raise Invalid({"dispatch_id": N_("no such dispatch on this case")})
+
+
 def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, actor, receipts: list | None = None,
                 receipt_max_bytes: int = 0) -> CostLine:
     """Record a cost line, and with it its receipt files (hotline/costs/receipts.py): all in one unit of work, so
-    a refused file leaves no line either; commits."""
+    a refused file leaves no line either; commits. What `actor` may not write (`withheld`) is left out."""
     line = _add_line(session, case=case, policy=policy, data=data, actor=actor)
     if receipts:
         from hotline.costs import receipts as receipt_files
@@ -113,7 +145,10 @@ def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, a
 def _add_line(session: Session, *, case: Case, policy: Policy, data: CostIn, actor) -> CostLine:
     product = product_of(policy)
     _check_category(product, data.category)
-    line = CostLine(case_id=case.id, created_by_id=getattr(actor, "id", None), **data.model_dump())
+    require_open(case)
+    _check_links(session, case, vendor_id=data.vendor_id, dispatch_id=data.dispatch_id)
+    line = CostLine(case_id=case.id, created_by_id=getattr(actor, "id", None),
+                    **data.model_dump(exclude=set(withheld(data, actor))))
     if line.consent_ref and line.consent_on is None:
         line.consent_on = tokyo_date(utcnow())
     session.add(line)
@@ -138,6 +173,10 @@ def update_cost(session: Session, *, case: Case, policy: Policy, line_id: int, d
     line = get_line(session, case, line_id)
     changes = data.model_dump(exclude_unset=True)
     _check_category(product, changes.get("category"))
+    require_open(case)
+    _check_links(session, case, vendor_id=changes.get("vendor_id"), dispatch_id=changes.get("dispatch_id"))
+    if not may_record_consent(actor) and {"consent_ref", "consent_on"} & changes.keys():
+        raise Forbidden(Text(N_("Only the hotline records the insurer's consent.")))
     for field in ("category", "amount_jpy", "arose_on", "note"):
         if field in changes and changes[field] is None:
             raise Invalid({field: N_("may not be empty")})
@@ -159,6 +198,7 @@ def remove_cost(session: Session, *, case: Case, policy: Policy, line_id: int, a
     line = session.get(CostLine, line_id)
     if line is not None and line.case_id == case.id and line.removed_at is not None:
         return line
+    require_open(case)
     line = get_line(session, case, line_id)
     line.removed_at = line.updated_at = utcnow()
     line.removed_by_id = getattr(actor, "id", None)
@@ -170,6 +210,9 @@ def remove_cost(session: Session, *, case: Case, policy: Policy, line_id: int, a
 
 def record_consent(session: Session, *, case: Case, policy: Policy, line_id: int, data: ConsentIn,
                    actor) -> CostLine:
+    if not may_record_consent(actor):
+        raise Forbidden(Text(N_("Only the hotline records the insurer's consent.")))
+    require_open(case)
     line = get_line(session, case, line_id)
     old = line.consent_ref
     line.consent_ref = data.consent_ref
