@@ -256,10 +256,17 @@ def _line_query(product: Product, policy_id: int, *, removed: bool = False):
     return query.add_columns(CostLine.removed_at) if removed else query.where(CostLine.removed_at.is_(None))
 
 
+def _since(newest: dt.datetime | None) -> dt.datetime:
+    """Where the changes to read start: the newest change seen (never later than now: one writer whose clock is
+    ahead must not hide the others' changes), less the margin."""
+    return min(newest or _EPOCH, utcnow()) - CHANGE_MARGIN
+
+
 def _recent(newest: dt.datetime | None, rows) -> tuple[dt.datetime | None, frozenset]:
-    """The newest change among rows (…, updated_at) and the (id, updated_at) of those within the margin of it."""
+    """The newest change among rows (…, updated_at) and the (id, updated_at) of those the next read returns."""
     newest = max([newest] + [row[-1] for row in rows], default=None, key=lambda u: u or _EPOCH)
-    return newest, frozenset((row[0], row[-1]) for row in rows if newest and row[-1] >= newest - CHANGE_MARGIN)
+    since = _since(newest)
+    return newest, frozenset((row[0], row[-1]) for row in rows if row[-1] >= since)
 
 
 def _live_count(session: Session, policy_id: int) -> int:
@@ -300,7 +307,7 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     if kept is not None and kept[0] == cases:
         _cases, newest, recent, previous = kept
         rows = session.execute(_line_query(product, policy.id, removed=True).add_columns(CostLine.updated_at)
-                               .where(CostLine.updated_at >= (newest or _EPOCH) - CHANGE_MARGIN)).all()
+                               .where(CostLine.updated_at >= _since(newest))).all()
         if frozenset((row[0], row[-1]) for row in rows) == recent:
             return previous
         result = _updated(previous, rows)
