@@ -235,8 +235,9 @@ def list_lines(session: Session, case_id: int, *, include_removed: bool = False)
 # --- coverage ---------------------------------------------------------------------------------------------
 _LINE_COLUMNS = (CostLine.id, CostLine.case_id, CostLine.category, CostLine.amount_jpy, CostLine.arose_on,
                  CostLine.victims, CostLine.consent_ref, CostLine.ordered_at)
-_CACHE: OrderedDict[tuple, tuple] = OrderedDict()  # engine inputs → (newest change, recent changes, result)
-_CACHE_MAX_LINES = 2_000_000  # a kept result is about 100 bytes a line: at most about 200 MB per process
+# policy period → (case facts, newest change seen, recent changes, result)
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_CACHE_MAX_LINES = 500_000  # a kept result is about 150 bytes a line: at most about 75 MB per process
 _LOCK = threading.Lock()
 # A kept result is checked against the lines changed (added, edited, removed: updated_at) from this long before
 # the newest change it has seen: a transaction that commits late, or a web worker whose clock is behind, cannot
@@ -255,10 +256,17 @@ def _line_query(product: Product, policy_id: int, *, removed: bool = False):
     return query.add_columns(CostLine.removed_at) if removed else query.where(CostLine.removed_at.is_(None))
 
 
+def _since(newest: dt.datetime | None) -> dt.datetime:
+    """Where the changes to read start: the newest change seen (never later than now: one writer whose clock is
+    ahead must not hide the others' changes), less the margin."""
+    return min(newest or _EPOCH, utcnow()) - CHANGE_MARGIN
+
+
 def _recent(newest: dt.datetime | None, rows) -> tuple[dt.datetime | None, frozenset]:
-    """The newest change among rows (…, updated_at) and the (id, updated_at) of those within the margin of it."""
+    """The newest change among rows (…, updated_at) and the (id, updated_at) of those the next read returns."""
     newest = max([newest] + [row[-1] for row in rows], default=None, key=lambda u: u or _EPOCH)
-    return newest, frozenset((row[0], row[-1]) for row in rows if newest and row[-1] >= newest - CHANGE_MARGIN)
+    since = _since(newest)
+    return newest, frozenset((row[0], row[-1]) for row in rows if row[-1] >= since)
 
 
 def _live_count(session: Session, policy_id: int) -> int:
@@ -282,8 +290,7 @@ def _updated(previous: PeriodResult, rows) -> PeriodResult | None:
 def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     """The whole policy period: every case of the policy draws on the same per-period limits (I-6).
 
-    The engine is pure, so its result is kept per process for unchanged case facts (the key holds every engine
-    input except the lines). Each read asks the database for the lines changed since the newest change the kept
+    The engine is pure, so its result is kept per process and policy period, for unchanged case facts. Each read asks the database for the lines changed since the newest change the kept
     result has seen, less CHANGE_MARGIN (a range of the (case_id, updated_at) index per case): the same answer
     as before means nothing changed; otherwise the engine re-allocates only what the changed lines can reach
     (engine.update). A change made through another web worker is seen the same way."""
@@ -291,16 +298,16 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     cases = tuple(facts_of(row) for row in
                   session.execute(select(*FACT_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
     key = (str(session.get_bind().url), policy.id, policy.product, policy.plan, policy.period_start,
-           policy.period_end, id(product), cases)
+           policy.period_end, id(product))
     with _LOCK:
         kept = _CACHE.get(key)
         if kept is not None:
             _CACHE.move_to_end(key)
     result = None
-    if kept is not None:
-        newest, recent, previous = kept
+    if kept is not None and kept[0] == cases:
+        _cases, newest, recent, previous = kept
         rows = session.execute(_line_query(product, policy.id, removed=True).add_columns(CostLine.updated_at)
-                               .where(CostLine.updated_at >= (newest or _EPOCH) - CHANGE_MARGIN)).all()
+                               .where(CostLine.updated_at >= _since(newest))).all()
         if frozenset((row[0], row[-1]) for row in rows) == recent:
             return previous
         result = _updated(previous, rows)
@@ -313,7 +320,7 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
                          period=(policy.period_start, policy.period_end))
         newest, recent = _recent(None, rows)
     with _LOCK:
-        _CACHE[key] = (newest, recent, result)
+        _CACHE[key] = (cases, newest, recent, result)
         _CACHE.move_to_end(key)
         while len(_CACHE) > 1 and sum(len(r.lines) + 1 for *_k, r in _CACHE.values()) > _CACHE_MAX_LINES:
             _CACHE.popitem(last=False)

@@ -102,7 +102,7 @@ class CaseResult:
     @property
     def lines(self) -> list[LineResult]:
         """The case's lines in allocation order (made on each read: keep the list if you read it twice)."""
-        return self._state.materialise(np.flatnonzero(self._state.col["case"] == self._index))
+        return self._state.materialise(np.flatnonzero(self._state.col["case"] == self._index), one_case=True)
 
     @cached_property
     def limits(self) -> list[dict]:
@@ -221,7 +221,8 @@ class _Setup:
         self.limit: list[int] = []
         self.text: list[Text] = []
         self.decision: list[str | None] = []
-        self.bar: list[tuple[tuple, Text, str]] = []
+        self.bar: list[tuple[str, Text, str]] = []
+        self.per_case: list[bool] = []  # a limit of one case: only that case's lines draw on it
         self.owned: dict[int | None, list[int]] = {}
         self.paths: list[tuple[int, ...]] = []  # path id = case index × number of rules + rule index
         if product.amounts_known:
@@ -243,6 +244,7 @@ class _Setup:
             self.decision.append(decision)
             self.bar.append((":".join(str(k) for k in key), label, scope))
             self.owned.setdefault(None if scope == "period" else key[-1], []).append(kid)
+            self.per_case.append(scope != "period")
         return kid
 
     def _path(self, cat: Category, case_id: int) -> tuple[int, ...]:
@@ -451,22 +453,27 @@ class _State:
         return (_sort_key(x), ci, cat, x.amount_jpy, -1 if x.victims is None else x.victims, bool(x.consent_ref),
                 allowed, path, s.decision_set(decisions), status, 0)
 
-    def usage(self, kid: int) -> tuple[np.ndarray, np.ndarray]:
-        """The rows drawing on limit kid, and what it had used before each of them (a running sum)."""
+    def usage(self, kid: int, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The rows drawing on limit kid, and what it had used before each of them (a running sum). `among`: the
+        rows of its case, for a limit of one case."""
         got = self._usage.get(kid)
         if got is None:
-            rows = np.flatnonzero(self.setup.key_paths(kid)[self.col["path"]])
+            if among is not None and self.setup.per_case[kid]:
+                rows = among[self.setup.key_paths(kid)[self.col["path"][among]]]
+            else:
+                rows = np.flatnonzero(self.setup.key_paths(kid)[self.col["path"]])
             paid = self.col["payable"][rows]
             before = np.cumsum(paid) - paid
             got = self._usage[kid] = (rows, before)
         return got
 
-    def materialise(self, rows: np.ndarray) -> list[LineResult]:
+    def materialise(self, rows: np.ndarray, *, one_case: bool = False) -> list[LineResult]:
+        """LineResults of rows (in allocation order); one_case: rows are all the lines of one case."""
         s, col = self.setup, self.col
         used_at: dict[int, dict[int, int]] = {}
         paths = col["path"][rows]
         for kid in {k for p in np.unique(paths).tolist() if p >= 0 for k in s.paths[p]}:
-            drawing, before = self.usage(kid)
+            drawing, before = self.usage(kid, rows if one_case else None)
             mine = rows[paths >= 0]
             mine = mine[s.key_paths(kid)[col["path"][mine]]]
             used_at[kid] = dict(zip(mine.tolist(), before[np.searchsorted(drawing, mine)].tolist(), strict=True))
