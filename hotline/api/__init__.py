@@ -108,4 +108,5 @@ def idempotent(view):
             keys.release(session, user_id=user.id, key=key)
         return answer
 
+    wrapper.idempotent = True  # the OpenAPI test checks that every creating POST has it
     return wrapper

@@ -49,6 +49,7 @@ def document(modules: list[ModuleType]) -> dict:
                 schemas[schema_name] = schema
             else:
                 schemas[schema_name] = model
+    _idempotency_keys(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "hotline API", "version": "1",
@@ -60,6 +61,19 @@ def document(modules: list[ModuleType]) -> dict:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
         "paths": paths,
     }
+
+
+def _idempotency_keys(paths: dict) -> None:
+    """Every creating POST (one answering 201) takes an Idempotency-Key (hotline/api `idempotent`; a test checks
+    that the views and the document agree)."""
+    for ops in paths.values():
+        op = ops.get("post")
+        if op and "201" in op.get("responses", {}):
+            op["parameters"] = [*op.get("parameters", []), IDEMPOTENCY_KEY]
+            op["responses"].setdefault("409", {"description": "Error", "content": {
+                "application/json": {"schema": ref("Error")}}})
+            op["responses"].setdefault("422", {"description": "Error", "content": {
+                "application/json": {"schema": ref("Error")}}})
 
 
 # A parameter of the creating POSTs (hotline/api idempotent).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hotline.api import parse_body
+from hotline.api import idempotent, parse_body
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.service import get_visible_case
@@ -66,6 +66,7 @@ def reopen(reference: str):
 
 @bp.post("/cases/<reference>/tasks")
 @require("task.write")
+@idempotent
 def add_task(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)

@@ -106,8 +106,20 @@ def test_costs_and_messages_are_created_once_per_key(api, api_as, factory, db):
     assert count(db, CaseMessage) == 1
 
 
-def test_the_openapi_document_describes_the_header(client):
+def test_every_creating_post_takes_a_key_and_the_document_says_so(app, client):
+    """A creating POST (201 in the document) is `idempotent` in the app, and the other way round."""
+    import re
+
     doc = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/cases", "/cases/{reference}/costs", "/cases/{reference}/dispatches", "/cases/{reference}/messages"):
-        names = [p.get("name") for p in doc["paths"][path]["post"].get("parameters", [])]
-        assert "Idempotency-Key" in names, path
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or "POST" not in rule.methods:
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        op = doc["paths"][path]["post"]
+        creates = "201" in op["responses"]
+        names = [p.get("name") for p in op.get("parameters", [])]
+        assert getattr(app.view_functions[rule.endpoint], "idempotent", False) == creates, rule.rule
+        assert ("Idempotency-Key" in names) == creates, rule.rule
+        checked += creates
+    assert checked >= 11  # cases, costs, receipts, dispatches, messages, notes, tasks, vendors, orgs, policies, invites
