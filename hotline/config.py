@@ -4,19 +4,31 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
 def _secret_key(instance: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    Several processes may start at once on a fresh folder (gunicorn workers, the clock): each writes a complete
+    candidate to its own file and links it into place, which only one can do (a link never replaces); all then
+    read the winner, so every process signs with the same key."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     path = instance / "secret_key"
     if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_urlsafe(48))
-        tmp.chmod(0o600)
-        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+        fd, tmp = tempfile.mkstemp(dir=instance, prefix=".secret_key.")  # mode 600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process won
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from hotline.access_log import redact_tokens
 from hotline.errors import (
     Conflict,
     DomainError,
@@ -163,5 +164,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, redact_tokens(request.path))
         return _answer(500, "internal_error", "Something went wrong on our side; it has been logged.")

@@ -195,10 +195,7 @@ def revoke_tokens_of(session: Session, user: User, *, actor=None) -> int:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    return user
+    """The active user of an unrevoked token, or None; one indexed join."""
+    return session.exec(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None),
+                               User.is_active)).first()

@@ -159,7 +159,6 @@ _DISPATCH = {"type": "object", "properties": {
     "released_at": {"type": ["string", "null"], "format": "date-time"},
     "attempts": {"type": "array", "items": {"type": "object"}},
     "history": {"type": "array", "items": {"type": "object"}}}}
-_WARNINGS_409 = {"description": "error.code `warnings` with error.warnings: [str] (send override_warnings=true)"}
 _VID = [{"name": "vendor_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 _REF = [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}]
 _DID = _REF + [{"name": "dispatch_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
@@ -168,30 +167,38 @@ OPENAPI_SCHEMAS = {"VendorIn": VendorIn, "VendorPatch": VendorPatch, "DispatchIn
                    "DispatchAction": DispatchAction, "Vendor": _VENDOR, "Dispatch": _DISPATCH}
 OPENAPI_PATHS = {
     "/vendors": {
-        "post": {"summary": "Register a vendor (coordinator, admin); phones in E.164 or 422",
+        "post": {"operationId": "createVendor",
+                 "summary": "Register a vendor (coordinator, admin); phones in E.164 or 422",
                  "requestBody": json_body("VendorIn"), "responses": responses(201, ref("Vendor"), 403, 422)},
-        "get": {"summary": "Vendors; with ?capability= only those that have it, best first, each with a reason "
+        "get": {"operationId": "listVendors",
+                "summary": "Vendors; with ?capability= only those that have it, best first, each with a reason "
                            "(operator, coordinator, admin)",
                 "parameters": [{"name": "capability", "in": "query", "schema": {"enum": list(CODES)}}],
                 "responses": responses(200, {"type": "array", "items": ref("Vendor")}, 403, 422)},
     },
     "/vendors/{vendor_id}": {
-        "get": {"summary": "One vendor", "parameters": _VID, "responses": responses(200, ref("Vendor"), 403, 404)},
-        "patch": {"summary": "Change a vendor (coordinator, admin); running dispatches keep their chain",
+        "get": {"operationId": "getVendor",
+                "summary": "One vendor", "parameters": _VID, "responses": responses(200, ref("Vendor"), 403, 404)},
+        "patch": {"operationId": "updateVendor",
+                  "summary": "Change a vendor (coordinator, admin); running dispatches keep their chain",
                   "parameters": _VID, "requestBody": json_body("VendorPatch"),
                   "responses": responses(200, ref("Vendor"), 403, 404, 422)},
     },
     "/cases/{reference}/dispatches": {
-        "post": {"summary": "Dispatch a vendor to the case (coordinator, admin): SMS (and voice) to its on-call "
+        "post": {"operationId": "dispatchVendor",
+                 "summary": "Dispatch a vendor to the case (coordinator, admin): SMS (and voice) to its on-call "
                             "contact with a signed answer link; escalates on no answer",
                  "parameters": _REF, "requestBody": json_body("DispatchIn"),
-                 "responses": {**responses(201, ref("Dispatch"), 403, 404, 422), "409": _WARNINGS_409}},
-        "get": {"summary": "The case's dispatches with status, attempts and history (operator, coordinator, admin)",
+                 "responses": responses(201, ref("Dispatch"), 403, 404, 409, 422, conflict="WarningsError")},
+        "get": {"operationId": "listDispatches",
+                "summary": "The case's dispatches with status, attempts and history (operator, coordinator, admin)",
                 "parameters": _REF, "responses": responses(200, {"type": "array", "items": ref("Dispatch")}, 403, 404)},
     },
     "/cases/{reference}/dispatches/{dispatch_id}": {
-        "get": {"summary": "One dispatch", "parameters": _DID, "responses": responses(200, ref("Dispatch"), 403, 404)},
-        "post": {"summary": "accept / decline (the vendor answered by phone), release (work finished), withdraw",
+        "get": {"operationId": "getDispatch",
+                "summary": "One dispatch", "parameters": _DID, "responses": responses(200, ref("Dispatch"), 403, 404)},
+        "post": {"operationId": "actOnDispatch",
+                 "summary": "accept / decline (the vendor answered by phone), release (work finished), withdraw",
                  "parameters": _DID, "requestBody": json_body("DispatchAction"),
                  "responses": responses(200, ref("Dispatch"), 403, 404, 409, 422)},
     },

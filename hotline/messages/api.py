@@ -54,9 +54,11 @@ _MESSAGE = {"type": "object", "required": ["id", "author", "body", "at"], "prope
                 "description": "an insured's message: when the hotline read or answered it"}}}
 OPENAPI_SCHEMAS = {"MessageIn": MessageIn, "Message": _MESSAGE}
 OPENAPI_PATHS = {"/cases/{reference}/messages": {
-    "get": {"summary": "The case's messages between its insureds and the hotline, oldest first",
+    "get": {"operationId": "listMessages",
+            "summary": "The case's messages between its insureds and the hotline, oldest first",
             "parameters": [_REF], "responses": responses(200, {"type": "array", "items": ref("Message")}, 403, 404)},
-    "post": {"summary": "Write a message (staff, the case's insureds); the other side is told by e-mail in their "
+    "post": {"operationId": "postMessage",
+             "summary": "Write a message (staff, the case's insureds); the other side is told by e-mail in their "
                         "language, with a link (never the words)",
              "parameters": [_REF], "requestBody": json_body("MessageIn"),
              "responses": responses(201, ref("Message"), 403, 404, 409, 422)},

@@ -110,18 +110,21 @@ OPENAPI_SCHEMAS = {"PhaseMoveIn": PhaseMoveIn, "ReopenIn": ReopenIn, "TaskIn": T
                    "Task": _TASK, "Phase": _PHASE}
 OPENAPI_PATHS = {
     "/cases/{reference}/phases": {
-        "get": {"summary": "The nine phases of a case in order, each with its task checklist "
+        "get": {"operationId": "listPhases",
+                "summary": "The nine phases of a case in order, each with its task checklist "
                            "(operator, coordinator; insured: own cases). Created with the case at intake.",
                 "parameters": _REF, "responses": responses(200, _PHASES, 403, 404)},
     },
     "/cases/{reference}/phases/{key}": {
-        "post": {"summary": "Start, complete or skip a phase (operator, coordinator). `reason` is required for "
+        "post": {"operationId": "movePhase",
+                 "summary": "Start, complete or skip a phase (operator, coordinator). `reason` is required for "
                             "skip (422). A guard that stops the move answers 409 with error.code `guard`, the "
                             "message naming what blocks it and error.blockers listing each reason. Completing "
                             "`closure` closes the case. An unknown phase key answers 404.",
                  "parameters": [*_REF, {"name": "key", "in": "path", "required": True,
                                         "schema": {"enum": list(PHASE_KEYS)}}],
-                 "requestBody": json_body("PhaseMoveIn"), "responses": responses(200, _PHASES, 403, 404, 409, 422)},
+                 "requestBody": json_body("PhaseMoveIn"),
+                 "responses": responses(200, _PHASES, 403, 404, 409, 422, conflict="GuardError")},
     },
     "/cases/{reference}/reopen": {
         "post": {"summary": "Reopen a closed case (operator, coordinator) with a reason, which goes on the timeline; "
@@ -131,14 +134,17 @@ OPENAPI_PATHS = {
                  "responses": responses(200, _PHASES, 403, 404, 409, 422)},
     },
     "/cases/{reference}/tasks": {
-        "post": {"summary": "Add a task by hand to a phase's checklist (operator, coordinator)",
+        "post": {"operationId": "addTask",
+                 "summary": "Add a task by hand to a phase's checklist (operator, coordinator)",
                  "parameters": _REF, "requestBody": json_body("TaskIn"),
-                 "responses": responses(201, ref("Task"), 403, 404, 409, 422)},
+                 "responses": responses(201, ref("Task"), 403, 404, 409, 422, conflict="GuardError")},
     },
     "/cases/{reference}/tasks/{task_id}": {
-        "post": {"summary": "Mark a task done: {\"status\": \"done\"} (operator, coordinator); twice is harmless",
+        "post": {"operationId": "updateTask",
+                 "summary": "Mark a task done: {\"status\": \"done\"} (operator, coordinator); twice is harmless",
                  "parameters": [*_REF, {"name": "task_id", "in": "path", "required": True,
                                         "schema": {"type": "integer"}}],
-                 "requestBody": json_body("TaskUpdateIn"), "responses": responses(200, ref("Task"), 403, 404, 409, 422)},
+                 "requestBody": json_body("TaskUpdateIn"),
+                 "responses": responses(200, ref("Task"), 403, 404, 409, 422, conflict="GuardError")},
     },
 }

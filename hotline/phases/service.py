@@ -48,18 +48,23 @@ def _generate_tasks(session: Session, case: Case, key: str, started_at: dt.datet
     return tasks
 
 
-def initialise_case_workflow(session: Session, case: Case) -> None:
-    """Create the nine phase rows of a case that has none (intake active from the hotline call) and intake's
-    checklist. Does not commit: intake (and the backfill of older cases) call it inside their unit of work.
-    Two bulk INSERTs, no ORM objects: intake is the hot path."""
+def initial_rows(case: Case) -> tuple[list[dict], list[dict]]:
+    """The nine phase rows of a new case (intake active from the hotline call) and intake's checklist, as rows
+    without their case_id: intake writes them with the case."""
     start = case.reported_at or case.created_at or utcnow()
-    session.execute(sa.insert(CasePhase.__table__), [
-        {"case_id": case.id, "key": key, "position": position, "status": status,
-         "started_at": start if status == "active" else None}
-        for position, (key, status) in enumerate(rules.initial_statuses().items())])
-    tasks = [{"case_id": case.id, "phase_key": "intake", **item} for item in checklist("intake", _facts(case), start)]
-    if tasks:
-        session.execute(sa.insert(CaseTask.__table__), tasks)
+    phase_rows = [{"key": key, "position": position, "status": status,
+                   "started_at": start if status == "active" else None}
+                  for position, (key, status) in enumerate(rules.initial_statuses().items())]
+    return phase_rows, [{"phase_key": "intake", **item} for item in checklist("intake", _facts(case), start)]
+
+
+def initialise_case_workflow(session: Session, case: Case) -> None:
+    """Create the phase rows and intake checklist of a case that has none (`initial_rows`): for cases of older
+    databases (the backfill). Does not commit."""
+    phase_rows, task_rows = initial_rows(case)
+    session.execute(sa.insert(CasePhase.__table__), [{"case_id": case.id, **r} for r in phase_rows])
+    if task_rows:
+        session.execute(sa.insert(CaseTask.__table__), [{"case_id": case.id, **r} for r in task_rows])
 
 
 def phases_of(session: Session, case_id: int) -> list[CasePhase]:

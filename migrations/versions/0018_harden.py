@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_harden"
-down_revision = "0011_portal"
+down_revision = "0017_coverage_speed"
 branch_labels = None
 depends_on = None
 

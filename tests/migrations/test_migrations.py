@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 import hotline.models  # noqa: F401
-from hotline.db import alembic_config, upgrade_schema
+from hotline.db import alembic_config, in_models, upgrade_schema
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -40,7 +40,7 @@ def test_empty_to_head_matches_the_models_and_is_idempotent(empty_url):
     upgrade_schema(empty_url)  # twice is safe
     engine = sa.create_engine(empty_url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": in_models})
         heads = set(ScriptDirectory.from_config(alembic_config(empty_url)).get_heads())
         assert set(ctx.get_current_heads()) == heads
         diff = compare_metadata(ctx, SQLModel.metadata)
