@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from hotline.accounts import service
 from hotline.accounts.schemas import InvitationIn
 from hotline.accounts.views import settings
-from hotline.api import parse_body
+from hotline.api import idempotent, parse_body
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.extensions import get_session, notifier
@@ -17,6 +17,7 @@ bp = Blueprint("accounts_api", __name__)
 
 @bp.post("/organizations/<int:organization_id>/invitations")
 @require("insured.invite")
+@idempotent
 def invite(organization_id: int):
     data = parse_body(InvitationIn)
     user, link = service.invite(get_session(), organization_id=organization_id, email=data.email, name=data.name,

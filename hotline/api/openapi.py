@@ -27,9 +27,12 @@ ERRORS = {
     "Error": _error({"type": "string"}),
     "InvalidError": _error({"const": "invalid"}, "Bad input: error.fields names each field and what to send."),
     "ConflictError": _error(
-        {"type": "string", "examples": ["conflict", "state", "case_closed", "guard"]},
+        {"type": "string", "examples": ["conflict", "state", "case_closed", "case_open", "guard",
+                                        "idempotency_key_in_use"]},
         "The state of things does not allow it: `state` (changed by someone else meanwhile: reload), "
-        "`case_closed`, `guard` (error.blockers lists what is in the way), or another named conflict.",
+        "`case_closed` (reopen the case first), `case_open` (reopening a case that is not closed), `guard` "
+        "(error.blockers lists what is in the way), `idempotency_key_in_use` (the first request with this "
+        "Idempotency-Key still runs), or another named conflict.",
         blockers=_STRINGS),
     "GuardError": _error({"type": "string", "examples": ["guard"]},
                          "`guard`: a rule stops the move; error.blockers names each thing in the way.",
@@ -94,6 +97,7 @@ def document(modules: list[ModuleType]) -> dict:
                 schemas[schema_name] = schema
             else:
                 schemas[schema_name] = model
+    _idempotency_keys(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "hotline API", "version": "1",
@@ -106,6 +110,16 @@ def document(modules: list[ModuleType]) -> dict:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
         "paths": paths,
     }
+
+
+def _idempotency_keys(paths: dict) -> None:
+    """Every creating POST (one answering 201) takes an Idempotency-Key (hotline/api `idempotent`; a test checks
+    that the views and the document agree)."""
+    for ops in paths.values():
+        op = ops.get("post")
+        if op and "201" in op.get("responses", {}):
+            op["parameters"] = [*op.get("parameters", []), IDEMPOTENCY_KEY]
+            op["responses"] = {**responses(201, None, 409, 422), **op["responses"]}
 
 
 # A parameter of the creating POSTs (hotline/api idempotent).

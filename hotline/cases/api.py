@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from hotline.api import idempotent, parse_body, parse_query
-from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
+from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases import service
 from hotline.cases.models import Case
@@ -160,7 +160,6 @@ OPENAPI_PATHS = {
                  "summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
                             "future, after reported_at, or without an offset: 422. Outside the policy period: "
                             "accepted, flagged with outside_policy_period.",
-                 "parameters": [IDEMPOTENCY_KEY],
                  "requestBody": json_body("CaseIn"), "responses": responses(201, ref("Case"), 403, 409, 422)},
         "get": {"operationId": "listCases",
                 "summary": "List and search cases, nearest unmet deadline first (overdue first), cases without "

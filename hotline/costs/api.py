@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from hotline.api import idempotent, parse_body
-from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
+from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
@@ -163,6 +163,7 @@ def receipt_json(r) -> dict:
 
 @bp.post("/cases/<reference>/costs/<int:line_id>/receipts")
 @require("cost.create")
+@idempotent
 def add_receipt(reference: str, line_id: int):
     from hotline.errors import Invalid
     from hotline.forms import read_files
@@ -227,7 +228,7 @@ OPENAPI_PATHS = {
                  "summary": "Record a cost line (operator, coordinator; insured on their own cases); the answer "
                             "lists warnings (consent needed, 30-day rule). An insured's consent_ref is not "
                             "recorded (ignored_fields says so): only the hotline records the insurer's consent. A "
-                            "closed case: 409 (error.code case_closed)", "parameters": [_REF, IDEMPOTENCY_KEY],
+                            "closed case: 409 (error.code case_closed)", "parameters": [_REF],
                  "requestBody": json_body("CostIn"),
                  "responses": responses(201, ref("CostLine"), 403, 404, 409, 422)},
         "get": {"operationId": "listCosts",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from hotline.api import parse_body
+from hotline.api import idempotent, parse_body
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.extensions import get_session
@@ -32,6 +32,7 @@ def policy_json(policy: Policy, org: Organization | None = None) -> dict:
 
 @bp.post("/organizations")
 @require("organization.write")
+@idempotent
 def create_organization():
     data = parse_body(OrganizationIn)
     session = get_session()
@@ -47,6 +48,7 @@ def list_organizations():
 
 @bp.post("/policies")
 @require("policy.write")
+@idempotent
 def create_policy():
     data = parse_body(PolicyIn)
     session = get_session()

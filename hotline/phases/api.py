@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from hotline.api import parse_body
+from hotline.api import idempotent, parse_body
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.service import get_visible_case
@@ -66,6 +66,7 @@ def reopen(reference: str):
 
 @bp.post("/cases/<reference>/tasks")
 @require("task.write")
+@idempotent
 def add_task(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)
@@ -126,7 +127,8 @@ OPENAPI_PATHS = {
                  "responses": responses(200, _PHASES, 403, 404, 409, 422, conflict="GuardError")},
     },
     "/cases/{reference}/reopen": {
-        "post": {"summary": "Reopen a closed case (operator, coordinator) with a reason, which goes on the timeline; "
+        "post": {"operationId": "reopenCase",
+                 "summary": "Reopen a closed case (operator, coordinator) with a reason, which goes on the timeline; "
                             "the closure phase is active again. A closed case refuses costs, fact changes, reports "
                             "and notes with 409 (error.code case_closed) until then; an open one: 409 case_open.",
                  "parameters": _REF, "requestBody": json_body("ReopenIn"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from sqlmodel import select
 
-from hotline.api import parse_body
+from hotline.api import idempotent, parse_body
 from hotline.api.openapi import json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.models import Case
@@ -52,6 +52,7 @@ def timeline_csv(reference: str):
 
 @bp.post("/cases/<reference>/notes")
 @require("case.update")
+@idempotent
 def add_note(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)

@@ -106,8 +106,43 @@ def test_costs_and_messages_are_created_once_per_key(api, api_as, factory, db):
     assert count(db, CaseMessage) == 1
 
 
-def test_the_openapi_document_describes_the_header(client):
+def test_a_retried_receipt_or_json_in_another_order_is_the_same_request(api, factory, db):
+    import io
+
+    from hotline.costs.models import Receipt
+    from tests.support import PDF
+
+    case = factory.case()
+    line = api.post(f"/cases/{case.reference}/costs", json={"category": "investigation", "amount_jpy": 1,
+                                                            "arose_on": "2026-04-12"}).get_json()
+    path = f"/cases/{case.reference}/costs/{line['id']}/receipts"
+    answers = [api.post(path, data={"file": (io.BytesIO(PDF), "請求書.pdf")}, content_type="multipart/form-data",
+                        headers={"Idempotency-Key": "receipt-1"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201] and answers[1].headers["Idempotent-Replayed"] == "true"
+    assert count(db, Receipt) == 1
+    other = api.post(path, data={"file": (io.BytesIO(PDF + b"%"), "請求書.pdf")}, content_type="multipart/form-data",
+                     headers={"Idempotency-Key": "receipt-1"})
+    assert other.status_code == 422  # another file under the same key
+    body = '{"text": "メモ", "kind": "note"}', '{"kind":"note","text":"メモ"}'
+    notes = [api.post(f"/cases/{case.reference}/notes", data=b.encode(), content_type="application/json",
+                      headers={"Idempotency-Key": "note-1"}) for b in body]
+    assert [n.status_code for n in notes] == [201, 201] and notes[1].headers["Idempotent-Replayed"] == "true"
+
+
+def test_every_creating_post_takes_a_key_and_the_document_says_so(app, client):
+    """A creating POST (201 in the document) is `idempotent` in the app, and the other way round."""
+    import re
+
     doc = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/cases", "/cases/{reference}/costs", "/cases/{reference}/dispatches", "/cases/{reference}/messages"):
-        names = [p.get("name") for p in doc["paths"][path]["post"].get("parameters", [])]
-        assert "Idempotency-Key" in names, path
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or "POST" not in rule.methods:
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        op = doc["paths"][path]["post"]
+        creates = "201" in op["responses"]
+        names = [p.get("name") for p in op.get("parameters", [])]
+        assert getattr(app.view_functions[rule.endpoint], "idempotent", False) == creates, rule.rule
+        assert ("Idempotency-Key" in names) == creates, rule.rule
+        checked += creates
+    assert checked >= 11  # cases, costs, receipts, dispatches, messages, notes, tasks, vendors, orgs, policies, invites

@@ -85,3 +85,5 @@ def test_the_note_form_is_internal_unless_unticked(app, world, db):
     flags = {e.params["text"]: e.internal for e in db.exec(select(AuditEvent).where(AuditEvent.kind == "note_added"))}
     assert flags["既定は社内"] is True and flags["共有する"] is False
     assert "共有する" in [e["summary"] for e in world["ins"].get(f"/cases/{world['ref']}/timeline").get_json()]
+    staff_page = client.get(path, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert '<span class="badge internal">社内限り</span>' in staff_page  # staff see which entries are internal
