@@ -79,6 +79,18 @@ def alembic_config(url: str):
     return cfg
 
 
+def fts_table(table: str) -> str:
+    """The SQLite full-text (FTS5, trigram) table that keeps the search keys of `table` (organization, policy)
+    for the case search; made and kept in step by triggers of migration 0014_case_search."""
+    return f"{table}_search_fts"
+
+
+def in_models(name: str | None, type_: str, parent_names) -> bool:
+    """For Alembic's comparison of the models with a database: the full-text tables of fts_table (and the
+    shadow tables FTS5 keeps for them) live outside the models."""
+    return not (type_ == "table" and name and "_search_fts" in name)
+
+
 def upgrade_schema(url: str) -> None:
     """Create or upgrade the schema to the newest revision; safe to run twice."""
     from alembic import command

@@ -7,6 +7,7 @@ checklist, and the audit entry are computed first, then written set-based and co
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -19,9 +20,9 @@ from hotline.audit.service import event_row, record
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import check_case_visible
 from hotline.cases import intake_rows
-from hotline.cases.models import Case, CaseReferenceCounter
+from hotline.cases.models import LIST_ORDER, Case, CaseReferenceCounter, require_open
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
-from hotline.db import utcnow
+from hotline.db import fts_table, utcnow
 from hotline.deadlines import reminders
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
@@ -30,7 +31,7 @@ from hotline.formatting import TOKYO
 from hotline.orgs.models import Organization, Policy
 from hotline.phases import service as phases
 from hotline.phases.models import CasePhase
-from hotline.validation import clean_search
+from hotline.validation import YEARS, clean_search, normalise, read_phone, search_key
 from workflows.text import N_
 
 # Instants a little ahead of the server clock are clock skew between the caller and us, not the future.
@@ -187,6 +188,7 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
     """Change facts: one fact_changed entry per field (old → new), then the deadlines are recomputed
     (deadline_changed entries). Returns the deadline changes; commits."""
     now = now or utcnow()
+    require_open(case)
     sent = data.model_dump(include=data.model_fields_set)
     nulls = {k: N_("must not be null") for k, v in sent.items() if v is None and k in NOT_NULL}
     if nulls:
@@ -215,11 +217,70 @@ def _coordinator_names(session: Session, *ids: int | None) -> dict:
     return {side: u.display_name if u else None for side, u in zip(("old", "new"), users, strict=True)}
 
 
+# CY-2026-000123 (any two letters), 2026-000123, 2026000123, 000123, 123
+REFERENCE = re.compile(r"(?:[A-Z]{2}-?)?(?:(\d{4})-(\d{1,6})|(\d{4})(\d{6})|(\d{1,6}))")
+
+
+# A search matching more policies than this reads the list's order index and keeps the matching cases (many
+# match: the first page comes soon); fewer, it reads their cases by policy and sorts them.
+DENSE_POLICIES = 200
+
+
+def key_matches(session: Session, model, key: str):
+    """The rows of `model` (Organization or Policy) whose search key holds `key`: a trigram index search on
+    PostgreSQL (pg_trgm serves LIKE); on SQLite, from 3 characters, the full-text table of trigrams that
+    migration 0014 keeps beside the table (shorter keys are read from the table itself)."""
+    if session.get_bind().dialect.name == "sqlite" and len(key) >= 3:
+        fts = sa.table(fts_table(model.__tablename__), sa.column("rowid"))
+        phrase = '"' + key + '"'  # a search key is letters and digits only: nothing to escape
+        return model.id.in_(select(fts.c.rowid).where(sa.literal_column(fts.name).op("MATCH")(phrase)))
+    return model.search_key.contains(key, autoescape=True)
+
+
+def search_condition(session: Session, q: str, organization_scope: int | None = None):
+    """What a search box's text matches: a case reference (in full, or its number in any year: `000123`,
+    `123`), the caller's or contact's phone in any format (compared as E.164), or part of the company name or
+    the policy number, compared by their search keys (hotline.validation.search_key: width, case, 株式会社 and
+    the like, katakana or hiragana, spaces and dashes do not matter). Each part is an index search; the
+    policies whose company or number matches are found first (a small table), so that the database plans the
+    cases' part knowing how many there are."""
+    text = normalise(q)
+    found = []  # the ids of matching cases, each by an index search: the database need not guess how many
+    if m := REFERENCE.fullmatch(text.replace(" ", "").upper()):
+        year, number = (m[1], m[2]) if m[1] else (m[3], m[4]) if m[3] else (None, m[5])
+        years = [int(year)] if year else range(YEARS[0], YEARS[1] + 1)  # ~100 probes of a unique index
+        found.append(select(Case.id).where(Case.reference.in_([f"CY-{y}-{int(number):06d}" for y in years])))
+    if sum(c.isdigit() for c in text) >= 9 and (phone := read_phone(text)):  # shorter: no Japanese number
+        found += [select(Case.id).where(Case.caller_phone == phone), select(Case.id).where(Case.contact_phone == phone)]
+    dense = None
+    if key := search_key(q):
+        by_company = select(Policy.id).where(Policy.organization_id.in_(
+            select(Organization.id).where(key_matches(session, Organization, key))))
+        by_number = select(Policy.id).where(key_matches(session, Policy, key))
+        if organization_scope is not None:
+            by_company, by_number = (s.where(Policy.organization_id == organization_scope)
+                                     for s in (by_company, by_number))
+        policies = sa.union(by_company, by_number)
+        ids = session.execute(policies.limit(DENSE_POLICIES + 1)).scalars().all()
+        if len(ids) > DENSE_POLICIES:  # `+ 0`: not by the policy index, which would sort thousands of cases
+            dense = (Case.policy_id + 0).in_(policies)
+        elif ids:
+            found.append(select(Case.id).where(Case.policy_id.in_(ids)))
+    conditions = [Case.id.in_(sa.union_all(*found))] if found else []
+    if dense is not None:
+        conditions.append(dense)
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
 def list_cases(session: Session, *, organization_scope: int | None = None, status: str | None = None,
                policy_id: int | None = None, organization_id: int | None = None, q: str = "",
-               limit: int = 100, offset: int = 0) -> list[tuple[Case, Policy, Organization]]:
-    """Cases, nearest unmet deadline first (overdue ones first, as they are the earliest)."""
-    query = (select(Case, Policy, Organization).join(Policy, Policy.id == Case.policy_id)
+               phase: str | None = None, coordinator_id: int | None = None, overdue: bool = False,
+               now: dt.datetime | None = None, columns=None, limit: int = 100, offset: int = 0) -> list:
+    """Cases in LIST_ORDER (nearest unmet deadline first, overdue ones first), filtered; `q` as
+    search_condition reads it. Rows of (Case, Policy, Organization), or of `columns` when given (a page
+    selects only what it shows). `overdue`: open cases with an unmet deadline past due at `now`."""
+    query = (select(*columns) if columns else select(Case, Policy, Organization)).select_from(Case)
+    query = (query.join(Policy, Policy.id == Case.policy_id)
              .join(Organization, Organization.id == Policy.organization_id))
     if organization_scope is not None:
         query = query.where(Policy.organization_id == organization_scope)
@@ -229,8 +290,13 @@ def list_cases(session: Session, *, organization_scope: int | None = None, statu
         query = query.where(Case.status == status)
     if policy_id is not None:
         query = query.where(Case.policy_id == policy_id)
+    if phase:
+        query = query.where(Case.phase == phase)
+    if coordinator_id is not None:
+        query = query.where(Case.coordinator_id == coordinator_id)
+    if overdue:  # a range of the (status, LIST_ORDER) index
+        query = query.where(Case.status == "open", LIST_ORDER[0] == sa.false(),
+                            Case.next_due_at <= (now or utcnow()))
     if q.strip():
-        like = f"%{q.strip().lower()}%"
-        query = query.where(sa.or_(Case.reference.ilike(like), Organization.name.ilike(like)))
-    query = query.order_by(Case.next_due_at.asc().nulls_last(), Case.id.desc())
-    return list(session.exec(query.offset(offset).limit(limit)))
+        query = query.where(search_condition(session, q, organization_scope))
+    return list(session.exec(query.order_by(*LIST_ORDER).offset(offset).limit(limit)))

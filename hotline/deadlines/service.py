@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
-from hotline.cases.models import Case, facts_of
+from hotline.cases.models import Case, facts_of, require_open
 from hotline.db import lock_due, utcnow
 from hotline.deadlines import reminders
 from hotline.deadlines.models import Deadline
@@ -160,6 +160,7 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
     now = now or utcnow()
     if kind not in rules.KINDS:
         raise NotFound("deadline kind")
+    require_open(case)
     if kind not in rules.RECORDABLE:
         raise Invalid({"kind": N_("the insurer notice is met by the case's reported_at; change that instead")})
     row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).one()

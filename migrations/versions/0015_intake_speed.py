@@ -11,7 +11,7 @@ Revises: 0011_portal
 from alembic import op
 
 revision = "0015_intake_speed"
-down_revision = "0011_portal"
+down_revision = "0018_harden"
 branch_labels = None
 depends_on = None
 
