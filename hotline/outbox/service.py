@@ -27,11 +27,12 @@ def send(session: Session, notifier: Notifier, **message) -> OutboxMessage:
 
 
 def store(session: Session, rows: list[dict]) -> dict[str, int]:
-    """Record delivered messages (`deliver`'s rows) in one INSERT; returns {source: id}. Does not commit."""
+    """Record delivered messages (`deliver`'s rows) set-based (SQLAlchemy's "insertmanyvalues": multi-row INSERTs of
+    a statement compiled once); returns {source: id}. Does not commit."""
     if not rows:
         return {}
     table = OutboxMessage.__table__
-    return dict(session.execute(sa.insert(table).values(rows).returning(table.c.source, table.c.id)).all())
+    return dict(session.execute(sa.insert(table).returning(table.c.source, table.c.id), rows).all())
 
 
 def stays_in_outbox(notifier: Notifier, channel: str) -> bool:
