@@ -1,5 +1,6 @@
 """Writing a new case with every row that comes with it, set-based: one statement per table on SQLite, and one
-statement in all on PostgreSQL (data-modifying CTEs: the case, then its children from the case's new id).
+statement in all on PostgreSQL (data-modifying CTEs: the case, then its children from the case's new id, each
+table's rows passed as one JSON parameter, so the statement is the same text every time).
 
 Intake computes every row first (cases.service.open_case); this module only writes them. Children are given
 without case_id; reminders name their deadline by `deadline_id` = the deadline's kind, as the deadline rows do
@@ -7,9 +8,13 @@ not exist yet when they are planned.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
 from hotline.audit.models import AuditEvent
@@ -63,49 +68,70 @@ def _defaults(table: sa.Table, rows: list[dict]) -> list[dict]:
     return [{**values, **r} for r in rows]
 
 
-def _values(table: sa.Table, rows: list[dict], name: str, *, leave_out=(), types: dict | None = None) -> sa.Values:
-    """Rows as a VALUES list typed by the table's columns (so instants are stored as UTCDateTime stores them),
-    without the columns in `leave_out` (those the new case's id fills)."""
-    rows = _defaults(table, rows)
-    names = [n for n in rows[0] if n not in leave_out]
-    columns = [sa.column(n, (types or {}).get(n) or table.c[n].type) for n in names]
-    return sa.values(*columns, name=name).data([tuple(r[n] for n in names) for r in rows])
+def _columns(table: sa.Table, *leave_out: str) -> list[sa.Column]:
+    return [c for c in table.c if not c.primary_key and c.name not in leave_out]
 
 
-def _typed(table: sa.Table, values: sa.Values, names=None) -> list:
-    """The VALUES columns cast to their table's types: PostgreSQL types a column of NULLs as text otherwise."""
-    return [sa.cast(values.c[n], table.c[n].type) for n in names or [c.name for c in values.columns]]
+def _recordset(name: str, columns: list, *extra: sa.ColumnClause):
+    """jsonb_to_recordset(CAST(:name AS JSONB)) AS name(column type, …): a child table's rows as one JSON parameter,
+    so the statement's text is the same for any number of rows (compiled once, prepared by the server)."""
+    rows = sa.func.jsonb_to_recordset(sa.cast(sa.bindparam(name, type_=sa.Text), JSONB))
+    return rows.table_valued(*[sa.column(c.name, c.type) for c in columns], *extra) \
+        .render_derived(name=name, with_types=True)
 
 
-def _children(table: sa.Table, rows: list[dict], name: str, case: sa.CTE, *from_case: str):
-    """INSERT INTO table (…) SELECT new_case.id, v.… FROM new_case JOIN (VALUES …) v ON true; `from_case` names
-    the columns that take the new case's id."""
-    values = _values(table, rows, name, leave_out=from_case)
+def _children(table: sa.Table, name: str, case: sa.CTE, *from_case: str):
+    """INSERT INTO table (…) SELECT new_case.id, rows.… FROM new_case JOIN jsonb_to_recordset(…) rows ON true;
+    `from_case` names the columns that take the new case's id."""
+    columns = _columns(table, *from_case)
+    rows = _recordset(name, columns)
     return sa.insert(table).from_select(
-        [*from_case, *(c.name for c in values.columns)],
-        sa.select(*[case.c.id for _ in from_case], *_typed(table, values)).select_from(case).join(values, sa.true()),
+        [*from_case, *(c.name for c in columns)],
+        sa.select(*[case.c.id for _ in from_case], *rows.c).select_from(case).join(rows, sa.true()),
         include_defaults=False)
 
 
-def _in_one_statement(session: Session, rows: NewCase) -> tuple[int, dict[str, int]]:
-    case = sa.insert(CASE).values(rows.case).returning(CASE.c.id).cte("new_case")
-    deadlines = _children(DEADLINE, rows.deadlines, "d_rows", case, "case_id") \
+@cache
+def _one_statement() -> sa.Select:
+    """The case, then its deadlines, reminders (joined to their deadline by kind), phases, tasks and audit entry,
+    each from the new case's id; selects the case id and {kind: deadline id}. Built once."""
+    case = sa.insert(CASE).values({c.name: sa.bindparam(f"case_{c.name}", type_=c.type) for c in _columns(CASE)}) \
+        .returning(CASE.c.id).cte("new_case")
+    deadlines = _children(DEADLINE, "deadline_rows", case, "case_id") \
         .returning(DEADLINE.c.id, DEADLINE.c.kind).cte("new_deadline")
-    ctes = [deadlines]
-    if rows.reminders:
-        kind = sa.String(40)
-        values = _values(REMINDER, rows.reminders, "r_rows", leave_out=("case_id",), types={"deadline_id": kind})
-        names = [c.name for c in values.columns if c.name != "deadline_id"]
-        ctes.append(sa.insert(REMINDER).from_select(
-            ["deadline_id", "case_id", *names],
-            sa.select(deadlines.c.id, case.c.id, *_typed(REMINDER, values, names)).select_from(case)
-            .join(deadlines, sa.true()).join(values, values.c.deadline_id == deadlines.c.kind),
-            include_defaults=False).cte("new_reminder"))
-    ctes.append(_children(PHASE, rows.phases, "p_rows", case, "case_id").cte("new_phase"))
-    if rows.tasks:
-        ctes.append(_children(TASK, rows.tasks, "t_rows", case, "case_id").cte("new_task"))
-    ctes.append(_children(AUDIT, [rows.audit], "a_rows", case, "case_id", "entity_id")
-                .cte("new_audit"))
-    result = session.execute(sa.select(case.c.id, deadlines.c.kind, deadlines.c.id)
-                             .select_from(case).join(deadlines, sa.true()).add_cte(*ctes)).all()
+    columns = _columns(REMINDER, "case_id", "deadline_id")
+    rows = _recordset("reminder_rows", columns, sa.column("deadline_kind", sa.String(40)))
+    reminders = sa.insert(REMINDER).from_select(
+        ["deadline_id", "case_id", *(c.name for c in columns)],
+        sa.select(deadlines.c.id, case.c.id, *[rows.c[c.name] for c in columns]).select_from(case)
+        .join(deadlines, sa.true()).join(rows, rows.c.deadline_kind == deadlines.c.kind),
+        include_defaults=False).cte("new_reminder")
+    ctes = [deadlines, reminders, _children(PHASE, "phase_rows", case, "case_id").cte("new_phase"),
+            _children(TASK, "task_rows", case, "case_id").cte("new_task"),
+            _children(AUDIT, "audit_rows", case, "case_id", "entity_id").cte("new_audit")]
+    return sa.select(case.c.id, deadlines.c.kind, deadlines.c.id).select_from(case).join(deadlines, sa.true()) \
+        .add_cte(*ctes)
+
+
+def _instant(value):
+    if isinstance(value, dt.datetime) and value.utcoffset() is None:
+        raise ValueError("naive datetime refused: an instant needs an offset")
+    return value.isoformat()
+
+
+def _json(table: sa.Table, rows: list[dict], *from_case: str, **renamed: str) -> str:
+    """Rows as the JSON array `_recordset` reads: every column (defaults filled in), instants in ISO 8601 with
+    their offset, dates as YYYY-MM-DD; `renamed`: {row key: name in the JSON}."""
+    names = [c.name for c in _columns(table, *from_case)]
+    return json.dumps([{**{n: r.get(n) for n in names}, **{new: r[old] for old, new in renamed.items()}}
+                       for r in _defaults(table, rows)] if rows else [], default=_instant, ensure_ascii=False)
+
+
+def _in_one_statement(session: Session, rows: NewCase) -> tuple[int, dict[str, int]]:
+    params = {f"case_{c.name}": rows.case.get(c.name) for c in _columns(CASE)}
+    params.update(deadline_rows=_json(DEADLINE, rows.deadlines, "case_id"),
+                  reminder_rows=_json(REMINDER, rows.reminders, "case_id", "deadline_id", deadline_id="deadline_kind"),
+                  phase_rows=_json(PHASE, rows.phases, "case_id"), task_rows=_json(TASK, rows.tasks, "case_id"),
+                  audit_rows=_json(AUDIT, [rows.audit], "case_id", "entity_id"))
+    result = session.execute(_one_statement(), params).all()
     return result[0][0], {kind: deadline_id for _case, kind, deadline_id in result}
