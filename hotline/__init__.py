@@ -20,11 +20,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     from hotline import db, error_handlers, extensions, formatting, headers, i18n
+    from hotline.auth import throttle
     from vendors import notifier
 
     app.extensions["hotline.engine"] = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["hotline.notifier"] = notifier.from_config(app.config)  # built once: outbox or Twilio
     extensions.init_app(app)
+    throttle.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)
     error_handlers.init_app(app)

@@ -57,6 +57,13 @@ def from_environment(instance: Path) -> dict:
         "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_REQUEST_MB", "12")) * 2**20),
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open through a long night call must still submit
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Failed logins and API tokens allowed per window (hotline/auth/throttle.py), counted in Flask-Limiter's
+        # storage: memory for one process, a shared one (redis://…) for several web processes.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "LOGIN_LIMIT_ACCOUNT": os.environ.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_LIMIT_ADDRESS": os.environ.get("LOGIN_LIMIT_ADDRESS", "50 per 15 minutes"),
+        "API_TOKEN_LIMIT_ADDRESS": os.environ.get("API_TOKEN_LIMIT_ADDRESS", "30 per 15 minutes"),
         "TRUST_PROXY": _flag("TRUST_PROXY", False),
         # Twilio is used when all three are set; otherwise messages stay in the outbox.
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID"),

@@ -106,3 +106,13 @@ def document(modules: list[ModuleType]) -> dict:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
         "paths": paths,
     }
+
+
+# A parameter of the creating POSTs (hotline/api idempotent).
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Retrying after a dropped connection: the same key from the same user within 24 hours answers "
+                   "with the first success (same status and body, header Idempotent-Replayed: true) and creates "
+                   "nothing more. The same key with another body or path: 422; while the first request still "
+                   "runs: 409 (error.code idempotency_key_in_use). A failed request frees its key."}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from hotline.api import parse_body
-from hotline.api.openapi import json_body, ref, responses
+from hotline.api import idempotent, parse_body
+from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.service import get_visible_case
 from hotline.dispatch import registry, service
@@ -98,6 +98,7 @@ def patch_vendor(vendor_id: int):
 
 @bp.post("/cases/<reference>/dispatches")
 @require("dispatch.create")
+@idempotent
 def create_dispatch(reference: str):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
@@ -186,7 +187,7 @@ OPENAPI_PATHS = {
         "post": {"operationId": "dispatchVendor",
                  "summary": "Dispatch a vendor to the case (coordinator, admin): SMS (and voice) to its on-call "
                             "contact with a signed answer link; escalates on no answer",
-                 "parameters": _REF, "requestBody": json_body("DispatchIn"),
+                 "parameters": [*_REF, IDEMPOTENCY_KEY], "requestBody": json_body("DispatchIn"),
                  "responses": responses(201, ref("Dispatch"), 403, 404, 409, 422, conflict="WarningsError")},
         "get": {"operationId": "listDispatches",
                 "summary": "The case's dispatches with status, attempts and history (operator, coordinator, admin)",

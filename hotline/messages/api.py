@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from hotline.api import parse_body
-from hotline.api.openapi import json_body, ref, responses
+from hotline.api import idempotent, parse_body
+from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.service import get_visible_case
 from hotline.extensions import get_session, notifier
@@ -34,6 +34,7 @@ def thread(reference: str):
 
 @bp.post("/cases/<reference>/messages")
 @require("message.write")
+@idempotent
 def post(reference: str):
     session = get_session()
     user = current_principal()
@@ -59,6 +60,6 @@ OPENAPI_PATHS = {"/cases/{reference}/messages": {
     "post": {"operationId": "postMessage",
              "summary": "Write a message (staff, the case's insureds); the other side is told by e-mail in their "
                         "language, with a link (never the words)",
-             "parameters": [_REF], "requestBody": json_body("MessageIn"),
-             "responses": responses(201, ref("Message"), 403, 404, 422)},
+             "parameters": [_REF, IDEMPOTENCY_KEY], "requestBody": json_body("MessageIn"),
+             "responses": responses(201, ref("Message"), 403, 404, 409, 422)},
 }}

@@ -13,7 +13,7 @@ from hotline.formatting import iso
 from hotline.i18n import render
 from hotline.phases import service
 from hotline.phases.models import CasePhase, CaseTask
-from hotline.phases.schemas import PhaseMoveIn, TaskIn, TaskUpdateIn
+from hotline.phases.schemas import PhaseMoveIn, ReopenIn, TaskIn, TaskUpdateIn
 from workflows.phases import PHASE_KEYS
 
 bp = Blueprint("phases_api", __name__)
@@ -51,6 +51,16 @@ def move_phase(reference: str, key: str):
     service.require_phase_key(key)
     data = parse_body(PhaseMoveIn)
     service.move_phase(session, case, key, data.action, reason=data.reason, actor=current_principal())
+    return jsonify(_phases(session, case))
+
+
+@bp.post("/cases/<reference>/reopen")
+@require("case.reopen")
+def reopen(reference: str):
+    session = get_session()
+    case, _ = get_visible_case(session, current_principal(), reference)
+    data = parse_body(ReopenIn)
+    service.reopen_case(session, case, reason=data.reason, actor=current_principal())
     return jsonify(_phases(session, case))
 
 
@@ -95,7 +105,7 @@ _PHASE = {"type": "object", "required": ["key", "status", "started_at", "ended_a
                          "tasks": {"type": "array", "items": ref("Task")}}}
 _PHASES = {"type": "array", "items": ref("Phase")}
 
-OPENAPI_SCHEMAS = {"PhaseMoveIn": PhaseMoveIn, "TaskIn": TaskIn, "TaskUpdateIn": TaskUpdateIn,
+OPENAPI_SCHEMAS = {"PhaseMoveIn": PhaseMoveIn, "ReopenIn": ReopenIn, "TaskIn": TaskIn, "TaskUpdateIn": TaskUpdateIn,
                    "Task": _TASK, "Phase": _PHASE}
 OPENAPI_PATHS = {
     "/cases/{reference}/phases": {
@@ -114,6 +124,13 @@ OPENAPI_PATHS = {
                                         "schema": {"enum": list(PHASE_KEYS)}}],
                  "requestBody": json_body("PhaseMoveIn"),
                  "responses": responses(200, _PHASES, 403, 404, 409, 422, conflict="GuardError")},
+    },
+    "/cases/{reference}/reopen": {
+        "post": {"summary": "Reopen a closed case (operator, coordinator) with a reason, which goes on the timeline; "
+                            "the closure phase is active again. A closed case refuses costs, fact changes, reports "
+                            "and notes with 409 (error.code case_closed) until then; an open one: 409 case_open.",
+                 "parameters": _REF, "requestBody": json_body("ReopenIn"),
+                 "responses": responses(200, _PHASES, 403, 404, 409, 422)},
     },
     "/cases/{reference}/tasks": {
         "post": {"operationId": "addTask",

@@ -56,7 +56,8 @@ def add_note(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)
     data = parse_body(NoteIn)
-    event = service.add_note(session, case, kind=data.kind, text=data.text, at=data.at, actor=current_principal())
+    event = service.add_note(session, case, kind=data.kind, text=data.text, at=data.at, actor=current_principal(),
+                             internal=data.internal)
     return jsonify({"id": event.id, **render.event_json(session, [event], reader=current_principal())[0]}), 201
 
 
