@@ -4,7 +4,8 @@ A vendor's answer link, an invitation and a password reset carry their token in 
 and e-mail must work by a tap, and changing them would break links already sent). Whoever reads a log must not
 be able to answer a dispatch or take over an account with what is written there, so every log line that names
 a path says `[token]` instead: gunicorn's access log (RedactingLogger, used by the Procfile and the demo
-command) and the app's own error log. The pages send no Referer (hotline/headers.py), so no token leaves that way.
+command) and the app's own error log, referer included. The pages send a Referer only to this site
+(hotline/headers.py), so no token leaves that way.
 """
 from __future__ import annotations
 

@@ -124,14 +124,23 @@ def register_cli(app: Flask) -> None:
         # everything it started, and a Ctrl-C in the terminal reaches only this command, which stops them in order.
         web = subprocess.Popen([os.path.join(bindir, "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                 "--access-logfile", "-", "--logger-class", "hotline.access_log.RedactingLogger",
-                                "hotline:create_app()"], env=env, process_group=0)
+                                "hotline:create_app()"], env=env, process_group=0, preexec_fn=_end_with_parent)
         clock_proc = subprocess.Popen([os.path.join(bindir, "flask"), "--app", "hotline", "clock"], env=env,
-                                      process_group=0)
+                                      process_group=0, preexec_fn=_end_with_parent)
         click.echo(f"\nhotline is running at http://localhost:{port}/ (Ctrl-C stops the web app and the clock)")
         supervise([web, clock_proc])
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _end_with_parent() -> None:
+    """In the child, before it runs: on Linux, be sent SIGTERM when the demo command dies without stopping its
+    children (kill -9), so that nothing is left holding the port."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def supervise(children: list[subprocess.Popen], grace: float = 20.0) -> None:

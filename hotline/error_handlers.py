@@ -118,7 +118,7 @@ def _plain_page(status: int) -> str:
     """The error page without a template, a catalogue, a session or a user: what is left when everything else
     fails. It says the status's own English sentence, never the error's message."""
     message = PAGE_MESSAGES.get(status, PAGE_MESSAGES[500 if status >= 500 else 400])
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{status}</title></head><body>'
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head><body>'
             f'<h1>{status}</h1><p>{escape(message)}</p><p><a href="/">hotline</a></p></body></html>')
 
 

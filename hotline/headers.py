@@ -16,14 +16,16 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 HSTS = "max-age=31536000"
+REFERRER_POLICY = "same-origin"
 
 
 def _add_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    # No Referer at all: the signed links of vendors and invitations carry their token in the path.
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # A Referer only to ourselves: never to another site (signed links carry their token in the path), but our
+    # forms need it, as Flask-WTF checks over HTTPS that a form was sent from this site.
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     if request.endpoint != "static":  # pages and API answers hold case data: never kept by a browser or a proxy
         headers["Cache-Control"] = "no-store"
     if current_app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS (the plain-http demo turns it off)

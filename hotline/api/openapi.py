@@ -42,13 +42,17 @@ ERRORS = {
         "`warnings`: the policy calls for attention first (consent needed, emergency work before the insurer "
         "notice...); error.warnings lists them and the same request with override_warnings=true goes ahead.",
         warnings=_STRINGS),
-    "TooManyRequestsError": _error({"const": "too_many_requests"}, "Too many attempts: wait and try again."),
+    "TooManyRequestsError": _error({"const": "too_many_requests"},
+                                   "Too many failed attempts from this address: wait error.retry_after seconds (also "
+                                   "in the Retry-After header) and try again.",
+                                   retry_after={"type": "integer", "minimum": 1}),
 }
 # The error schema of each status (409: ConflictError unless the operation names a more precise one).
 _ERROR_OF = {401: ("Error", "No token, or an unknown or revoked one"), 403: ("Error", "The role may not do this"),
              404: ("Error", "No such resource, or not one the caller may know of"),
              409: ("ConflictError", "Conflict"), 413: ("Error", "The request is too large"),
-             422: ("InvalidError", "Invalid input"), 429: ("TooManyRequestsError", "Too many requests")}
+             422: ("InvalidError", "Invalid input"),
+             429: ("TooManyRequestsError", "Too many unknown tokens from this address")}
 
 
 def ref(name: str) -> dict:
@@ -61,12 +65,13 @@ def json_body(name: str) -> dict:
 
 def responses(ok_status: int, ok_schema: dict | None, *errors: int, description: str = "OK",
               conflict: str = "ConflictError") -> dict:
-    """The answers of an operation: its success and each error status it may give (401 always), every one
-    with its schema; `conflict` names the 409's schema when it says more (GuardError, WarningsError)."""
+    """The answers of an operation: its success and each error status it may give (401 and 429 always: a missing
+    or unknown token, too many of them), every one with its schema; `conflict` names the 409's schema when it says
+    more (GuardError, WarningsError)."""
     out: dict = {str(ok_status): {"description": description}}
     if ok_schema is not None:
         out[str(ok_status)]["content"] = {"application/json": {"schema": ok_schema}}
-    for status in (401, *errors):
+    for status in (401, 429, *errors):
         schema, text = _ERROR_OF.get(status, ("Error", "Error"))
         if status == 409:
             schema = conflict

@@ -38,7 +38,8 @@ def test_the_main_pages_have_no_serious_accessibility_violation(page, live_serve
     visits = [
         (None, "/login"),
         ("operator", "/dashboard"), ("operator", "/cases/new"),
-        ("coordinator", "/dashboard"), ("coordinator", f"/cases/{ref}"), ("coordinator", f"/cases/{ref}/coverage"),
+        ("coordinator", "/dashboard"), ("coordinator", "/cases?q=サンプル"), ("coordinator", f"/cases/{ref}"),
+        ("coordinator", f"/cases/{ref}/coverage"),
         ("coordinator", f"/cases/{ref}/costs/new"), ("coordinator", f"/cases/{ref}/phases"),
         ("coordinator", f"/cases/{ref}/dispatches?capability=forensics"), ("coordinator", f"/policies/{policy.id}/coverage"),
         ("admin", "/admin/users"),

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from tests.hotline.test_security_headers import problems_of
 from tests.support import csrf_from, jst, login, row_counts
 
 EXAMPLES = 20  # per form and database: about 40 s for the whole file on two busy cores
@@ -229,6 +230,8 @@ def test_a_page_form_never_fails_and_a_refused_one_writes_nothing(form, app, cli
             failures.append(f"{form.id} {data!r}: {r.status_code} {body[:300]}")
         elif r.status_code >= 400 and row_counts(db) != before:
             failures.append(f"{form.id} {data!r}: {r.status_code} but rows were written")
+        elif "text/html" in r.content_type and (problems := problems_of(body)):  # inline code, aria pointing nowhere
+            failures.append(f"{form.id} {data!r}: {r.status_code} {problems[:3]}")
 
     send()
     assert not failures, failures[:5]

@@ -14,7 +14,7 @@ import pytest
 
 from hotline.headers import CONTENT_SECURITY_POLICY
 from tests.hotline.test_every_page_in_both_languages import REFUSED_FORMS, ROLES, _pages, world  # noqa: F401
-from tests.support import csrf_from, jst, login
+from tests.support import CSRF_RE, PASSWORD, csrf_from, jst, login
 
 REFERENCES = ("aria-describedby", "aria-labelledby", "aria-controls", "aria-owns", "aria-errormessage")
 
@@ -75,7 +75,7 @@ def assert_headers(response, where: str, *, hsts: bool = False):
     h = response.headers
     assert h.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY, where
     assert h.get("X-Content-Type-Options") == "nosniff", where
-    assert h.get("Referrer-Policy") == "no-referrer", where
+    assert h.get("Referrer-Policy") == "same-origin", where
     assert h.get("Cache-Control") == "no-store", where
     assert ("Strict-Transport-Security" in h) is hsts, where
 
@@ -144,3 +144,20 @@ def test_static_files_may_be_cached_and_https_gets_hsts(app, client):
     r.close()
     app.config["SESSION_COOKIE_SECURE"] = True  # served over HTTPS
     assert client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_forms_work_over_https_under_the_referrer_policy(app, factory):
+    """Over HTTPS Flask-WTF refuses a form whose Referer is missing or another site's: the policy must let the
+    browser send our own pages' address to us (same-origin), and nothing to anyone else."""
+    user = factory.user("coordinator")
+    client = app.test_client()
+    page = client.get("/login", base_url="https://hotline.example.jp")
+    form = {"email": user.email, "password": PASSWORD,
+            "csrf_token": CSRF_RE.search(page.get_data(as_text=True)).group(1)}
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert client.post("/login", base_url="https://hotline.example.jp", data=form).status_code == 400  # no Referer
+    assert client.post("/login", base_url="https://hotline.example.jp", data=form,
+                       headers={"Referer": "https://evil.example/"}).status_code == 400
+    r = client.post("/login", base_url="https://hotline.example.jp", data=form,
+                    headers={"Referer": "https://hotline.example.jp/login"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/dashboard")

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.versions import consts, get_spec_version
 
 from tests.hotline.dispatch.test_dispatch import add_vendor
+from tests.support import Api
 
 CAMEL_CASE = re.compile(r"^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*$")
 METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
@@ -69,7 +70,7 @@ def _matches(doc, name: str, body: dict) -> None:
     Draft202012Validator(schema).validate(body)
 
 
-def test_the_real_409s_and_422_match_their_schemas(doc, factory, api_as):
+def test_the_real_409s_422_and_429_match_their_schemas(doc, app, client, factory, api_as):
     coord = api_as(factory.user("coordinator"))
     case = factory.case()
     vendor = add_vendor(coord, "Law firm", caps=("legal",))
@@ -83,5 +84,11 @@ def test_the_real_409s_and_422_match_their_schemas(doc, factory, api_as):
     r = coord.post(f"/cases/{case.reference}/costs", json={"category": "investigation", "amount_jpy": "1000"})
     assert r.status_code == 422
     _matches(doc, "InvalidError", r.get_json())
+    app.config.update(API_TOKEN_LIMIT_ADDRESS="2 per 15 minutes")
+    guessed = Api(client, "hl_guessed-token")
+    statuses = [guessed.get("/cases").status_code for _ in range(3)]
+    r = guessed.get("/cases")
+    assert statuses == [401, 401, 429] and r.status_code == 429 and "429" in doc["paths"]["/cases"]["get"]["responses"]
+    _matches(doc, "TooManyRequestsError", r.get_json())
     with pytest.raises(Exception):  # noqa: B017, PT011  the schemas do tell answers apart
         _matches(doc, "InvalidError", {"error": {"code": "guard", "message": "", "fields": {}}})
