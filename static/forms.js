@@ -27,3 +27,9 @@
     });
   });
 })();
+
+// A choice that reloads its form at once (e.g. the capability that ranks vendors); the form's own button does the
+// same without JavaScript.
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});

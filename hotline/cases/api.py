@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from hotline.api import parse_body, parse_query
-from hotline.api.openapi import json_body, ref, responses
+from hotline.api import idempotent, parse_body, parse_query
+from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases import service
 from hotline.cases.models import Case
@@ -76,11 +76,13 @@ def _full(session, case: Case, policy: Policy) -> dict:
 
 @bp.post("/cases")
 @require("case.create")
+@idempotent
 def create_case():
     data = parse_body(CaseIn)
     session = get_session()
-    case = service.create_case(session, data, actor=current_principal(), offsets=offsets())
-    return jsonify(_full(session, case, session.get(Policy, case.policy_id))), 201
+    opened = service.open_case(session, data, actor=current_principal(), offsets=offsets())
+    return jsonify(case_json(opened.case, opened.policy, deadline_list=[
+        deadline_json(d, opened.rules.get(d.kind)) for d in opened.deadlines])), 201
 
 
 @bp.get("/cases")
@@ -160,11 +162,14 @@ OPENAPI_SCHEMAS = {"CaseIn": CaseIn, "CasePatch": CasePatch, "DeadlineMetIn": De
                    "Deadline": _DEADLINE}
 OPENAPI_PATHS = {
     "/cases": {
-        "post": {"summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
+        "post": {"operationId": "createCase",
+                 "summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
                             "future, after reported_at, or without an offset: 422. Outside the policy period: "
                             "accepted, flagged with outside_policy_period.",
-                 "requestBody": json_body("CaseIn"), "responses": responses(201, ref("Case"), 403, 422)},
-        "get": {"summary": "List and search cases, nearest unmet deadline first (overdue first), cases without "
+                 "parameters": [IDEMPOTENCY_KEY],
+                 "requestBody": json_body("CaseIn"), "responses": responses(201, ref("Case"), 403, 409, 422)},
+        "get": {"operationId": "listCases",
+                "summary": "List and search cases, nearest unmet deadline first (overdue first), cases without "
                            "an unmet deadline last, newest first among equals (insureds: their organisation's only)",
                 "parameters": [{"name": n, "in": "query", "schema": sc, "description": d} for n, sc, d in (
                     ("q", {"type": "string", "maxLength": 200},
@@ -184,19 +189,23 @@ OPENAPI_PATHS = {
     },
     "/cases/{reference}": {
         "parameters": _REF,
-        "get": {"summary": "One case with its deadlines", "responses": responses(200, ref("Case"), 403, 404)},
-        "patch": {"summary": "Change facts (operator, coordinator); deadlines are recomputed and every change is on "
+        "get": {"operationId": "getCase",
+                "summary": "One case with its deadlines", "responses": responses(200, ref("Case"), 403, 404)},
+        "patch": {"operationId": "updateCase",
+                  "summary": "Change facts (operator, coordinator); deadlines are recomputed and every change is on "
                              "the timeline (fact_changed, deadline_changed old → new)",
                   "requestBody": json_body("CasePatch"), "responses": responses(200, ref("Case"), 403, 404, 422)},
     },
     "/cases/{reference}/deadlines": {
         "parameters": _REF,
-        "get": {"summary": "The case's deadlines", "responses": responses(
+        "get": {"operationId": "listDeadlines",
+                "summary": "The case's deadlines", "responses": responses(
             200, {"type": "array", "items": ref("Deadline")}, 403, 404)},
     },
     "/cases/{reference}/deadlines/{kind}/met": {
         "parameters": _REF + [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "post": {"summary": "Record that the report of this kind was made at met_at (operator, coordinator). "
+        "post": {"operationId": "markDeadlineMet",
+                 "summary": "Record that the report of this kind was made at met_at (operator, coordinator). "
                             "In time: status met; late: status stays missed with met_at. The insurer notice is "
                             "met by reported_at (422 here); a deadline that does not apply: 422.",
                  "requestBody": json_body("DeadlineMetIn"),

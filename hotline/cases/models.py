@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from hotline.errors import Conflict
 from workflows.facts import CaseFacts
+from workflows.text import N_, Text
 
 DISCOVERY_SOURCES = ("internal", "public_body", "security_provider", "customer", "other")
 # 外部通報 (DOMAIN A.1.2): a public body, or the insured's security-operations provider.
@@ -33,7 +35,7 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(sa_type=sa.String(20), unique=True, index=True)  # CY-2026-000123
     policy_id: int = Field(foreign_key="policy.id", index=True)
-    status: str = Field(default="open", sa_type=sa.String(10), index=True)
+    status: str = Field(default="open", sa_type=sa.String(10))  # indexed by ix_case_status_next_due
     phase: str = Field(default="intake", sa_type=sa.String(30))
 
     # Who called and who to keep informed at the insured.
@@ -104,3 +106,12 @@ def facts_of(case) -> CaseFacts:
     """The facts the rules read, from a Case or from a row selected with FACT_COLUMNS (the coverage of a
     policy loads only those columns of its cases)."""
     return CaseFacts(**{name: getattr(case, name) for name in FACT_FIELDS})
+
+
+CLOSED_CASE = N_("The case is closed: reopen it, with a reason, before changing it.")
+
+
+def require_open(case: Case) -> None:
+    """A closed case takes no more costs, fact changes or notes until a coordinator reopens it (409)."""
+    if case.status == "closed":
+        raise Conflict(Text(CLOSED_CASE), code="case_closed")

@@ -2,7 +2,7 @@
 edge must, with the organisation scope applied.
 
 Opening a case is one unit of work: the case, its deadlines and reminders, its phases and the intake
-checklist, and the audit entries are committed together.
+checklist, and the audit entry are computed first, then written set-based and committed together.
 """
 from __future__ import annotations
 
@@ -10,16 +10,20 @@ import datetime as dt
 import re
 import threading
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from hotline.audit.service import record
+from hotline.audit.service import event_row, record
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import check_case_visible
-from hotline.cases.models import LIST_ORDER, Case, CaseReferenceCounter
+from hotline.cases import intake_rows
+from hotline.cases.models import LIST_ORDER, Case, CaseReferenceCounter, require_open
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
 from hotline.db import fts_table, utcnow
+from hotline.deadlines import reminders
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid, NotFound
@@ -52,31 +56,31 @@ def get_visible_case(session: Session, user: User, reference: str) -> tuple[Case
 
 
 def next_reference(session: Session, year: int) -> str:
-    """CY-<year>-<6 digits> from the year's counter row, incremented by one atomic upsert.
-
-    PostgreSQL: the upsert runs in its own short transaction on a second connection, so concurrent intakes
-    queue on the counter row only for that statement, not for their whole unit of work (a failed intake
-    leaves a gap, never a duplicate). SQLite has a single writer anyway: it runs in the caller's transaction.
-    """
+    """CY-<year>-<6 digits> from the year's counter row, incremented by one atomic upsert in the caller's
+    transaction: on PostgreSQL the row stays locked until intake commits (a few milliseconds: intake takes it
+    just before its one write), so a failed intake leaves neither a gap nor a duplicate."""
     table = CaseReferenceCounter.__table__
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = (insert(table).values(year=year, last=1)
-            .on_conflict_do_update(index_elements=["year"], set_={"last": table.c.last + 1})
-            .returning(table.c.last))
-    if bind.dialect.name == "postgresql":
-        with bind.connect() as conn:
-            n = conn.execute(stmt).scalar_one()
-            conn.commit()
-    else:
-        n = session.execute(stmt).scalar_one()
+    n = session.execute(insert(table).values(year=year, last=1)
+                        .on_conflict_do_update(index_elements=["year"], set_={"last": table.c.last + 1})
+                        .returning(table.c.last)).scalar_one()
     return f"CY-{year}-{n:06d}"
 
 
-def _check(session: Session, values: dict, now: dt.datetime) -> None:
+def _policy_and_coordinator(session: Session, values: dict) -> tuple[Policy | None, User | None]:
+    """The case's policy and its coordinator (None when absent), in one statement."""
+    cid = values.get("coordinator_id")
+    one = sa.select(sa.literal(1).label("one")).subquery()
+    row = session.execute(select(Policy, User).select_from(one)
+                          .outerjoin(Policy, Policy.id == values["policy_id"])
+                          .outerjoin(User, User.id == cid if cid is not None else sa.false())).one()
+    return row[0], row[1]
+
+
+def _check(values: dict, now: dt.datetime, policy: Policy | None, coordinator: User | None) -> None:
     """Cross-field rules of intake and PATCH, on the merged values; 422 with every field that is wrong."""
     errors: dict[str, str] = {}
     disc, reported = values["first_discovered_at"], values["reported_at"]
@@ -94,42 +98,65 @@ def _check(session: Session, values: dict, now: dt.datetime) -> None:
             errors[name] = N_("is before first_discovered_at")
     if values.get("publication_made_at") and values["publication_made_at"] > now + SKEW:
         errors["publication_made_at"] = N_("is in the future")
-    if session.get(Policy, values["policy_id"]) is None:
+    if policy is None:
         errors["policy_id"] = N_("no such policy")
-    cid = values.get("coordinator_id")
-    if cid is not None:
-        user = session.get(User, cid)
-        if user is None or user.role is not Role.coordinator or not user.is_active:
-            errors["coordinator_id"] = N_("not an active coordinator")
+    if values.get("coordinator_id") is not None and (
+            coordinator is None or coordinator.role is not Role.coordinator or not coordinator.is_active):
+        errors["coordinator_id"] = N_("not an active coordinator")
     if errors:
         raise Invalid(errors)
 
 
+@dataclass
+class Opened:
+    """A case just opened, with what intake computed for it: the API answers from this, without reading again."""
+    case: Case
+    policy: Policy
+    deadlines: list[Deadline]  # in the order of workflows.deadlines.KINDS
+    rules: dict  # kind → workflows.deadlines.Computed
+
+
 def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None,
                 offsets=None) -> Case:
-    """Open a case: its deadlines and reminders, its phases and intake checklist, the audit entry; commits."""
+    """Open a case (`open_case`); commits."""
+    return open_case(session, data, actor=actor, now=now, offsets=offsets).case
+
+
+def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None, offsets=None) -> Opened:
+    """Open a case: its deadlines and reminders, its phases and intake checklist, the audit entry; commits.
+
+    Everything is computed first from one read (the policy and the coordinator); then, under the writer lock,
+    the reference counter and one write of every row (cases/intake_rows.py), and the commit."""
     now = now or utcnow()
     values = {k: v for k, v in data.model_dump().items() if v is not None}
     values = {**DEFAULTS, **values}
     values.setdefault("reported_at", now)
     if values.get("coordinator_id") is None and getattr(actor, "role", None) is Role.coordinator:
         values["coordinator_id"] = actor.id  # a coordinator taking the call runs the case
-    _check(session, values, now)  # every read first: the writes below hold the writer lock until commit
-    policy = session.get(Policy, values["policy_id"])
-    session.get(User, values["coordinator_id"]) if values.get("coordinator_id") else None  # cached for reminders
+    policy, coordinator = _policy_and_coordinator(session, values)
+    _check(values, now, policy, coordinator)
+    case = Case(created_by_id=getattr(actor, "id", None), created_at=now, **values)
+    computed = deadlines.computed(session, case, policy)
+    deadline_rows = [deadlines.new_row(c, now) for c in computed]
+    case.next_due_at = deadlines.nearest_unmet((d["status"], d["due_at"], d["met_at"]) for d in deadline_rows)
+    planned = reminders.planned([(d["kind"], d["due_at"]) for d in deadline_rows if d["status"] == "open"],
+                                reminders.recipients(case, coordinator), now=now,
+                                offsets=deadlines.DEFAULT_OFFSETS if offsets is None else offsets)
+    phase_rows, task_rows = phases.initial_rows(case)
     sqlite = session.get_bind().dialect.name == "sqlite"
     with _SQLITE_WRITER if sqlite else nullcontext():
-        case = Case(reference=next_reference(session, now.astimezone(TOKYO).year),
-                    created_by_id=getattr(actor, "id", None), created_at=now, **values)
-        session.add(case)
-        session.flush()
-        record(session, actor=actor, kind="case_opened", entity="case", entity_id=case.id, case_id=case.id,
-               params={"reference": case.reference, "policy": policy.policy_number,
-                       "outside": not policy.covers(case.first_discovered_at) or None}, at=now)
-        deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
-        phases.initialise_case_workflow(session, case)
+        case.reference = next_reference(session, now.astimezone(TOKYO).year)
+        audit = event_row(actor=actor, kind="case_opened", entity="case", at=now,
+                          params={"reference": case.reference, "policy": policy.policy_number,
+                                  "outside": not policy.covers(case.first_discovered_at) or None})
+        case_row = case.model_dump(exclude={"id"})
+        case.id, deadline_ids = intake_rows.write(session, intake_rows.NewCase(
+            case_row, deadline_rows, reminders.rows(planned, now=now), phase_rows, task_rows, audit))
         session.commit()
-    return case
+    make_transient_to_detached(case)  # the row as written: the caller's session has it, nothing is read again
+    session.add(case)
+    rows = [Deadline(id=deadline_ids[d["kind"]], case_id=case.id, **d) for d in deadline_rows]
+    return Opened(case, policy, rows, {c.kind: c for c in computed})
 
 
 def backfill(session: Session, *, now: dt.datetime | None = None, offsets=None, batch: int = 500) -> int:
@@ -161,12 +188,13 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
     """Change facts: one fact_changed entry per field (old → new), then the deadlines are recomputed
     (deadline_changed entries). Returns the deadline changes; commits."""
     now = now or utcnow()
+    require_open(case)
     sent = data.model_dump(include=data.model_fields_set)
     nulls = {k: N_("must not be null") for k, v in sent.items() if v is None and k in NOT_NULL}
     if nulls:
         raise Invalid(nulls)
     values = {**case.model_dump(), **sent}
-    _check(session, values, now)
+    _check(values, now, *_policy_and_coordinator(session, values))
     for name, new in sent.items():
         old = getattr(case, name)
         if old == new:

@@ -68,8 +68,11 @@ def new_cost(reference: str):
             warnings = service.warnings_for(product, case, data.category, arose_on=data.arose_on,
                                             ordered_at=data.ordered_at, consent_ref=data.consent_ref)
             if not warnings or request.form.get("confirm_warnings") == "on":
+                ignored = service.withheld(data, user)
                 line = service.record_cost(session, case=case, policy=policy, data=data, actor=user)
                 flash(_("Cost line %(id)s recorded.", id=line.id))
+                if ignored:
+                    flash(_("The insurer's consent was not recorded: only the hotline records it."))
                 return redirect(url_for("costs.coverage", reference=reference) + f"#line-{line.id}")
         except (ValidationError, Invalid) as exc:
             session.rollback()

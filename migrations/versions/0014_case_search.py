@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_case_search"
-down_revision = "0011_portal"
+down_revision = "0015_intake_speed"
 branch_labels = None
 depends_on = None
 
