@@ -126,7 +126,8 @@ OPENAPI_PATHS = {
                  "responses": responses(200, _PHASES, 403, 404, 409, 422, conflict="GuardError")},
     },
     "/cases/{reference}/reopen": {
-        "post": {"summary": "Reopen a closed case (operator, coordinator) with a reason, which goes on the timeline; "
+        "post": {"operationId": "reopenCase",
+                 "summary": "Reopen a closed case (operator, coordinator) with a reason, which goes on the timeline; "
                             "the closure phase is active again. A closed case refuses costs, fact changes, reports "
                             "and notes with 409 (error.code case_closed) until then; an open one: 409 case_open.",
                  "parameters": _REF, "requestBody": json_body("ReopenIn"),
