@@ -26,6 +26,11 @@ INSTANT_FIELDS = ("first_discovered_at", "reported_at", "publication_made_at", "
                   "card_known_at", "pmark_discovered_at", "created_at", "closed_at", "next_due_at")
 
 
+# What a list shows of each case: its columns, and of its policy and organisation what case_json reads.
+LIST_COLUMNS = (*Case.__table__.columns, Policy.policy_number, Policy.organization_id, Policy.period_start,
+                Policy.period_end, Organization.name.label("organization_name"))
+
+
 def offsets() -> list:
     return deadlines.parse_offsets(current_app.config["REMINDER_OFFSETS"])
 
@@ -43,14 +48,15 @@ def deadlines_json(session, case: Case) -> list[dict]:
 
 
 def case_json(case: Case, policy: Policy, *, deadline_list: list[dict] | None = None,
-              organization: Organization | None = None) -> dict:
-    """The case as the API shows it. `deadline_list` None leaves deadlines out (lists)."""
+              organization_name: str | None = None) -> dict:
+    """The case as the API shows it: `case` and `policy` are rows of their tables, or one row of the columns
+    of LIST_COLUMNS (a list reads no whole objects). `deadline_list` None leaves deadlines out (lists)."""
     out = {"reference": case.reference, "id": case.id, "policy_id": case.policy_id,
            "policy_number": policy.policy_number, "organization_id": policy.organization_id,
            "status": case.status, "phase": case.phase,
-           "outside_policy_period": not policy.covers(case.first_discovered_at)}
-    if organization is not None:
-        out["organization_name"] = organization.name
+           "outside_policy_period": not Policy.covers(policy, case.first_discovered_at)}
+    if organization_name is not None:
+        out["organization_name"] = organization_name
     out.update({f: getattr(case, f) for f in FACT_FIELDS})
     out.update({f: iso(getattr(case, f)) for f in INSTANT_FIELDS})
     # The instant each regulator's clock starts from (DOMAIN C.7): recorded, or first discovery.
@@ -87,8 +93,8 @@ def list_cases():
                               status=None if query.status == "all" else query.status, phase=query.phase,
                               coordinator_id=query.coordinator_id, overdue=query.overdue,
                               policy_id=query.policy_id, organization_id=query.organization_id,
-                              q=query.q, limit=min(query.limit, 1000), offset=query.offset)
-    return jsonify([case_json(c, p, organization=o) for c, p, o in rows])
+                              q=query.q, columns=LIST_COLUMNS, limit=min(query.limit, 1000), offset=query.offset)
+    return jsonify([case_json(r, r, organization_name=r.organization_name) for r in rows])
 
 
 @bp.get("/cases/<reference>")

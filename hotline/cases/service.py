@@ -238,9 +238,12 @@ def _coordinator_names(session: Session, *ids: int | None) -> dict:
 REFERENCE = re.compile(r"(?:[A-Z]{2}-?)?(?:(\d{4})-(\d{1,6})|(\d{4})(\d{6})|(\d{1,6}))")
 
 
-# A search matching more policies than this reads the list's order index and keeps the matching cases (many
-# match: the first page comes soon); fewer, it reads their cases by policy and sorts them.
+# A search matching more policies than this takes them as a subquery rather than a list of ids. On SQLite, so does
+# one matching more cases than DENSE_CASES, and it walks the list's order index keeping the matching cases (the
+# first page comes soon when many match); fewer, it reads their cases by policy and sorts them. PostgreSQL
+# chooses by its statistics.
 DENSE_POLICIES = 200
+DENSE_CASES = 5000
 
 
 def key_matches(session: Session, model, key: str):
@@ -258,17 +261,17 @@ def search_condition(session: Session, q: str, organization_scope: int | None = 
     """What a search box's text matches: a case reference (in full, or its number in any year: `000123`,
     `123`), the caller's or contact's phone in any format (compared as E.164), or part of the company name or
     the policy number, compared by their search keys (hotline.validation.search_key: width, case, 株式会社 and
-    the like, katakana or hiragana, spaces and dashes do not matter). Each part is an index search; the
-    policies whose company or number matches are found first (a small table), so that the database plans the
-    cases' part knowing how many there are."""
-    text = normalise(q)
-    found = []  # the ids of matching cases, each by an index search: the database need not guess how many
+    the like, katakana or hiragana, spaces and dashes do not matter). Each part is an index search (PostgreSQL
+    ORs them in a bitmap); the policies whose company or number matches are found first (a small table), so
+    that the database plans the cases' part knowing how many there are."""
+    text, sqlite = normalise(q), session.get_bind().dialect.name == "sqlite"
+    found = []  # conditions, each an index search of cases
     if m := REFERENCE.fullmatch(text.replace(" ", "").upper()):
         year, number = (m[1], m[2]) if m[1] else (m[3], m[4]) if m[3] else (None, m[5])
         years = [int(year)] if year else range(YEARS[0], YEARS[1] + 1)  # ~100 probes of a unique index
-        found.append(select(Case.id).where(Case.reference.in_([f"CY-{y}-{int(number):06d}" for y in years])))
+        found.append(Case.reference.in_([f"CY-{y}-{int(number):06d}" for y in years]))
     if sum(c.isdigit() for c in text) >= 9 and (phone := read_phone(text)):  # shorter: no Japanese number
-        found += [select(Case.id).where(Case.caller_phone == phone), select(Case.id).where(Case.contact_phone == phone)]
+        found += [Case.caller_phone == phone, Case.contact_phone == phone]
     dense = None
     if key := search_key(q):
         by_company = select(Policy.id).where(Policy.organization_id.in_(
@@ -279,11 +282,16 @@ def search_condition(session: Session, q: str, organization_scope: int | None = 
                                      for s in (by_company, by_number))
         policies = sa.union(by_company, by_number)
         ids = session.execute(policies.limit(DENSE_POLICIES + 1)).scalars().all()
-        if len(ids) > DENSE_POLICIES:  # `+ 0`: not by the policy index, which would sort thousands of cases
-            dense = (Case.policy_id + 0).in_(policies)
+        if sqlite and ids and (len(ids) > DENSE_POLICIES or session.execute(
+                select(sa.func.count()).where(Case.policy_id.in_(ids))).scalar_one() > DENSE_CASES):
+            dense = (Case.policy_id + 0).in_(policies)  # `+ 0`: not by the policy index
         elif ids:
-            found.append(select(Case.id).where(Case.policy_id.in_(ids)))
-    conditions = [Case.id.in_(sa.union_all(*found))] if found else []
+            found.append(Case.policy_id.in_(policies) if len(ids) > DENSE_POLICIES else Case.policy_id.in_(ids))
+    if len(found) > 1 and sqlite:
+        # SQLite plans an OR of indexed terms by its statistics, which say nothing useful of a column that is
+        # mostly NULL (the phones): it would walk the whole list. The ids of each term's index search instead.
+        found = [Case.id.in_(sa.union_all(*(select(Case.id).where(c) for c in found)))]
+    conditions = found
     if dense is not None:
         conditions.append(dense)
     return sa.or_(*conditions) if conditions else sa.false()

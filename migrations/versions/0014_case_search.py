@@ -10,7 +10,7 @@
   coordinator's single-column index).
 
 Revision ID: 0014_case_search
-Revises: 0011_portal
+Revises: 0015_intake_speed
 """
 import re
 import unicodedata

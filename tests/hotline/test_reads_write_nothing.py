@@ -20,7 +20,8 @@ ROLES = ("operator", "coordinator", "insured", "admin")
 QUERIES = {  # further variants of some reads, with the filters people use
     "/vendors": ["?capability=forensics"], "/api/v1/vendors": ["?capability=forensics"],
     "/cases/{reference}/dispatches": ["?capability=legal"], "/api/v1/cases/{reference}/timeline": ["?format=csv"],
-    "/api/v1/cases": ["?q=CY&status=open"], "/api/v1/cases/{reference}/costs": ["?include_removed=1"],
+    "/api/v1/cases": ["?q=CY&status=open", "?q={reference}&overdue=true&status=all", "?q=株式会社&phase=intake"],
+    "/cases": ["?q={reference}", "?q=テスト&status=closed&overdue=on&page=2"], "/api/v1/cases/{reference}/costs": ["?include_removed=1"],
     "/outbox/": ["?case={reference}"], "/api/v1/outbox": ["?case={reference}"], "/cases/policy-lookup": ["?q=POL"],
     "/calls": ["?status=to_call_back&from=090-1111-0000"], "/api/v1/calls": ["?case={reference}&status=missed"],
     "/cases/new": ["?call={call_id}"],

@@ -86,6 +86,19 @@ def test_every_field_finds_the_case_through_the_api(world):
     assert found(api, "q=%25") == set() and found(api, "q=_") == set()  # LIKE wildcards are text
 
 
+def test_a_search_matching_many_companies_finds_the_same(world, monkeypatch):
+    """Past DENSE_POLICIES matching policies (or DENSE_CASES cases, SQLite), the policies are a subquery and the
+    list's order index is walked: same answer."""
+    from hotline.cases import service
+
+    api, refs = world["api"], world["refs"]
+    expected = {q: found(api, f"q={q}") for q in ("サイバー", "株式会社", "東京", "JUAS", number_of(refs["minato"]))}
+    monkeypatch.setattr(service, "DENSE_POLICIES", 0)
+    monkeypatch.setattr(service, "DENSE_CASES", 0)
+    assert {q: found(api, f"q={q}") for q in expected} == expected
+    assert found(api, "q=サイバー&status=open") == {refs["cyber"]}
+
+
 def test_filters_and_pages(world, factory):
     api, refs = world["api"], world["refs"]
     assert found(api, "status=closed") == {refs["minato"]}
