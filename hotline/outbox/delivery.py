@@ -111,7 +111,7 @@ def deliver_one(session: Session, notifier: Notifier, row_id: int, *, now: dt.da
     claimed = session.execute(sa.update(table).where(table.c.id == row_id, table.c.status == row.status,
                                                      table.c.next_attempt_at.is_not(None))
                               .values(status="sending", attempts=table.c.attempts + 1, next_attempt_at=None,
-                                      status_at=now, provider_id=None))
+                                      status_at=now))
     if claimed.rowcount != 1:
         session.rollback()
         return False
@@ -120,8 +120,8 @@ def deliver_one(session: Session, notifier: Notifier, row_id: int, *, now: dt.da
     delivery = adapter_for(notifier, row.channel).deliver(
         Message(channel=row.channel, to=row.to, body=row.body, voice_url=row.voice_url, subject=row.subject,
                 reference=str(row.id)))
-    session.execute(sa.update(table).where(table.c.id == row_id, table.c.provider_id.is_(None))
-                    .values(provider_id=delivery.provider_id, adapter=delivery.adapter))
+    session.execute(sa.update(table).where(table.c.id == row_id)
+                    .values(provider_id=delivery.provider_id or row.provider_id, adapter=delivery.adapter))
     moved = session.execute(sa.update(table).where(table.c.id == row_id, table.c.status == "sending")
                             .values(status=delivery.status, error=delivery.error, status_at=now))
     if moved.rowcount == 1 and delivery.status in FAILED:
@@ -134,8 +134,9 @@ def deliver_one(session: Session, notifier: Notifier, row_id: int, *, now: dt.da
 # --- What the provider says ---------------------------------------------------------------------------
 def record_status(session: Session, *, outbox_id: int | None, sid: str, provider_status: str,
                   error_code: str | None, now: dt.datetime, policy: DeliveryPolicy) -> bool:
-    """A status callback: move the row forward (never back; a callback about an earlier attempt, whose sid is
-    not the row's any more, changes nothing). Commits. False when it concerns no row of ours."""
+    """A status callback: move the row forward (never back). A callback about an earlier attempt changes nothing:
+    its sid is not the row's any more, or it is the row's while the next attempt is being handed over. Commits.
+    False when it concerns no row of ours."""
     status = PROVIDER_STATUS.get(provider_status)
     if status is None or not sid:
         return False
@@ -143,6 +144,9 @@ def record_status(session: Session, *, outbox_id: int | None, sid: str, provider
     if row is None or row.provider_id not in (None, sid):
         row = session.exec(select(OutboxMessage).where(OutboxMessage.provider_id == sid)).first()
     if row is None or (row.provider_id or sid) != sid or row.status not in RANK:
+        session.rollback()
+        return False
+    if row.status == "sending" and row.provider_id == sid:  # about the attempt before the one under way
         session.rollback()
         return False
     table = OutboxMessage.__table__

@@ -18,26 +18,26 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox_message") as batch_op:
-        batch_op.add_column(sa.Column("voice_url", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("status_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("handled_by_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key("fk_outbox_message_handled_by", "app_user", ["handled_by_id"], ["id"])
-        batch_op.create_index(batch_op.f("ix_outbox_message_next_attempt_at"), ["next_attempt_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_message_provider_id"), ["provider_id"], unique=False)
-        batch_op.create_index("ix_outbox_message_open_escalation", ["escalated_at", "handled_at"], unique=False)
+    # Plain ADD COLUMN (SQLite too): no rebuild of a table that may hold many messages.
+    op.add_column("outbox_message", sa.Column("voice_url", sa.Text(), nullable=True))
+    op.add_column("outbox_message", sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
+    for column in ("next_attempt_at", "status_at", "escalated_at", "handled_at"):
+        op.add_column("outbox_message", sa.Column(column, sa.DateTime(timezone=True), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":  # SQLite adds a column's reference only written inline
+        op.execute("ALTER TABLE outbox_message ADD COLUMN handled_by_id INTEGER REFERENCES app_user (id)")
+    else:
+        op.add_column("outbox_message", sa.Column("handled_by_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_outbox_message_handled_by", "outbox_message", "app_user", ["handled_by_id"], ["id"])
+    op.create_index("ix_outbox_message_next_attempt_at", "outbox_message", ["next_attempt_at"])
+    op.create_index("ix_outbox_message_provider_id", "outbox_message", ["provider_id"])
+    op.create_index("ix_outbox_message_open_escalation", "outbox_message", ["escalated_at", "handled_at"])
 
 
 def downgrade() -> None:
+    for index in ("ix_outbox_message_open_escalation", "ix_outbox_message_provider_id",
+                  "ix_outbox_message_next_attempt_at"):
+        op.drop_index(index, table_name="outbox_message")
     with op.batch_alter_table("outbox_message") as batch_op:
-        batch_op.drop_index("ix_outbox_message_open_escalation")
-        batch_op.drop_index(batch_op.f("ix_outbox_message_provider_id"))
-        batch_op.drop_index(batch_op.f("ix_outbox_message_next_attempt_at"))
-        batch_op.drop_constraint("fk_outbox_message_handled_by", type_="foreignkey")
         for column in ("handled_by_id", "handled_at", "escalated_at", "status_at", "next_attempt_at", "attempts",
                        "voice_url"):
             batch_op.drop_column(column)

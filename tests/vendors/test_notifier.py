@@ -6,10 +6,17 @@ from vendors.notifier.outbox import OutboxNotifier
 from vendors.notifier.twilio import TwilioNotifier
 
 
+def committed(db, notifier, **message):
+    """Send one message and commit: a provider gets it after the commit (hotline/outbox/delivery.py)."""
+    row = service.send(db, notifier, **message)
+    db.commit()
+    db.expire_all()
+    return db.get(OutboxMessage, row.id)
+
 def test_outbox_is_the_default_and_keeps_the_message(db):
     notifier = from_config({})
     assert isinstance(notifier, OutboxNotifier)
-    row = service.send(db, notifier, channel="sms", to="+819012345678", body="テスト", source="test:1")
+    row = committed(db, notifier, channel="sms", to="+819012345678", body="テスト", source="test:1")
     db.commit()
     assert db.get(OutboxMessage, row.id).status == "queued"
 
@@ -19,7 +26,7 @@ def test_twilio_sms_and_voice_through_the_real_client(fake_twilio, db):
                             "TWILIO_FROM_NUMBER": "+15005550006", "TWILIO_API_BASE_URL": fake_twilio.url})
     assert isinstance(notifier.adapter_for("sms"), TwilioNotifier) and notifier.adapter_for("voice") is notifier.adapter_for("sms")
     assert isinstance(notifier.adapter_for("email"), OutboxNotifier)  # e-mail stays in the outbox without SMTP_URL
-    row = service.send(db, notifier, channel="sms", to="+819012345678", body="事故受付 CY-2026-000001")
+    row = committed(db, notifier, channel="sms", to="+819012345678", body="事故受付 CY-2026-000001")
     assert row.status == "sent" and row.provider_id.startswith("SM") and row.adapter == "twilio"
     (sms,) = fake_twilio.messages()
     assert sms.form == {"To": "+819012345678", "From": "+15005550006", "Body": "事故受付 CY-2026-000001"}
@@ -34,13 +41,13 @@ def test_twilio_error_is_recorded_not_raised(fake_twilio, db):
     fake_twilio.fail_with = (400, 21211, "The 'To' number is not a valid phone number.")
     notifier = TwilioNotifier(fake_twilio.account_sid, fake_twilio.auth_token, "+15005550006",
                               api_base_url=fake_twilio.url)
-    row = service.send(db, notifier, channel="sms", to="+81000", body="x")
+    row = committed(db, notifier, channel="sms", to="+81000", body="x")
     assert row.status == "failed" and "21211" in row.error
 
 
 def test_twilio_unreachable_is_recorded(db):
     notifier = TwilioNotifier("AC" + "b" * 32, "t", "+15005550006", api_base_url="http://127.0.0.1:9", timeout=2)
-    row = service.send(db, notifier, channel="sms", to="+819012345678", body="x")
+    row = committed(db, notifier, channel="sms", to="+819012345678", body="x")
     assert row.status == "failed" and "unreachable" in row.error
 
 

@@ -25,11 +25,19 @@ def smtp(tmp_path):
     controller.stop()
 
 
+
+def committed(db, notifier, **message):
+    """Send one message and commit: a provider gets it after the commit (hotline/outbox/delivery.py)."""
+    row = service.send(db, notifier, **message)
+    db.commit()
+    db.expire_all()
+    return db.get(OutboxMessage, row.id)
+
 def test_japanese_mail_through_starttls_and_auth(smtp, db):
     notifier = from_config({"SMTP_URL": smtp.url(), "MAIL_FROM": SENDER})
     assert isinstance(notifier, ChannelRouter) and isinstance(notifier.adapter_for("email"), SmtpNotifier)
     assert isinstance(notifier.adapter_for("sms"), OutboxNotifier)  # SMS still stays in the outbox
-    row = service.send(db, notifier, channel="email", to="sato@sample.example", subject="【重要】事故対応のご案内",
+    row = committed(db, notifier, channel="email", to="sato@sample.example", subject="【重要】事故対応のご案内",
                        body="佐藤 様\n\nパスワードを設定してください。\nhttps://hotline.example/account/setup/x")
     assert row.status == "sent" and row.adapter == "smtp" and row.error is None and row.subject == "【重要】事故対応のご案内"
     ((mail_from, rcpt, raw, tls, login),) = smtp.received
@@ -46,20 +54,20 @@ def test_japanese_mail_through_starttls_and_auth(smtp, db):
 
 def test_a_wrong_password_is_recorded_not_raised(smtp, db):
     notifier = from_config({"SMTP_URL": smtp.url(password="wrong"), "MAIL_FROM": SENDER})
-    row = service.send(db, notifier, channel="email", to="a@sample.example", subject="件名", body="本文")
+    row = committed(db, notifier, channel="email", to="a@sample.example", subject="件名", body="本文")
     assert row.status == "failed" and row.adapter == "smtp" and "535" in row.error
     assert smtp.received == []
 
 
 def test_an_unreachable_server_is_recorded(db):
     notifier = SmtpNotifier.from_url(f"smtp://127.0.0.1:{free_port()}?timeout=2", SENDER)
-    row = service.send(db, notifier, channel="email", to="a@sample.example", subject="件名", body="本文")
+    row = committed(db, notifier, channel="email", to="a@sample.example", subject="件名", body="本文")
     assert row.status == "failed" and "unreachable" in row.error
 
 
 def test_an_untrusted_certificate_is_refused(smtp, db):
     url = smtp.url().split("&cafile=")[0]  # the system's CAs do not know the test's certificate
-    row = service.send(db, SmtpNotifier.from_url(url, SENDER), channel="email", to="a@sample.example",
+    row = committed(db, SmtpNotifier.from_url(url, SENDER), channel="email", to="a@sample.example",
                        subject="件名", body="本文")
     assert row.status == "failed" and smtp.received == []
 

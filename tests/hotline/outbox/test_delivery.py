@@ -233,3 +233,19 @@ def test_the_coordinator_marks_a_raised_message_handled(app, db, factory, client
     assert kinds[-2:] == ["message_undeliverable", "message_handled"]
     query = parse_qs(urlsplit(fake_twilio.messages()[0].form["StatusCallback"]).query)
     assert query == {"outbox": [str(row.id)]}
+
+
+def test_a_late_callback_about_the_previous_attempt_does_not_touch_the_retry(app, db, client, factory, fake_twilio):
+    """The first attempt failed; while the retry is being handed over, Twilio's late callback about the first one
+    arrives: it must not mark the retry failed (which would schedule yet another hand-over)."""
+    case = factory.case()
+    row = fresh(db, send(app, db, case_id=case.id))
+    first_sid = row.provider_id
+    assert callback(client, fake_twilio, row, "undelivered", error="30005").status_code == 204
+    table = OutboxMessage.__table__
+    db.execute(sa.update(table).where(table.c.id == row.id)  # what deliver_one commits for the retry
+               .values(status="sending", attempts=2, next_attempt_at=None))
+    db.commit()
+    assert callback(client, fake_twilio, fresh(db, row), "failed", sid=first_sid).status_code == 204
+    row = fresh(db, row)
+    assert (row.status, row.attempts, row.next_attempt_at, row.provider_id) == ("sending", 2, None, first_sid)
