@@ -105,8 +105,10 @@ def _check(session: Session, values: dict, now: dt.datetime) -> None:
 
 
 def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None,
-                offsets=None) -> Case:
-    """Open a case: its deadlines and reminders, its phases and intake checklist, the audit entry; commits."""
+                offsets=None, finish_intake: bool = False) -> Case:
+    """Open a case: its deadlines and reminders, its phases and intake checklist, the audit entry; commits.
+    `finish_intake` (the intake form, which answers the intake checklist): intake is completed and initial
+    response started in the same unit of work (phases.service.finish_intake)."""
     now = now or utcnow()
     values = {k: v for k, v in data.model_dump().items() if v is not None}
     values = {**DEFAULTS, **values}
@@ -127,8 +129,18 @@ def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | Non
                        "outside": not policy.covers(case.first_discovered_at) or None}, at=now)
         deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
         phases.initialise_case_workflow(session, case)
+        if finish_intake:
+            phases.finish_intake(session, case, answered=intake_answered(case, policy), actor=actor, now=now)
         session.commit()
     return case
+
+
+def intake_answered(case: Case, policy: Policy) -> set[str]:
+    """The intake checklist items a saved intake form has answered: the call and the facts are recorded; the
+    coordinator when one was chosen; the policy when the discovery falls in its period (otherwise cover must be
+    checked by a person)."""
+    return {"record_call"} | ({"assign_coordinator"} if case.coordinator_id else set()) | (
+        {"confirm_policy"} if policy.covers(case.first_discovered_at) else set())
 
 
 def backfill(session: Session, *, now: dt.datetime | None = None, offsets=None, batch: int = 500) -> int:

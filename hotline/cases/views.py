@@ -94,8 +94,9 @@ def new_case():
     if request.method == "POST":
         try:
             data = read_case_form(CaseIn, form, session, partial=False)
-            case = service.create_case(session, data, actor=current_principal(), offsets=_offsets())
-            flash(_("Case %(ref)s opened.", ref=case.reference))
+            case = service.create_case(session, data, actor=current_principal(), offsets=_offsets(),
+                                       finish_intake=True)
+            flash(_("Case %(ref)s opened. Intake is complete; initial response has started.", ref=case.reference))
             return redirect(url_for("cases.show", reference=case.reference))
         except Invalid as exc:
             session.rollback()

@@ -105,9 +105,25 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
     if blocked:
         raise Blocked(Text(CANNOT[action], phase=rules.title(key), blockers=blocked), blockers=blocked)
 
+    _apply(session, case, by_key, statuses, key, action, reason=reason, actor=actor, now=now)
+    try:
+        session.commit()
+    except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
+        session.rollback()
+        raise Blocked(Text(N_("The phase was changed by someone else at the same moment; reload and try again.")),
+                      blockers=[Text(N_("changed at the same moment"))]) from None
+    return rows
+
+
+def _apply(session: Session, case: Case, by_key: dict[str, CasePhase], statuses: dict[str, str], key: str,
+           action: str, *, reason: str | None, actor, now: dt.datetime) -> list[CaseTask]:
+    """Move one phase whose guards have passed, with its events; a phase that ends with open tasks carries
+    them to the phase that follows it (never silently: each is recorded). Returns the tasks carried. Does not
+    commit."""
     phase = by_key[key]
     old = phase.status
-    phase.status = rules.next_status(action)
+    phase.status = statuses[key] = rules.next_status(action)
+    carried: list[CaseTask] = []
     if action == "start":
         phase.started_at = now
         _generate_tasks(session, case, key, now)
@@ -123,20 +139,50 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
         else:
             record(session, actor=actor, kind="phase_completed", entity="case_phase", entity_id=phase.id,
                    case_id=case.id, field=key, old=old, new=phase.status, at=now)
-    statuses[key] = phase.status
+        carried = _carry_open_tasks(session, case, key, rules.successor(statuses, key), actor=actor, now=now)
     case.phase = rules.current_phase(statuses)  # Case.phase = the furthest active phase
     if key == "closure" and action == "complete":
         case.status, case.closed_at = "closed", now
         record(session, actor=actor, kind="case_closed", entity="case", entity_id=case.id, case_id=case.id,
                field="status", old="open", new="closed", at=now)
     session.add_all([phase, case])
-    try:
-        session.commit()
-    except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
-        session.rollback()
-        raise Blocked(Text(N_("The phase was changed by someone else at the same moment; reload and try again.")),
-                      blockers=[Text(N_("changed at the same moment"))]) from None
-    return rows
+    return carried
+
+
+def _carry_open_tasks(session: Session, case: Case, key: str, to: str | None, *, actor, now: dt.datetime
+                      ) -> list[CaseTask]:
+    if to is None:
+        return []
+    tasks = open_tasks_of(session, case.id, key)
+    for task in tasks:
+        task.phase_key = to
+        session.add(task)
+        record(session, actor=actor, kind="task_carried", entity="case_task", entity_id=task.id, case_id=case.id,
+               field=task.template_key or "task", params={"phase": key, "to": to, "title": task.title}, at=now)
+    return tasks
+
+
+def open_tasks_of(session: Session, case_id: int, key: str) -> list[CaseTask]:
+    return [t for t in case_tasks(session, case_id) if t.phase_key == key and t.status == "open"]
+
+
+def finish_intake(session: Session, case: Case, *, answered: set[str], actor, now: dt.datetime) -> None:
+    """The intake form was saved: the intake tasks it answered are done, intake is complete (its other tasks
+    carried to initial response) and initial response starts with its checklist. For a case whose workflow
+    was just initialised; does not commit (intake's unit of work)."""
+    session.flush()
+    rows = phases_of(session, case.id)
+    by_key = {p.key: p for p in rows}
+    statuses = {p.key: p.status for p in rows}
+    for task in open_tasks_of(session, case.id, "intake"):
+        if task.template_key in answered:
+            task.status, task.done_at, task.done_by_id = "done", now, getattr(actor, "id", None)
+            session.add(task)
+            record(session, actor=actor, kind="task_done", entity="case_task", entity_id=task.id, case_id=case.id,
+                   params={"phase": "intake", "title": task.title}, field=task.template_key, old="open",
+                   new="done", at=now)
+    _apply(session, case, by_key, statuses, "intake", "complete", reason=None, actor=actor, now=now)
+    _apply(session, case, by_key, statuses, "initial_response", "start", reason=None, actor=actor, now=now)
 
 
 def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
