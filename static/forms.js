@@ -27,3 +27,9 @@
     });
   });
 })();
+
+// A form marked data-autosubmit (the dispatch section's capability) sends itself when a choice changes; its
+// button does the same without script.
+document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});
