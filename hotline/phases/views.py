@@ -43,7 +43,8 @@ def section_context(session, case, user, *, errors: dict | None = None, form: di
             "can_task": can(user, "task.write") and case.status == "open",
             "status_labels": STATUS_LABELS, "owner_labels": OWNER_LABELS,
             "phase_choices": [(k, rules.title(k)) for k in rules.PHASE_KEYS],
-            "errors": errors or {}, "form": form or {}, "next": _next_target(case)}
+            "errors": errors or {}, "form": form or {}, "next": _next_target(case),
+            "task_errors": any(k.startswith("task.") and k != "task.guard" for k in errors or {})}
 
 
 def _cost_labels(session, case, tasks) -> dict:

@@ -74,13 +74,17 @@ class VisibleText(HTMLParser):
             self.parts.append(data.strip())
 
 
-def english_left(page: str) -> list[str]:
-    """The pieces of visible text that still hold English words, once the allowed names are taken out."""
+def english_left(page: str, data: tuple[str, ...] = ()) -> list[str]:
+    """The pieces of visible text that still hold English words, once the allowed names are taken out, and
+    `data`: names people typed that have Latin letters in them (a vendor called "株式会社ラック (LAC)")."""
     parser = VisibleText()
     parser.feed(page)
     left = []
     for part in parser.parts:
-        words = [w for w in LATIN_WORD.findall(NOT_WORDS.sub(" ", html.unescape(part))) if w not in ALLOWED_WORDS]
+        text = html.unescape(part)
+        for name in data:
+            text = text.replace(name, " ")
+        words = [w for w in LATIN_WORD.findall(NOT_WORDS.sub(" ", text)) if w not in ALLOWED_WORDS]
         if words:
             left.append(part)
     return left
