@@ -194,6 +194,12 @@ def dashboard_cases(user, *, limit: int = 50) -> dict:
     return {"rows": rows, "nearest": nearest, "now": utcnow(), "labels": LABELS, "closed": closed}
 
 
+def overdue_deadlines(limit: int = 50) -> list[tuple[Deadline, object]]:
+    """Every overdue deadline of every open case (the admin's dashboard), with its case."""
+    return deadlines.overdue_on_open_cases(get_session(), now=utcnow(), limit=limit)
+
+
 @bp.app_context_processor
 def _dashboard_helpers():
-    return {"case_dashboard": dashboard_cases}
+    return {"case_dashboard": dashboard_cases, "overdue_deadlines": overdue_deadlines, "overdue_now": utcnow,
+            "deadline_labels": LABELS}

@@ -206,3 +206,25 @@ def test_completing_a_phase_with_open_tasks_says_where_they_went(client, factory
     case = db.exec(select(Case).where(Case.reference == ref)).one()
     moved = db.exec(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.status == "open")).all()
     assert {t.phase_key for t in moved} == {"investigation"} and len(moved) == 5
+
+
+def test_admin_sees_overdue_deadlines_and_tasks_of_every_case_and_reads_the_case_page(client, factory):
+    """A case discovered in April has every clock run out and its intake tasks overdue; the admin's dashboard
+    lists them in Japanese, the case page opens for reading, and nothing on it can be changed by an admin."""
+    case = factory.case(factory.policy(end=jst(2099, 1, 1)), personal_records_affected=5000, malicious=True)
+    quiet = factory.case(factory.policy(end=jst(2099, 1, 1)), first_discovered_at=utcnow() - dt.timedelta(hours=1),
+                         reported_at=utcnow())
+    login(client, factory.user("admin"))
+    page = client.get("/dashboard", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    deadlines = page.split('class="panel overdue-deadlines"')[1].split("</section>")[0]
+    assert case.reference in deadlines and quiet.reference not in deadlines
+    assert "個人情報保護委員会への速報" in deadlines and "超過" in deadlines
+    tasks = page.split('class="panel overdue-tasks"')[1].split("</section>")[0]
+    assert case.reference in tasks and "受付内容と事実の記録" in tasks
+    assert quiet.reference in page  # among the open cases
+    for path in (f"/cases/{case.reference}", f"/cases/{case.reference}/phases", f"/cases/{case.reference}/timeline",
+                 f"/cases/{case.reference}/coverage", f"/cases/{case.reference}/messages"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+    body = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert '/facts"' not in body and '/met"' not in body and 'value="complete"' not in body and "<form" in body
