@@ -16,6 +16,7 @@ from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid
 from hotline.extensions import get_session
+from hotline.formatting import phone_text
 from hotline.forms import local_value, page_errors, read_form
 from hotline.orgs.models import Organization, Policy
 from hotline.orgs.service import search_policies
@@ -116,6 +117,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200, met_form=N
     if coordinator is not None:  # an insured reads a name or the role, never a staff e-mail address
         coordinator = coordinator.label if user.role.is_staff else coordinator.display_name or _("Coordinator")
     values = form or {**{n: getattr(case, n) or "" for n in TEXTS},
+                      **{n: phone_text(getattr(case, n)) for n in ("caller_phone", "contact_phone")},
                       **{n: local_value(getattr(case, n)) for n in INSTANTS},
                       **{n: getattr(case, n) for n in BOOLS},
                       "personal_records_affected": "" if case.personal_records_affected is None
