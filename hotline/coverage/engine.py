@@ -373,9 +373,7 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
                                   "I-3", amount=claimed, category=name))
         decisions.append("I-3")
     if cat.consent_required and not x.consent_ref:
-        pending_consent.append(Reason(N_("%(amount)s pending consent: %(category)s needs the insurer's prior written "
-                                         "consent; record it to make this line payable"), "I-8",
-                                      amount=claimed, category=name))
+        pending_consent.append(_consent_reason(x, cat, limits, claimed))
         decisions.append("I-8")
     if cat.per_head_jpy is not None and x.victims is None:
         pending_det.append(Reason(_MISSING_COUNT[cat.per_head_unit], amount=claimed, cap=Yen(cat.per_head_jpy)))
@@ -413,6 +411,23 @@ def _allocate(line: LineResult, x: CostItem, cat: _Rule, cc: _CaseCtx, limits: _
             decisions.append(d)
     line.payable_jpy = amount
     line.status = PAYABLE if amount == x.amount_jpy else REDUCED
+
+
+def _consent_reason(x: CostItem, cat: _Rule, limits: _Limits, claimed: Yen) -> Reason:
+    """Why a line waits for the insurer's consent, and the truth about what consent would bring as the limits
+    stand: nothing when a limit the line draws on is used up, at most what is left when that is less."""
+    tightest = min(((limit - limits.used.get(key, 0), text) for key, limit, text, _d in limits.path(cat, x.case_id)),
+                   key=lambda pair: pair[0], default=None)
+    if tightest is not None and tightest[0] <= 0:
+        return Reason(N_("%(amount)s pending consent: %(category)s needs the insurer's prior written consent, but the "
+                         "%(limit)s has nothing left, so recording consent would not make this line payable"), "I-8",
+                      amount=claimed, category=cat.name, limit=tightest[1])
+    if tightest is not None and tightest[0] < x.amount_jpy * cat.coinsurance_pct // 100:
+        return Reason(N_("%(amount)s pending consent: %(category)s needs the insurer's prior written consent; once it "
+                         "is recorded, at most %(left)s is payable (what is left of the %(limit)s)"), "I-8",
+                      amount=claimed, category=cat.name, left=Yen(tightest[0]), limit=tightest[1])
+    return Reason(N_("%(amount)s pending consent: %(category)s needs the insurer's prior written consent; record it "
+                     "to make this line payable"), "I-8", amount=claimed, category=cat.name)
 
 
 _MISSING_COUNT = {  # per-head caps (⑥カ, ⑥キ, the bodily-injury rider) without the count they are per

@@ -416,3 +416,29 @@ def test_sompo_lines_are_pending_with_the_adjuster_reason():
 def test_unknown_category_is_not_covered_with_a_reason():
     r = compute(TM, "A", [case()], [CostItem(1, 1, "ransom", 1_000, D(2026, 4, 15))])
     assert r.lines[1].status == "not_covered" and en(r.lines[1])
+
+
+# --- The truth at the moment of choice: consent cannot make a line payable from a limit with nothing left ----
+def test_consent_on_a_used_up_limit_is_said_to_pay_nothing():
+    """Plan A's shared ②③④ limit is ¥5,000,000: ③ investigation of ¥5,000,000 uses all of it, so ④ advisory
+    of ¥800,000 waiting for consent would still pay ¥0; with ¥4,600,000 of ③, at most ¥400,000 of it."""
+    ledger = Ledger()
+    ledger.add("investigation", 5_000_000)
+    ledger.add("advisory", 800_000, consent=None)
+    line = advisory(run(ledger))
+    assert line.status == "pending_consent" and line.payable_jpy == 0
+    assert en(line) == ["¥800,000 pending consent: ④ Advisory costs needs the insurer's prior written consent, but the "
+                        "shared ②③④ limit of ¥5,000,000 for plan A (per incident) has nothing left, so recording "
+                        "consent would not make this line payable (decision I-8)"]
+    ledger = Ledger()
+    ledger.add("investigation", 4_600_000)
+    ledger.add("advisory", 800_000, consent=None)
+    assert "at most ¥400,000 is payable" in en(advisory(run(ledger)))[0]
+    ledger = Ledger()
+    ledger.add("investigation", 4_200_000)
+    ledger.add("advisory", 800_000, consent=None)  # exactly what is left: consent makes all of it payable
+    assert en(advisory(run(ledger)))[0].endswith("record it to make this line payable (decision I-8)")
+
+
+def advisory(result):
+    return next(x for x in result.lines.values() if x.category == "advisory")
