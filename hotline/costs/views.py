@@ -76,7 +76,8 @@ def new_cost(reference: str):
             errors = page_errors(exc)
     status = 422 if errors or warnings else 200
     return render_template("costs/form.html", case=case, policy=policy, product=product, form=form, errors=errors,
-                           warnings=warnings), status
+                           warnings=warnings,
+                           left=service.limits_left(session, case, policy, [c.code for c in product.categories])), status
 
 
 @bp.post("/cases/<reference>/costs/<int:line_id>/consent")

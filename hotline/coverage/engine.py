@@ -197,6 +197,28 @@ class _CaseCtx:
     published: bool
 
 
+NEARLY_USED_UP = 10  # percent of a limit left under which the forms warn before more work is ordered
+
+
+def limits_left(product: Product, plan: str, result: PeriodResult, category: str, case_id: int) -> list[dict]:
+    """What is left, as the ledger stands, of each limit a new line of `category` on the case would draw on, in
+    the order of I-6 / I-7: {"label" (a Text naming the limit, its amount and scope), "limit_jpy",
+    "remaining_jpy", "warn" (nothing or under NEARLY_USED_UP % left)}. Empty when the product's amounts are
+    unknown or the category is not the product's."""
+    cat = product.category(category)
+    if cat is None or not product.amounts_known:
+        return []
+    used = {row["key"]: row["used_jpy"] for row in result.limits}
+    case = result.cases.get(case_id)
+    used.update({row["key"]: row["used_jpy"] for row in (case.limits if case is not None else [])})
+    out = []
+    for key, limit, text, _decision in _Limits(product, plan).path(cat, case_id):
+        left = limit - used.get(":".join(str(k) for k in key), 0)
+        out.append({"label": text, "limit_jpy": limit, "remaining_jpy": left,
+                    "warn": left * 100 < limit * NEARLY_USED_UP})
+    return out
+
+
 def compute(product: Product, plan: str, cases: list[CaseFacts], lines: list[CostItem], *,
             period: tuple[dt.datetime, dt.datetime] | None = None) -> PeriodResult:
     """Coverage of one policy period. Deterministic: the same ledger gives the same result."""

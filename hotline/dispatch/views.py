@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.service import get_visible_case
-from hotline.costs.service import category_label, product_of
+from hotline.costs.service import category_label, limits_left, product_of
 from hotline.dispatch import links, registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.schemas import DispatchAction, DispatchIn, VendorIn, VendorPatch
@@ -163,7 +163,8 @@ def section_context(session, case, policy, user, capability: str = "", form: dic
                # the cost form opens with the dispatch, its vendor and the first expected category filled in
                cost_category=lambda d: (capabilities.cost_categories(d.capability, case.attack_confirmed) or ("",))[0],
                preview_warnings=(service.warnings_for(session, case, policy.product, capability, now=service.utcnow())
-                                 if capability else []))
+                                 if capability else []),
+               left=_limits_of_work(session, case, policy, capability) if capability else [])
     return ctx
 
 
@@ -183,11 +184,19 @@ def proposals(session, case, policy) -> list[dict]:
         best = next(((v, r) for v, r in registry.ranked(session, capability, now=now) if r.vendor.contacts), None)
         if proposal["covered"] is None and best is not None:
             vendor, ranked = best
-            proposal.update(vendor=vendor, reasons=list(ranked.reasons),
+            proposal.update(vendor=vendor, reasons=list(ranked.reasons), left=_limits_of_work(session, case, policy,
+                                                                                            capability),
                             brief=service.brief_of(case, company, service.vendor_language(session, vendor.id)),
                             warnings=service.warnings_for(session, case, policy.product, capability, now=now))
         out.append(proposal)
     return out
+
+
+def _limits_of_work(session, case, policy, capability: str) -> list[tuple]:
+    """(category name, what is left of each limit it draws on) for the cost categories the work would produce."""
+    codes = capabilities.cost_categories(capability, case.attack_confirmed)
+    left = limits_left(session, case, policy, codes)
+    return [(category_label(product_of(policy), code), left[code]) for code in codes if left[code]]
 
 
 def proposals_section(*, session, case, policy, user) -> dict | None:

@@ -442,3 +442,24 @@ def test_consent_on_a_used_up_limit_is_said_to_pay_nothing():
 
 def advisory(result):
     return next(x for x in result.lines.values() if x.category == "advisory")
+
+
+def test_what_is_left_of_each_limit_a_new_cost_would_draw_on():
+    """Plan A: ③ investigation draws on the shared ②③④ limit (¥5,000,000) and the overall cost limit, per
+    incident and per period, then the global cap. After ¥4,600,000 of ③ on case 1: ¥400,000 left of ②③④ (8 %:
+    nearly used up), and on case 2 of the same policy the period's ②③④ has the same ¥400,000 left."""
+    from hotline.coverage.engine import limits_left
+
+    ledger = Ledger()
+    ledger.add("investigation", 4_600_000)
+    result = run(ledger, cases=[case(1), case(2)])
+    rows = limits_left(TM, "A", result, "advisory", 1)
+    shared = [r for r in rows if r["limit_jpy"] == 5_000_000]
+    assert [(r["remaining_jpy"], r["warn"]) for r in shared] == [(400_000, True), (400_000, True)]
+    other_case = [r for r in limits_left(TM, "A", result, "advisory", 2) if r["limit_jpy"] == 5_000_000]
+    assert [r["remaining_jpy"] for r in other_case] == [5_000_000, 400_000]  # its incident's, then the period's
+    assert limits_left(TM, "A", result, "no.such.category", 1) == []
+    ledger.add("investigation", 400_000)
+    rows = limits_left(TM, "A", run(ledger), "investigation", 1)
+    assert rows[0]["remaining_jpy"] == 0 and rows[0]["warn"]
+    assert [r["warn"] for r in rows if r["limit_jpy"] != 5_000_000] == [False] * (len(rows) - 2)

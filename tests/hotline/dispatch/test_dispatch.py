@@ -493,12 +493,12 @@ def test_case_page_proposes_the_best_vendor_per_needed_capability_and_sends_in_o
     coord.post(f"/cases/{case.reference}/phases/intake", json={"action": "complete"})
     coord.post(f"/cases/{case.reference}/phases/initial_response", json={"action": "start"})
     page = client.get(path, headers={"Accept-Language": "ja"}).get_data(as_text=True)
-    forensics = page.split('data-capability="forensics"')[1].split("</li>")[0]
+    forensics = page.split('data-capability="forensics"')[1].split('class="proposal"')[0]
     assert f'name="vendor_id" value="{best["id"]}"' in forensics and "一番手フォレンジック" in forensics
     brief = re.search(r'<textarea name="brief"[^>]*>([^<]*)</textarea>', forensics).group(1)
     assert "ランサムウェアでファイルサーバが暗号化された" in brief and "約5,000件" in brief
     assert "クレジットカード情報を含む" in brief
-    emergency = page.split('data-capability="emergency_response"')[1].split("</li>")[0]
+    emergency = page.split('data-capability="emergency_response"')[1].split("</section>")[0]
     assert f'value="{english["id"]}"' in emergency and "About 5,000 personal records affected." in emergency
     r = client.post(f"/cases/{case.reference}/dispatches", headers={"Accept-Language": "ja"}, data={
         "from": "proposal", "capability": "forensics", "vendor_id": best["id"], "brief": brief,
@@ -510,7 +510,7 @@ def test_case_page_proposes_the_best_vendor_per_needed_capability_and_sends_in_o
     page = client.get(path, headers={"Accept-Language": "ja"}).get_data(as_text=True)
     panel = page.split('id="next"')[1].split("</section>")[0]
     assert "を一番手フォレンジックに送りました" in panel  # the result where the click was
-    forensics = panel.split('data-capability="forensics"')[1].split("</li>")[0]
+    forensics = panel.split('data-capability="forensics"')[1].split('class="proposal"')[0]
     assert "<form" not in forensics and "一番手フォレンジック" in forensics  # covered: no second proposal
 
 
