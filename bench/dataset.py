@@ -281,10 +281,10 @@ def build(url: str) -> dict:
     if completed:
         raise SystemExit(f"the backfill completed {completed} bulk-loaded cases: the bulk rows are incomplete")
     rnd = random.Random(13)
-    sample_ids = sorted(rnd.sample(range(1, size["cases"] + 1), min(2000, size["cases"])))
-    with engine.connect() as conn:
-        refs = [r for (r,) in conn.execute(sa.text("select reference from incident_case where id in "
-                                                   f"({','.join(map(str, sample_ids))})"))]
+    with engine.connect() as conn:  # open cases only: a closed case refuses changes (409 case_closed)
+        open_refs = list(conn.execute(sa.text("select reference from incident_case where status = 'open' "
+                                              "order by id")).scalars())
+    refs = sorted(rnd.sample(open_refs, min(2000, len(open_refs))))
     facts.update(scale=SCALE, built_at=now.isoformat(), counts=counts, sample_references=refs,
                  load_seconds=round(loaded, 1), total_seconds=round(time.perf_counter() - t0, 1),
                  backfill_seconds=round(backfill_s, 1), backfill_completed=completed)

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 import click
 from flask import Flask, current_app
@@ -117,19 +120,49 @@ def register_cli(app: Flask) -> None:
         env = {**os.environ, "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0"),
                "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://localhost:{port}")}
         bindir = os.path.dirname(sys.executable)
+        # Each child leads its own process group (gunicorn's with its workers), so that stopping a group stops
+        # everything it started, and a Ctrl-C in the terminal reaches only this command, which stops them in order.
         web = subprocess.Popen([os.path.join(bindir, "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                "--access-logfile", "-", "hotline:create_app()"], env=env)
-        clock_proc = subprocess.Popen([os.path.join(bindir, "flask"), "--app", "hotline", "clock"], env=env)
+                                "--access-logfile", "-", "--logger-class", "hotline.access_log.RedactingLogger",
+                                "hotline:create_app()"], env=env, process_group=0)
+        clock_proc = subprocess.Popen([os.path.join(bindir, "flask"), "--app", "hotline", "clock"], env=env,
+                                      process_group=0)
         click.echo(f"\nhotline is running at http://localhost:{port}/ (Ctrl-C stops the web app and the clock)")
+        supervise([web, clock_proc])
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def supervise(children: list[subprocess.Popen], grace: float = 20.0) -> None:
+    """Run until a child ends or SIGTERM, SIGINT or SIGHUP arrives (a service manager, Ctrl-C, a closed terminal);
+    then stop every child's whole process group: SIGTERM, and after `grace` seconds SIGKILL to what is left."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
+    try:
+        while not stop.is_set() and all(child.poll() is None for child in children):
+            stop.wait(0.5)
+    finally:
+        _signal_groups(children, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in children:
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_groups(children, signal.SIGKILL)  # a worker that outlived its master, or a child that hung
+        for child in children:
+            child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _signal_groups(children: list[subprocess.Popen], sig: int) -> None:
+    for child in children:
         try:
-            web.wait()
-        except KeyboardInterrupt:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:  # the group has ended
             pass
-        finally:
-            for proc in (web, clock_proc):
-                proc.terminate()
-            for proc in (web, clock_proc):
-                proc.wait(timeout=15)
 
 
 def _print_logins(logins: list[tuple[str, str, str]]) -> None:

@@ -4,19 +4,31 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
 def _secret_key(instance: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    Several processes may start at once on a fresh folder (gunicorn workers, the clock): each writes a complete
+    candidate to its own file and links it into place, which only one can do (a link never replaces); all then
+    read the winner, so every process signs with the same key."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     path = instance / "secret_key"
     if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_urlsafe(48))
-        tmp.chmod(0o600)
-        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+        fd, tmp = tempfile.mkstemp(dir=instance, prefix=".secret_key.")  # mode 600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process won
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
@@ -45,6 +57,13 @@ def from_environment(instance: Path) -> dict:
         "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_REQUEST_MB", "12")) * 2**20),
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open through a long night call must still submit
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Failed logins and API tokens allowed per window (hotline/auth/throttle.py), counted in Flask-Limiter's
+        # storage: memory for one process, a shared one (redis://…) for several web processes.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "LOGIN_LIMIT_ACCOUNT": os.environ.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_LIMIT_ADDRESS": os.environ.get("LOGIN_LIMIT_ADDRESS", "50 per 15 minutes"),
+        "API_TOKEN_LIMIT_ADDRESS": os.environ.get("API_TOKEN_LIMIT_ADDRESS", "30 per 15 minutes"),
         "TRUST_PROXY": _flag("TRUST_PROXY", False),
         # Twilio is used when all three are set; otherwise messages stay in the outbox.
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID"),

@@ -42,9 +42,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
+# Connections a process may hold: one per thread of a gunicorn worker (`--threads`) and the clock's job threads,
+# with room to spare. A pool smaller than the threads gives QueuePool timeouts under load (15 < 16 did).
+POOL_SIZE, POOL_OVERFLOW = 20, 20
+
+
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -55,7 +61,13 @@ def make_engine(url: str) -> sa.Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pool_pre_ping: it costs a round trip at every checkout, i.e. every request. Instead connections are
+    # replaced after 30 minutes (before a proxy or firewall drops an idle one), TCP keepalives find a dead peer,
+    # and a connection that fails with a disconnect error is discarded with every older one of the pool
+    # (SQLAlchemy's invalidation), so after a database restart one request per process fails, the next reconnect.
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=1800,
+                         connect_args={"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,
+                                       "keepalives_count": 3})
 
 
 def alembic_config(url: str):
@@ -67,6 +79,18 @@ def alembic_config(url: str):
     return cfg
 
 
+def fts_table(table: str) -> str:
+    """The SQLite full-text (FTS5, trigram) table that keeps the search keys of `table` (organization, policy)
+    for the case search; made and kept in step by triggers of migration 0014_case_search."""
+    return f"{table}_search_fts"
+
+
+def in_models(name: str | None, type_: str, parent_names) -> bool:
+    """For Alembic's comparison of the models with a database: the full-text tables of fts_table (and the
+    shadow tables FTS5 keeps for them) live outside the models."""
+    return not (type_ == "table" and name and "_search_fts" in name)
+
+
 def upgrade_schema(url: str) -> None:
     """Create or upgrade the schema to the newest revision; safe to run twice."""
     from alembic import command
@@ -74,12 +98,13 @@ def upgrade_schema(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-def lock_due(query):
-    """Add FOR UPDATE SKIP LOCKED (PostgreSQL) so two clock processes pick different due rows.
+def lock_due(query, of=None):
+    """Add FOR UPDATE SKIP LOCKED (PostgreSQL) so two clock processes pick different due rows; `of`: the table
+    whose rows are locked, when the query joins others.
 
     SQLite ignores it; there `claim` below is what keeps two processes from taking the same row.
     """
-    return query.with_for_update(skip_locked=True)
+    return query.with_for_update(skip_locked=True, of=of)
 
 
 def claim(session: Session, model, row_id: int, *, column: str, value) -> bool:

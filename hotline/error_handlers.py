@@ -17,14 +17,23 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from hotline.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from hotline.access_log import redact_tokens
+from hotline.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
 from hotline.validation import api_fields
 from workflows.text import N_, Text
 
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[DomainError], int] = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
-                                        Invalid: 422}
+                                        Invalid: 422, TooManyRequests: 429}
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
           422: "invalid", 429: "too_many_requests", 500: "internal_error"}
@@ -60,7 +69,7 @@ def _english(value):
 def page_message(status: int, message) -> str:
     from hotline.i18n import page_lang, render
 
-    if status in (409, 413) and isinstance(message, Text):
+    if status in (409, 413, 429) and isinstance(message, Text):
         return render(message, page_lang())
     return render(Text(PAGE_MESSAGES.get(status, PAGE_MESSAGES[500 if status >= 500 else 400])), page_lang())
 
@@ -116,7 +125,11 @@ def _plain_page(status: int) -> str:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        return _answer(status_of(exc), exc.code, exc.message, exc.fields, **exc.details())
+        answer = _answer(status_of(exc), exc.code, exc.message, exc.fields, **exc.details())
+        if isinstance(exc, TooManyRequests):
+            answer = app.make_response(answer)
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
@@ -151,5 +164,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, redact_tokens(request.path))
         return _answer(500, "internal_error", "Something went wrong on our side; it has been logged.")

@@ -44,6 +44,20 @@ class NotFound(DomainError):
         super().__init__(message or Text(N_("No such %(what)s."), what=what))
 
 
+class TooManyRequests(DomainError):
+    """Too many failed attempts (logins, tokens): wait `retry_after` seconds."""
+
+    code = "too_many_requests"
+
+    def __init__(self, *, retry_after: int):
+        super().__init__(Text(N_("Too many failed attempts: wait %(minutes)s minutes and try again."),
+                              minutes=max(1, -(-retry_after // 60))))
+        self.retry_after = retry_after
+
+    def details(self) -> dict:
+        return {"retry_after": self.retry_after}
+
+
 class Invalid(DomainError):
     """Input that breaks a rule, with the offending field(s) and the reason."""
 

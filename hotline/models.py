@@ -6,6 +6,7 @@ from hotline.cases.models import Case, CaseReferenceCounter  # noqa: F401
 from hotline.costs.models import CostLine, Receipt, ReceiptContent  # noqa: F401
 from hotline.deadlines.models import Deadline, Reminder  # noqa: F401
 from hotline.dispatch.models import Dispatch, DispatchAttempt, Vendor, VendorContact  # noqa: F401
+from hotline.idempotency.models import IdempotencyKey  # noqa: F401
 from hotline.messages.models import CaseMessage  # noqa: F401
 from hotline.orgs.models import Organization, Policy  # noqa: F401
 from hotline.outbox.models import OutboxMessage  # noqa: F401

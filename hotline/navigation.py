@@ -14,10 +14,12 @@ class NavItem:
     endpoint: str
     label: object  # a lazy string, translated when shown
     permission: str | None  # None: every logged-in user
+    staff_only: bool = False  # insureds have their own pages for it (hotline/portal)
 
 
 NAV: list[NavItem] = [
     NavItem("dashboard.index", _l("Dashboard"), None),
+    NavItem("cases.index", _l("Case list"), "case.read", staff_only=True),
     NavItem("cases.new_case", _l("New case"), "case.create"),
     NavItem("orgs.index", _l("Policies"), "organization.read"),
     NavItem("vendors.index", _l("Vendors"), "vendor.read"),
@@ -32,7 +34,16 @@ def init_app(app: Flask) -> None:
     def _nav():
         def nav_items():
             user = current_principal()
-            return [{"url": url_for(i.endpoint), "label": i.label} for i in NAV
-                    if user is not None and (i.permission is None or can(user, i.permission))]
+            return [{"url": url_for(i.endpoint), "label": i.label} for i in NAV if allowed(user, i)]
 
-        return {"nav_items": nav_items}
+        def case_search() -> bool:
+            """The top bar's search box (and its `/` shortcut, static/search.js): on every staff page."""
+            user = current_principal()
+            return allowed(user, NavItem("cases.index", "", "case.read", staff_only=True))
+
+        return {"nav_items": nav_items, "case_search": case_search}
+
+
+def allowed(user, item: NavItem) -> bool:
+    return (user is not None and (item.permission is None or can(user, item.permission))
+            and not (item.staff_only and not user.role.is_staff))

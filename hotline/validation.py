@@ -321,6 +321,22 @@ def clean_search(value: str | None, max_length: int = 200) -> str:
 
 Search = Annotated[str, Field(max_length=200), BeforeValidator(lambda v: clean_search(v) if isinstance(v, str) else v)]
 
+# Legal forms a company name may carry or not, as people type it (after NFKC, so ㈱ is already (株)).
+_LEGAL_FORMS = re.compile(
+    r"株式会社|有限会社|合同会社|合資会社|合名会社|相互会社|(?:一般|公益)(?:社団|財団)法人|特定非営利活動法人|npo法人"
+    r"|医療法人|社会福祉法人|学校法人|独立行政法人|[(（][株有合同資名社財医学][)）]"
+    r"|\bkabushiki\s*kaisha\b|\bco\.?,?\s*ltd\.?|\binc\.?$|\bk\.k\.?$")
+_KATAKANA_TO_HIRAGANA = {c: c - 0x60 for c in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+def search_key(text: str | None) -> str:
+    """Text as the case search compares it: NFKC (full/half width alike), lower case, legal forms such as
+    株式会社 or (株) left out, katakana as hiragana, and nothing but letters and digits (no spaces or dashes), so
+    'ｶﾌﾞｼｷｶﾞｲｼｬ　とうきょう-商事' and '東京商事株式会社' are compared by what identifies them."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _LEGAL_FORMS.sub("", text).translate(_KATAKANA_TO_HIRAGANA)
+    return "".join(c for c in text if c.isalnum())
+
 
 # --- Phones and e-mail --------------------------------------------------------------------------------
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

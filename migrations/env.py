@@ -6,7 +6,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import hotline.models  # noqa: F401  every table must be imported for autogenerate
-from hotline.db import UTCDateTime
+from hotline.db import UTCDateTime, in_models
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
@@ -26,7 +26,8 @@ def run_migrations_online() -> None:
     engine = engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_item=render_item,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                          include_name=in_models)
         with context.begin_transaction():
             context.run_migrations()
 

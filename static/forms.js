@@ -28,8 +28,8 @@
   });
 })();
 
-// A form marked data-autosubmit (the dispatch section's capability) sends itself when a choice changes; its
-// button does the same without script.
-document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+// A choice that reloads its form at once (e.g. the capability that ranks vendors); the form's own button does the
+// same without JavaScript.
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
   select.addEventListener("change", function () { select.form.submit(); });
 });

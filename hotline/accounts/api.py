@@ -34,7 +34,7 @@ _INVITATION = {"type": "object", "properties": {
     "expires_at": {"type": "string", "format": "date-time", "description": "until when the link in the e-mail works "
                                                                            "(once)"}}}
 OPENAPI_SCHEMAS = {"InvitationIn": InvitationIn, "Invitation": _INVITATION}
-OPENAPI_PATHS = {"/organizations/{organization_id}/invitations": {"post": {
+OPENAPI_PATHS = {"/organizations/{organization_id}/invitations": {"post": {"operationId": "inviteInsured",
     "summary": "Invite an insured user of the organisation by e-mail (admin, coordinator): the e-mail with a "
                "single-use link to set a password goes through the outbox (channel email), or SMTP when configured. "
                "Inviting again someone who has not set a password yet sends a new link (the old one stops working).",

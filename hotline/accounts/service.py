@@ -18,7 +18,7 @@ from hotline.accounts.links import AccountSettings, LinkError, make_token, read_
 from hotline.accounts.models import AccountLink
 from hotline.audit.service import record
 from hotline.auth.models import Role, User
-from hotline.auth.service import normalise_email, update_user
+from hotline.auth.service import normalise_email, revoke_tokens_of, update_user
 from hotline.db import claim, utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.i18n import DEFAULT_MESSAGE_LANGUAGE, render
@@ -128,6 +128,7 @@ def set_password(session: Session, purpose: str, token: str, password: str, *, s
     first = not has_password(user)
     user.password_hash = generate_password_hash(password, method=hash_method)
     user.session_version += 1  # every other session and remember cookie ends
+    revoke_tokens_of(session, user, actor=user)  # and every API token made with the old password
     session.add(user)
     for other in session.exec(select(AccountLink).where(AccountLink.user_id == user.id, AccountLink.id != link.id,
                                                         AccountLink.used_at.is_(None))):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel
 
 from hotline.errors import Invalid, Unauthenticated
@@ -19,10 +19,13 @@ def authenticate_bearer() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated()
+    from hotline.auth import throttle
     from hotline.auth.service import user_for_token
 
     user = user_for_token(get_session(), token.strip())
-    if user is None:
+    if user is None:  # a token cannot be guessed, but a scan is slowed (429) and a real token is never locked out
+        throttle.check_token()
+        throttle.token_failed()
         raise Unauthenticated("The bearer token is unknown or revoked.")
     g.api_user = user
 
@@ -66,3 +69,43 @@ def parse_query(model: type[M]) -> M:
     """The query string validated by a pydantic model, in query mode: integers are ASCII digits (`limit=²` is
     a 422, not a 500). A parameter given twice counts once, as request.args.get reads it."""
     return model.model_validate(request.args.to_dict(), context=QUERY)
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotent(view):
+    """For a creating POST: with an `Idempotency-Key` header, the same key from the same user within 24 hours
+    answers with the first success (same status and body) and creates nothing more (hotline/idempotency)."""
+    from functools import wraps
+
+    from flask import Response
+
+    from hotline.idempotency import service as keys
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        raw = request.headers.get(IDEMPOTENCY_HEADER)
+        user = g.get("api_user")
+        if raw is None or user is None:
+            return view(*args, **kwargs)
+        session = get_session()
+        key = keys.check_key(raw.strip())
+        replay = keys.claim(session, user_id=user.id, key=key,
+                            request=keys.fingerprint(request.method, request.path, request.get_data()))
+        if replay is not None:
+            return Response(replay.body, replay.status, mimetype="application/json",
+                            headers={"Idempotent-Replayed": "true"})
+        try:
+            response = view(*args, **kwargs)
+        except BaseException:
+            keys.release(session, user_id=user.id, key=key)
+            raise
+        answer = current_app.make_response(response)
+        if 200 <= answer.status_code < 300:
+            keys.keep(session, user_id=user.id, key=key, status=answer.status_code, body=answer.get_data(as_text=True))
+        else:
+            keys.release(session, user_id=user.id, key=key)
+        return answer
+
+    return wrapper

@@ -29,3 +29,6 @@ class AuditEvent(SQLModel, table=True):
     field: str | None = Field(default=None, sa_type=sa.String(80))
     old: str | None = Field(default=None, sa_type=sa.Text)
     new: str | None = Field(default=None, sa_type=sa.Text)
+    # An entry for the hotline's staff only, never shown to insureds (issue 14). Set on every row written since
+    # migration 0018; NULL on older rows, which are read by their kind alone (hotline/timeline/service.py).
+    internal: bool | None = Field(default=None)

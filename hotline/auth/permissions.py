@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "coverage.read": frozenset({OP, CO, INS, AD}),
     "phase.read": frozenset({OP, CO, INS, AD}),
     "phase.update": frozenset({OP, CO}),
+    "case.reopen": frozenset({OP, CO}),  # a closed case takes changes again, with the reason on the timeline
     "task.write": frozenset({OP, CO}),
     "timeline.read": frozenset({OP, CO, INS, AD}),
     "vendor.read": frozenset({OP, CO, AD}),

@@ -1,6 +1,7 @@
 """Users, passwords and API tokens. Each function that changes something commits its unit of work."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -16,8 +17,12 @@ from hotline.orgs.models import Organization
 from hotline.validation import E164, EMAIL
 from workflows.text import N_
 
-# Compared against when the e-mail is unknown, so a login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+@functools.cache
+def dummy_hash(method: str) -> str:
+    """Checked when the e-mail is unknown: made by the same method and cost as real hashes, so that a login takes
+    as long whether the address has an account or not (no enumeration by timing)."""
+    return generate_password_hash(secrets.token_urlsafe(24), method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -95,6 +100,7 @@ def update_user(session: Session, user: User, *, role: str | None = None, organi
         user.password_hash = generate_password_hash(password, method=hash_method)
         record(session, actor=actor, kind="password_changed", entity="user", entity_id=user.id,
                params={"email": user.email})
+        revoke_tokens_of(session, user, actor=actor)
     if password or changes["role"][0] != new_role or changes["is_active"][0] != changes["is_active"][1]:
         user.session_version += 1  # log out everywhere
     session.add(user)
@@ -115,14 +121,24 @@ def set_language(session: Session, user: User, language: str) -> User:
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: Session, email: str, password: str, *, hash_method: str = "scrypt") -> User | None:
+    """The active user with this e-mail and password, or None. `hash_method`: PASSWORD_HASH_METHOD, the method
+    of the hash checked when no account has the address."""
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(dummy_hash(hash_method), password)
         return None
     if not user.is_active or not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Logging out: every session and remember cookie of the user stops being accepted, also a copy of the
+    cookie taken before (the user loader checks the version); commits."""
+    user.session_version += 1
+    session.add(user)
+    session.commit()
 
 
 def load_session_user(session: Session, user_id: str) -> User | None:
@@ -166,11 +182,20 @@ def revoke_token(session: Session, token_id: int, *, actor=None) -> ApiToken:
     return row
 
 
+def revoke_tokens_of(session: Session, user: User, *, actor=None) -> int:
+    """Revoke every live API token of the user (a password change: whoever had the old password may have made
+    one). Does not commit: the caller's unit of work does."""
+    rows = list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    for row in rows:
+        row.revoked_at = utcnow()
+        session.add(row)
+        record(session, actor=actor, kind="token_revoked", entity="api_token", entity_id=row.id,
+               params={"token": row.prefix})
+    return len(rows)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    return user
+    """The active user of an unrevoked token, or None; one indexed join."""
+    return session.exec(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None),
+                               User.is_active)).first()

@@ -10,11 +10,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from pydantic import ValidationError
 from sqlmodel import select
 
-from hotline.auth import service
+from hotline.auth import service, throttle
 from hotline.auth.models import ApiToken, Role, User
 from hotline.auth.permissions import current_principal, require
 from hotline.auth.schemas import LoginIn, UserIn, UserPatch
-from hotline.errors import Invalid
+from hotline.error_handlers import page_message
+from hotline.errors import Invalid, TooManyRequests
 from hotline.extensions import get_session, login_manager
 from hotline.forms import page_errors, read_form
 from hotline.orgs.service import list_organizations
@@ -39,22 +40,33 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     error = None
+    status = 200
     if request.method == "POST":
+        email = service.normalise_email(request.form.get("email", ""))[:254]
         try:
+            throttle.check_login(email)  # before the password: the right one does not get through either
             form = read_form(LoginIn, request.form)
-            user = service.authenticate(get_session(), form.email, form.password)
+            user = service.authenticate(get_session(), form.email, form.password,
+                                        hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         except ValidationError:  # no account has such an address or password
             user = None
+        except TooManyRequests as exc:
+            return render_template("auth/login.html", error=page_message(429, exc.message)), 429, \
+                {"Retry-After": str(exc.retry_after)}
         if user is None:
-            error = _("Wrong e-mail or password.")
+            throttle.login_failed(email)
+            error, status = _("Wrong e-mail or password."), 401
         else:
+            throttle.login_succeeded(email)
             login_user(user, remember=bool(request.form.get("remember")))
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", error=error), (401 if error else 200)
+    return render_template("auth/login.html", error=error), status
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:  # this session, every other one and the remember cookie end here
+        service.end_sessions(get_session(), current_user)
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("auth.login"))

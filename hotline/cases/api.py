@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from hotline.api import parse_body, parse_query
-from hotline.api.openapi import json_body, ref, responses
+from hotline.api import idempotent, parse_body, parse_query
+from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases import service
 from hotline.cases.models import Case
@@ -14,6 +14,7 @@ from hotline.deadlines.models import Deadline
 from hotline.extensions import get_session
 from hotline.formatting import iso
 from hotline.orgs.models import Organization, Policy
+from workflows.phases import PHASE_KEYS
 
 bp = Blueprint("cases_api", __name__)
 
@@ -69,11 +70,13 @@ def _full(session, case: Case, policy: Policy) -> dict:
 
 @bp.post("/cases")
 @require("case.create")
+@idempotent
 def create_case():
     data = parse_body(CaseIn)
     session = get_session()
-    case = service.create_case(session, data, actor=current_principal(), offsets=offsets())
-    return jsonify(_full(session, case, session.get(Policy, case.policy_id))), 201
+    opened = service.open_case(session, data, actor=current_principal(), offsets=offsets())
+    return jsonify(case_json(opened.case, opened.policy, deadline_list=[
+        deadline_json(d, opened.rules.get(d.kind)) for d in opened.deadlines])), 201
 
 
 @bp.get("/cases")
@@ -81,7 +84,9 @@ def create_case():
 def list_cases():
     query = parse_query(CaseListQuery)
     rows = service.list_cases(get_session(), organization_scope=organization_scope(current_principal()),
-                              status=query.status, policy_id=query.policy_id, organization_id=query.organization_id,
+                              status=None if query.status == "all" else query.status, phase=query.phase,
+                              coordinator_id=query.coordinator_id, overdue=query.overdue,
+                              policy_id=query.policy_id, organization_id=query.organization_id,
                               q=query.q, limit=min(query.limit, 1000), offset=query.offset)
     return jsonify([case_json(c, p, organization=o) for c, p, o in rows])
 
@@ -151,32 +156,50 @@ OPENAPI_SCHEMAS = {"CaseIn": CaseIn, "CasePatch": CasePatch, "DeadlineMetIn": De
                    "Deadline": _DEADLINE}
 OPENAPI_PATHS = {
     "/cases": {
-        "post": {"summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
+        "post": {"operationId": "createCase",
+                 "summary": "Open a case (operator, coordinator). reported_at defaults to now. A discovery in the "
                             "future, after reported_at, or without an offset: 422. Outside the policy period: "
                             "accepted, flagged with outside_policy_period.",
-                 "requestBody": json_body("CaseIn"), "responses": responses(201, ref("Case"), 403, 422)},
-        "get": {"summary": "List cases, nearest unmet deadline first (insureds: their organisation's only)",
-                "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
-                    ("status", {"enum": ["open", "closed"]}), ("policy_id", {"type": "integer"}),
-                    ("organization_id", {"type": "integer"}), ("q", {"type": "string"}),
-                    ("limit", {"type": "integer", "maximum": 1000}), ("offset", {"type": "integer"}))],
+                 "parameters": [IDEMPOTENCY_KEY],
+                 "requestBody": json_body("CaseIn"), "responses": responses(201, ref("Case"), 403, 409, 422)},
+        "get": {"operationId": "listCases",
+                "summary": "List and search cases, nearest unmet deadline first (overdue first), cases without "
+                           "an unmet deadline last, newest first among equals (insureds: their organisation's only)",
+                "parameters": [{"name": n, "in": "query", "schema": sc, "description": d} for n, sc, d in (
+                    ("q", {"type": "string", "maxLength": 200},
+                     "Search: a reference (CY-2026-000123, 2026-000123, or its number 000123 or 123 in any year), "
+                     "the caller's or contact's phone in any format (090-1234-5678, +81 90 1234 5678), or part of "
+                     "the company name (kana or kanji as written; full/half width, case, spaces, dashes and "
+                     "legal forms such as 株式会社 or (株) ignored) or of the policy number. Closed cases too."),
+                    ("status", {"enum": ["open", "closed", "all"]}, "default: all"),
+                    ("phase", {"enum": list(PHASE_KEYS)}, "the case's current phase"),
+                    ("coordinator_id", {"type": "integer", "minimum": 1}, "the case's coordinator"),
+                    ("overdue", {"type": "boolean"}, "true: open cases with an unmet deadline past due"),
+                    ("policy_id", {"type": "integer", "minimum": 1}, ""),
+                    ("organization_id", {"type": "integer", "minimum": 1}, ""),
+                    ("limit", {"type": "integer", "minimum": 0, "maximum": 1000}, "default 100"),
+                    ("offset", {"type": "integer", "minimum": 0}, "default 0"))],
                 "responses": responses(200, {"type": "array", "items": ref("Case")}, 403, 422)},
     },
     "/cases/{reference}": {
         "parameters": _REF,
-        "get": {"summary": "One case with its deadlines", "responses": responses(200, ref("Case"), 403, 404)},
-        "patch": {"summary": "Change facts (operator, coordinator); deadlines are recomputed and every change is on "
+        "get": {"operationId": "getCase",
+                "summary": "One case with its deadlines", "responses": responses(200, ref("Case"), 403, 404)},
+        "patch": {"operationId": "updateCase",
+                  "summary": "Change facts (operator, coordinator); deadlines are recomputed and every change is on "
                              "the timeline (fact_changed, deadline_changed old → new)",
                   "requestBody": json_body("CasePatch"), "responses": responses(200, ref("Case"), 403, 404, 422)},
     },
     "/cases/{reference}/deadlines": {
         "parameters": _REF,
-        "get": {"summary": "The case's deadlines", "responses": responses(
+        "get": {"operationId": "listDeadlines",
+                "summary": "The case's deadlines", "responses": responses(
             200, {"type": "array", "items": ref("Deadline")}, 403, 404)},
     },
     "/cases/{reference}/deadlines/{kind}/met": {
         "parameters": _REF + [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "post": {"summary": "Record that the report of this kind was made at met_at (operator, coordinator). "
+        "post": {"operationId": "markDeadlineMet",
+                 "summary": "Record that the report of this kind was made at met_at (operator, coordinator). "
                             "In time: status met; late: status stays missed with met_at. The insurer notice is "
                             "met by reported_at (422 here); a deadline that does not apply: 422.",
                  "requestBody": json_body("DeadlineMetIn"),

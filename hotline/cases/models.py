@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from hotline.errors import Conflict
 from workflows.facts import CaseFacts
+from workflows.text import N_, Text
 
 DISCOVERY_SOURCES = ("internal", "public_body", "security_provider", "customer", "other")
 # 外部通報 (DOMAIN A.1.2): a public body, or the insured's security-operations provider.
@@ -27,19 +29,21 @@ class Case(SQLModel, table=True):
                            name="ck_case_records"),
         sa.Index("ix_case_status_next_due", "status", "next_due_at"),
     )
+    # Lists and searches are ordered by LIST_ORDER; the indexes at the end of this module follow that order, so
+    # a page of the list, unfiltered or filtered by status, phase or coordinator, is an index walk.
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(sa_type=sa.String(20), unique=True, index=True)  # CY-2026-000123
     policy_id: int = Field(foreign_key="policy.id", index=True)
-    status: str = Field(default="open", sa_type=sa.String(10), index=True)
+    status: str = Field(default="open", sa_type=sa.String(10))  # indexed by ix_case_status_next_due
     phase: str = Field(default="intake", sa_type=sa.String(30))
 
     # Who called and who to keep informed at the insured.
     caller_name: str = Field(default="", sa_type=sa.String(200))
-    caller_phone: str | None = Field(default=None, sa_type=sa.String(30))
+    caller_phone: str | None = Field(default=None, sa_type=sa.String(30), index=True)  # E.164: searched
     caller_email: str | None = Field(default=None, sa_type=sa.String(254))
     contact_name: str | None = Field(default=None, sa_type=sa.String(200))
-    contact_phone: str | None = Field(default=None, sa_type=sa.String(30))  # E.164, reminders go here
+    contact_phone: str | None = Field(default=None, sa_type=sa.String(30), index=True)  # E.164, reminders go here
     contact_email: str | None = Field(default=None, sa_type=sa.String(254))
     # The language of the messages the insured contact gets (ja unless the case says otherwise).
     contact_language: str = Field(default="ja", sa_type=sa.String(2), sa_column_kwargs={"server_default": "ja"})
@@ -69,10 +73,21 @@ class Case(SQLModel, table=True):
     # The nearest unmet deadline (open or missed), kept by the deadline service so dashboards sort by index.
     next_due_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-    coordinator_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    coordinator_id: int | None = Field(default=None, foreign_key="app_user.id")  # indexed below, with the order
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Nearest unmet deadline first (overdue ones first, as they are the earliest), cases without one last, newest
+# first among equals. Written with `next_due_at IS NULL` rather than NULLS LAST so that one expression index
+# serves it on SQLite (whose indexes cannot put NULLs last) and PostgreSQL alike.
+_NO_DEADLINE = Case.next_due_at.is_(None)
+LIST_ORDER = (_NO_DEADLINE, Case.next_due_at, Case.id.desc())
+for _name, _columns in (("ix_case_list_order", ()), ("ix_case_status_list_order", (Case.status,)),
+                        ("ix_case_phase_list_order", (Case.phase,)),
+                        ("ix_case_coordinator_list_order", (Case.coordinator_id,))):
+    sa.Index(_name, *_columns, *LIST_ORDER)
 
 
 class CaseReferenceCounter(SQLModel, table=True):
@@ -91,3 +106,12 @@ def facts_of(case) -> CaseFacts:
     """The facts the rules read, from a Case or from a row selected with FACT_COLUMNS (the coverage of a
     policy loads only those columns of its cases)."""
     return CaseFacts(**{name: getattr(case, name) for name in FACT_FIELDS})
+
+
+CLOSED_CASE = N_("The case is closed: reopen it, with a reason, before changing it.")
+
+
+def require_open(case: Case) -> None:
+    """A closed case takes no more costs, fact changes or notes until a coordinator reopens it (409)."""
+    if case.status == "closed":
+        raise Conflict(Text(CLOSED_CASE), code="case_closed")

@@ -19,6 +19,7 @@ from hotline.validation import (
     integer,
     text,
 )
+from workflows.phases import PHASE_KEYS
 
 Source = Literal["internal", "public_body", "security_provider", "customer", "other"]
 Attack = Literal["unknown", "yes", "no"]
@@ -86,11 +87,32 @@ DEFAULTS = {"caller_name": "", "contact_language": "ja", "discovery_basis": "cal
             "attack_confirmed": "unknown", "pmark_holder": False}
 
 
+Phase = Literal[PHASE_KEYS]
+
+
 class CaseListQuery(BaseModel):
-    """GET /api/v1/cases?status=&policy_id=&organization_id=&q=&limit=&offset= (a limit above 1000 reads 1000)."""
-    status: Literal["open", "closed"] | None = None
+    """GET /api/v1/cases?status=&phase=&coordinator_id=&overdue=&policy_id=&organization_id=&q=&limit=&offset=
+    (a limit above 1000 reads 1000)."""
+    status: Literal["open", "closed", "all"] | None = None
+    phase: Phase | None = None
+    coordinator_id: Id | None = None
+    overdue: Flag = False
     policy_id: Id | None = None
     organization_id: Id | None = None
     q: Search = ""
     limit: integer(0, MAX_ID) = 100
     offset: integer(0, MAX_ID) = 0
+
+
+PAGE_SIZE = 50
+
+
+class CaseListPage(BaseModel):
+    """The case list page's query string (/cases): the same filters, a page number instead of an offset, and
+    the box's text `q` (the top bar's search)."""
+    q: Search = ""
+    status: Literal["open", "closed", "all"] = "all"
+    phase: Annotated[Phase | None, BlankIsNone] = None
+    coordinator_id: Annotated[Id | None, BlankIsNone] = None
+    overdue: Flag = False
+    page: integer(1, MAX_ID // PAGE_SIZE) = 1

@@ -2,23 +2,28 @@
 edge must, with the organisation scope applied.
 
 Opening a case is one unit of work: the case, its deadlines and reminders, its phases and the intake
-checklist, and the audit entries are committed together.
+checklist, and the audit entry are computed first, then written set-based and committed together.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from hotline.audit.service import record
+from hotline.audit.service import event_row, record
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import check_case_visible
-from hotline.cases.models import Case, CaseReferenceCounter
+from hotline.cases import intake_rows
+from hotline.cases.models import LIST_ORDER, Case, CaseReferenceCounter, require_open
 from hotline.cases.schemas import DEFAULTS, NOT_NULL, CaseIn, CasePatch
-from hotline.db import utcnow
+from hotline.db import fts_table, utcnow
+from hotline.deadlines import reminders
 from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid, NotFound
@@ -26,7 +31,7 @@ from hotline.formatting import TOKYO
 from hotline.orgs.models import Organization, Policy
 from hotline.phases import service as phases
 from hotline.phases.models import CasePhase
-from hotline.validation import clean_search
+from hotline.validation import YEARS, clean_search, normalise, read_phone, search_key
 from workflows.text import N_
 
 # Instants a little ahead of the server clock are clock skew between the caller and us, not the future.
@@ -51,31 +56,31 @@ def get_visible_case(session: Session, user: User, reference: str) -> tuple[Case
 
 
 def next_reference(session: Session, year: int) -> str:
-    """CY-<year>-<6 digits> from the year's counter row, incremented by one atomic upsert.
-
-    PostgreSQL: the upsert runs in its own short transaction on a second connection, so concurrent intakes
-    queue on the counter row only for that statement, not for their whole unit of work (a failed intake
-    leaves a gap, never a duplicate). SQLite has a single writer anyway: it runs in the caller's transaction.
-    """
+    """CY-<year>-<6 digits> from the year's counter row, incremented by one atomic upsert in the caller's
+    transaction: on PostgreSQL the row stays locked until intake commits (a few milliseconds: intake takes it
+    just before its one write), so a failed intake leaves neither a gap nor a duplicate."""
     table = CaseReferenceCounter.__table__
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = (insert(table).values(year=year, last=1)
-            .on_conflict_do_update(index_elements=["year"], set_={"last": table.c.last + 1})
-            .returning(table.c.last))
-    if bind.dialect.name == "postgresql":
-        with bind.connect() as conn:
-            n = conn.execute(stmt).scalar_one()
-            conn.commit()
-    else:
-        n = session.execute(stmt).scalar_one()
+    n = session.execute(insert(table).values(year=year, last=1)
+                        .on_conflict_do_update(index_elements=["year"], set_={"last": table.c.last + 1})
+                        .returning(table.c.last)).scalar_one()
     return f"CY-{year}-{n:06d}"
 
 
-def _check(session: Session, values: dict, now: dt.datetime) -> None:
+def _policy_and_coordinator(session: Session, values: dict) -> tuple[Policy | None, User | None]:
+    """The case's policy and its coordinator (None when absent), in one statement."""
+    cid = values.get("coordinator_id")
+    one = sa.select(sa.literal(1).label("one")).subquery()
+    row = session.execute(select(Policy, User).select_from(one)
+                          .outerjoin(Policy, Policy.id == values["policy_id"])
+                          .outerjoin(User, User.id == cid if cid is not None else sa.false())).one()
+    return row[0], row[1]
+
+
+def _check(values: dict, now: dt.datetime, policy: Policy | None, coordinator: User | None) -> None:
     """Cross-field rules of intake and PATCH, on the merged values; 422 with every field that is wrong."""
     errors: dict[str, str] = {}
     disc, reported = values["first_discovered_at"], values["reported_at"]
@@ -93,46 +98,74 @@ def _check(session: Session, values: dict, now: dt.datetime) -> None:
             errors[name] = N_("is before first_discovered_at")
     if values.get("publication_made_at") and values["publication_made_at"] > now + SKEW:
         errors["publication_made_at"] = N_("is in the future")
-    if session.get(Policy, values["policy_id"]) is None:
+    if policy is None:
         errors["policy_id"] = N_("no such policy")
-    cid = values.get("coordinator_id")
-    if cid is not None:
-        user = session.get(User, cid)
-        if user is None or user.role is not Role.coordinator or not user.is_active:
-            errors["coordinator_id"] = N_("not an active coordinator")
+    if values.get("coordinator_id") is not None and (
+            coordinator is None or coordinator.role is not Role.coordinator or not coordinator.is_active):
+        errors["coordinator_id"] = N_("not an active coordinator")
     if errors:
         raise Invalid(errors)
 
 
+@dataclass
+class Opened:
+    """A case just opened, with what intake computed for it: the API answers from this, without reading again."""
+    case: Case
+    policy: Policy
+    deadlines: list[Deadline]  # in the order of workflows.deadlines.KINDS
+    rules: dict  # kind → workflows.deadlines.Computed
+
+
 def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None,
                 offsets=None, finish_intake: bool = False) -> Case:
+    """Open a case (`open_case`); commits."""
+    return open_case(session, data, actor=actor, now=now, offsets=offsets, finish_intake=finish_intake).case
+
+
+def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None, offsets=None,
+              finish_intake: bool = False) -> Opened:
     """Open a case: its deadlines and reminders, its phases and intake checklist, the audit entry; commits.
-    `finish_intake` (the intake form, which answers the intake checklist): intake is completed and initial
-    response started in the same unit of work (phases.service.finish_intake)."""
+
+    Everything is computed first from one read (the policy and the coordinator); then, under the writer lock,
+    the reference counter and one write of every row (cases/intake_rows.py), and the commit. `finish_intake` (the
+    intake form, which answers the intake checklist): intake is completed and initial response started in the
+    same rows (phases.service.finished_intake_rows)."""
     now = now or utcnow()
     values = {k: v for k, v in data.model_dump().items() if v is not None}
     values = {**DEFAULTS, **values}
     values.setdefault("reported_at", now)
     if values.get("coordinator_id") is None and getattr(actor, "role", None) is Role.coordinator:
         values["coordinator_id"] = actor.id  # a coordinator taking the call runs the case
-    _check(session, values, now)  # every read first: the writes below hold the writer lock until commit
-    policy = session.get(Policy, values["policy_id"])
-    session.get(User, values["coordinator_id"]) if values.get("coordinator_id") else None  # cached for reminders
+    policy, coordinator = _policy_and_coordinator(session, values)
+    _check(values, now, policy, coordinator)
+    case = Case(created_by_id=getattr(actor, "id", None), created_at=now, **values)
+    computed = deadlines.computed(session, case, policy)
+    deadline_rows = [deadlines.new_row(c, now) for c in computed]
+    case.next_due_at = deadlines.nearest_unmet((d["status"], d["due_at"], d["met_at"]) for d in deadline_rows)
+    planned = reminders.planned([(d["kind"], d["due_at"]) for d in deadline_rows if d["status"] == "open"],
+                                reminders.recipients(case, coordinator), now=now,
+                                offsets=deadlines.DEFAULT_OFFSETS if offsets is None else offsets)
+    extra_audit: list[dict] = []
+    if finish_intake:  # the intake form answered its checklist: initial response starts now
+        phase_rows, task_rows, extra_audit = phases.finished_intake_rows(
+            case, answered=intake_answered(case, policy), actor=actor, now=now)
+        case.phase = "initial_response"
+    else:
+        phase_rows, task_rows = phases.initial_rows(case)
     sqlite = session.get_bind().dialect.name == "sqlite"
     with _SQLITE_WRITER if sqlite else nullcontext():
-        case = Case(reference=next_reference(session, now.astimezone(TOKYO).year),
-                    created_by_id=getattr(actor, "id", None), created_at=now, **values)
-        session.add(case)
-        session.flush()
-        record(session, actor=actor, kind="case_opened", entity="case", entity_id=case.id, case_id=case.id,
-               params={"reference": case.reference, "policy": policy.policy_number,
-                       "outside": not policy.covers(case.first_discovered_at) or None}, at=now)
-        deadlines.recompute(session, case, actor=actor, now=now, offsets=offsets, audit=False, fresh=True)
-        phases.initialise_case_workflow(session, case)
-        if finish_intake:
-            phases.finish_intake(session, case, answered=intake_answered(case, policy), actor=actor, now=now)
+        case.reference = next_reference(session, now.astimezone(TOKYO).year)
+        audit = event_row(actor=actor, kind="case_opened", entity="case", at=now,
+                          params={"reference": case.reference, "policy": policy.policy_number,
+                                  "outside": not policy.covers(case.first_discovered_at) or None})
+        case_row = case.model_dump(exclude={"id"})
+        case.id, deadline_ids = intake_rows.write(session, intake_rows.NewCase(
+            case_row, deadline_rows, reminders.rows(planned, now=now), phase_rows, task_rows, audit, extra_audit))
         session.commit()
-    return case
+    make_transient_to_detached(case)  # the row as written: the caller's session has it, nothing is read again
+    session.add(case)
+    rows = [Deadline(id=deadline_ids[d["kind"]], case_id=case.id, **d) for d in deadline_rows]
+    return Opened(case, policy, rows, {c.kind: c for c in computed})
 
 
 def intake_answered(case: Case, policy: Policy) -> set[str]:
@@ -172,12 +205,13 @@ def update_case(session: Session, case: Case, data: CasePatch, *, actor, now: dt
     """Change facts: one fact_changed entry per field (old → new), then the deadlines are recomputed
     (deadline_changed entries). Returns the deadline changes; commits."""
     now = now or utcnow()
+    require_open(case)
     sent = data.model_dump(include=data.model_fields_set)
     nulls = {k: N_("must not be null") for k, v in sent.items() if v is None and k in NOT_NULL}
     if nulls:
         raise Invalid(nulls)
     values = {**case.model_dump(), **sent}
-    _check(session, values, now)
+    _check(values, now, *_policy_and_coordinator(session, values))
     for name, new in sent.items():
         old = getattr(case, name)
         if old == new:
@@ -200,11 +234,70 @@ def _coordinator_names(session: Session, *ids: int | None) -> dict:
     return {side: u.display_name if u else None for side, u in zip(("old", "new"), users, strict=True)}
 
 
+# CY-2026-000123 (any two letters), 2026-000123, 2026000123, 000123, 123
+REFERENCE = re.compile(r"(?:[A-Z]{2}-?)?(?:(\d{4})-(\d{1,6})|(\d{4})(\d{6})|(\d{1,6}))")
+
+
+# A search matching more policies than this reads the list's order index and keeps the matching cases (many
+# match: the first page comes soon); fewer, it reads their cases by policy and sorts them.
+DENSE_POLICIES = 200
+
+
+def key_matches(session: Session, model, key: str):
+    """The rows of `model` (Organization or Policy) whose search key holds `key`: a trigram index search on
+    PostgreSQL (pg_trgm serves LIKE); on SQLite, from 3 characters, the full-text table of trigrams that
+    migration 0014 keeps beside the table (shorter keys are read from the table itself)."""
+    if session.get_bind().dialect.name == "sqlite" and len(key) >= 3:
+        fts = sa.table(fts_table(model.__tablename__), sa.column("rowid"))
+        phrase = '"' + key + '"'  # a search key is letters and digits only: nothing to escape
+        return model.id.in_(select(fts.c.rowid).where(sa.literal_column(fts.name).op("MATCH")(phrase)))
+    return model.search_key.contains(key, autoescape=True)
+
+
+def search_condition(session: Session, q: str, organization_scope: int | None = None):
+    """What a search box's text matches: a case reference (in full, or its number in any year: `000123`,
+    `123`), the caller's or contact's phone in any format (compared as E.164), or part of the company name or
+    the policy number, compared by their search keys (hotline.validation.search_key: width, case, 株式会社 and
+    the like, katakana or hiragana, spaces and dashes do not matter). Each part is an index search; the
+    policies whose company or number matches are found first (a small table), so that the database plans the
+    cases' part knowing how many there are."""
+    text = normalise(q)
+    found = []  # the ids of matching cases, each by an index search: the database need not guess how many
+    if m := REFERENCE.fullmatch(text.replace(" ", "").upper()):
+        year, number = (m[1], m[2]) if m[1] else (m[3], m[4]) if m[3] else (None, m[5])
+        years = [int(year)] if year else range(YEARS[0], YEARS[1] + 1)  # ~100 probes of a unique index
+        found.append(select(Case.id).where(Case.reference.in_([f"CY-{y}-{int(number):06d}" for y in years])))
+    if sum(c.isdigit() for c in text) >= 9 and (phone := read_phone(text)):  # shorter: no Japanese number
+        found += [select(Case.id).where(Case.caller_phone == phone), select(Case.id).where(Case.contact_phone == phone)]
+    dense = None
+    if key := search_key(q):
+        by_company = select(Policy.id).where(Policy.organization_id.in_(
+            select(Organization.id).where(key_matches(session, Organization, key))))
+        by_number = select(Policy.id).where(key_matches(session, Policy, key))
+        if organization_scope is not None:
+            by_company, by_number = (s.where(Policy.organization_id == organization_scope)
+                                     for s in (by_company, by_number))
+        policies = sa.union(by_company, by_number)
+        ids = session.execute(policies.limit(DENSE_POLICIES + 1)).scalars().all()
+        if len(ids) > DENSE_POLICIES:  # `+ 0`: not by the policy index, which would sort thousands of cases
+            dense = (Case.policy_id + 0).in_(policies)
+        elif ids:
+            found.append(select(Case.id).where(Case.policy_id.in_(ids)))
+    conditions = [Case.id.in_(sa.union_all(*found))] if found else []
+    if dense is not None:
+        conditions.append(dense)
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
 def list_cases(session: Session, *, organization_scope: int | None = None, status: str | None = None,
                policy_id: int | None = None, organization_id: int | None = None, q: str = "",
-               limit: int = 100, offset: int = 0) -> list[tuple[Case, Policy, Organization]]:
-    """Cases, nearest unmet deadline first (overdue ones first, as they are the earliest)."""
-    query = (select(Case, Policy, Organization).join(Policy, Policy.id == Case.policy_id)
+               phase: str | None = None, coordinator_id: int | None = None, overdue: bool = False,
+               now: dt.datetime | None = None, columns=None, limit: int = 100, offset: int = 0) -> list:
+    """Cases in LIST_ORDER (nearest unmet deadline first, overdue ones first), filtered; `q` as
+    search_condition reads it. Rows of (Case, Policy, Organization), or of `columns` when given (a page
+    selects only what it shows). `overdue`: open cases with an unmet deadline past due at `now`."""
+    query = (select(*columns) if columns else select(Case, Policy, Organization)).select_from(Case)
+    query = (query.join(Policy, Policy.id == Case.policy_id)
              .join(Organization, Organization.id == Policy.organization_id))
     if organization_scope is not None:
         query = query.where(Policy.organization_id == organization_scope)
@@ -214,8 +307,13 @@ def list_cases(session: Session, *, organization_scope: int | None = None, statu
         query = query.where(Case.status == status)
     if policy_id is not None:
         query = query.where(Case.policy_id == policy_id)
+    if phase:
+        query = query.where(Case.phase == phase)
+    if coordinator_id is not None:
+        query = query.where(Case.coordinator_id == coordinator_id)
+    if overdue:  # a range of the (status, LIST_ORDER) index
+        query = query.where(Case.status == "open", LIST_ORDER[0] == sa.false(),
+                            Case.next_due_at <= (now or utcnow()))
     if q.strip():
-        like = f"%{q.strip().lower()}%"
-        query = query.where(sa.or_(Case.reference.ilike(like), Organization.name.ilike(like)))
-    query = query.order_by(Case.next_due_at.asc().nulls_last(), Case.id.desc())
-    return list(session.exec(query.offset(offset).limit(limit)))
+        query = query.where(search_condition(session, q, organization_scope))
+    return list(session.exec(query.order_by(*LIST_ORDER).offset(offset).limit(limit)))

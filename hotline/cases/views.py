@@ -9,7 +9,8 @@ from sqlmodel import select
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import can, current_principal, organization_scope, require
 from hotline.cases import service
-from hotline.cases.schemas import NOT_NULL, CaseIn, CasePatch, DeadlineMetIn
+from hotline.cases.models import Case
+from hotline.cases.schemas import NOT_NULL, PAGE_SIZE, CaseIn, CaseListPage, CasePatch, DeadlineMetIn
 from hotline.cases.sections import render_sections
 from hotline.db import utcnow
 from hotline.deadlines import service as deadlines
@@ -22,6 +23,7 @@ from hotline.orgs.models import Organization, Policy
 from hotline.orgs.service import search_policies
 from hotline.validation import clean_search
 from workflows.deadlines import LABELS, RECORDABLE
+from workflows.phases import PHASE_KEYS
 
 bp = Blueprint("cases", __name__)
 
@@ -75,6 +77,43 @@ def read_case_form(model, form, session, *, partial: bool):
 def _coordinators(session):
     return list(session.exec(select(User).where(User.role == Role.coordinator, User.is_active.is_(True))
                              .order_by(User.display_name)))
+
+
+LIST_COLUMNS = (Case.id, Case.reference, Case.status, Case.phase, Case.caller_name, Case.first_discovered_at,
+                Case.coordinator_id, Policy.policy_number, Organization.name.label("organization"))
+
+
+@bp.get("/cases")
+@require("case.read")
+def index():
+    """The case list and search (the top bar's box): a page of PAGE_SIZE rows in the list's order, filters in
+    the query string. One case found by a search opens it at once. Insureds have their company's list on their
+    dashboard (hotline/portal)."""
+    user = current_principal()
+    if user.role is Role.insured:
+        return redirect(url_for("dashboard.index"))
+    session = get_session()
+    errors: dict[str, str] = {}
+    rows: list = []
+    try:
+        query = read_form(CaseListPage, request.args, checkboxes=("overdue",))
+    except ValidationError as exc:
+        query, errors = None, page_errors(exc)
+    now = utcnow()
+    if query is not None:
+        rows = service.list_cases(session, status=None if query.status == "all" else query.status,
+                                  phase=query.phase, coordinator_id=query.coordinator_id, overdue=query.overdue,
+                                  q=query.q, now=now, columns=LIST_COLUMNS, limit=PAGE_SIZE + 1,
+                                  offset=(query.page - 1) * PAGE_SIZE)
+        if query.q and query.page == 1 and len(rows) == 1:
+            return redirect(url_for("cases.show", reference=rows[0].reference))
+    rows, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    assigned = {r.coordinator_id for r in rows} - {None}
+    names = {u.id: u.label for u in session.exec(select(User).where(User.id.in_(assigned)))} if assigned else {}
+    return render_template("cases/list.html", rows=rows, more=more, query=query, form=request.args, errors=errors,
+                           now=now, coordinators=_coordinators(session), coordinator_names=names,
+                           phases=PHASE_KEYS, nearest=nearest_deadlines(session, [r.id for r in rows]),
+                           labels=LABELS), (422 if errors else 200)
 
 
 @bp.get("/cases/policy-lookup")
@@ -177,23 +216,30 @@ def deadline_met(reference: str, kind: str):
 
 # --- Dashboard panels ----------------------------------------------------------------------------------
 
-def dashboard_cases(user, *, limit: int = 50) -> dict:
-    """Open cases nearest unmet deadline first (overdue first), with that deadline, for a dashboard."""
-    session = get_session()
-    rows = service.list_cases(session, organization_scope=organization_scope(user), status="open", limit=limit)
-    ids = [c.id for c, _p, _o in rows]
-    nearest: dict[int, Deadline] = {}
-    if ids:
-        for d in session.exec(select(Deadline).where(Deadline.case_id.in_(ids),
-                                                     Deadline.status.in_(("open", "missed")),
-                                                     Deadline.met_at.is_(None))):
-            if d.due_at is not None and (d.case_id not in nearest or d.due_at < nearest[d.case_id].due_at):
+def nearest_deadlines(session, case_ids: list[int]) -> dict[int, object]:
+    """Each case's nearest unmet deadline (open or missed), with the columns a deadline's display reads."""
+    nearest: dict[int, object] = {}
+    if case_ids:
+        for d in session.exec(select(Deadline.case_id, Deadline.kind, Deadline.due_at, Deadline.last_day,
+                                     Deadline.status, Deadline.met_at)
+                              .where(Deadline.case_id.in_(case_ids), Deadline.status.in_(("open", "missed")),
+                                     Deadline.met_at.is_(None), Deadline.due_at.is_not(None))):
+            if d.case_id not in nearest or d.due_at < nearest[d.case_id].due_at:
                 nearest[d.case_id] = d
-    closed = []
-    if user.role is Role.insured:
-        closed = service.list_cases(session, organization_scope=organization_scope(user), status="closed",
-                                    limit=20)
-    return {"rows": rows, "nearest": nearest, "now": utcnow(), "labels": LABELS, "closed": closed}
+    return nearest
+
+
+DASHBOARD_COLUMNS = (Case.id, Case.reference, Organization.name.label("organization"))
+
+
+def dashboard_cases(user, *, limit: int = 50) -> dict:
+    """Open cases nearest unmet deadline first (overdue first), with that deadline, for a staff dashboard:
+    only the columns it shows."""
+    session = get_session()
+    rows = service.list_cases(session, organization_scope=organization_scope(user), status="open",
+                              columns=DASHBOARD_COLUMNS, limit=limit)
+    return {"rows": rows, "nearest": nearest_deadlines(session, [r.id for r in rows]), "now": utcnow(),
+            "labels": LABELS}
 
 
 def overdue_deadlines(limit: int = 50) -> list[tuple[Deadline, object]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from hotline.api.openapi import responses
 from hotline.auth.permissions import require
 from hotline.claims.views import csv_response, pdf_response, report_for
 
@@ -30,13 +31,11 @@ _PARAMS = [{"name": "reference", "in": "path", "required": True, "schema": {"typ
            {"name": "lang", "in": "query", "schema": {"enum": ["ja", "en"]},
             "description": "the report's language; Japanese by default"}]
 OPENAPI_PATHS = {
-    "/cases/{reference}/claim-report.pdf": {"get": {
+    "/cases/{reference}/claim-report.pdf": {"get": {"operationId": "getClaimReportPdf",
         "summary": "The claim report as a PDF in Japanese with its font embedded (staff, the case's insureds)",
-        "parameters": _PARAMS, "responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}},
-                                             "401": {"description": "Error"}, "404": {"description": "Error"}}}},
-    "/cases/{reference}/claim-report.csv": {"get": {
+        "parameters": _PARAMS, "responses": {**responses(200, None, 404), "200": {"description": "PDF", "content": {"application/pdf": {}}}}}},
+    "/cases/{reference}/claim-report.csv": {"get": {"operationId": "getClaimReportCsv",
         "summary": "The claim report as CSV (UTF-8 with a BOM, for Excel), in blocks: the case, deadlines, vendors, "
                    "costs, totals, limits, receipts, timeline",
-        "parameters": _PARAMS, "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
-                                             "401": {"description": "Error"}, "404": {"description": "Error"}}}},
+        "parameters": _PARAMS, "responses": {**responses(200, None, 404), "200": {"description": "CSV", "content": {"text/csv": {}}}}}},
 }

@@ -26,7 +26,7 @@ from hotline.i18n import deadline_when, instant, render
 from hotline.orgs.models import Organization, Policy
 from hotline.portal import service as portal
 from hotline.timeline.render import EventView, actor_name, views
-from hotline.timeline.service import INSURED_KINDS, case_timeline
+from hotline.timeline.service import case_timeline
 from vendors import capabilities
 from workflows.text import N_, Text
 
@@ -170,7 +170,7 @@ def build(session: Session, case: Case, policy: Policy, *, reader: User, lang: s
         reasons=[costs.in_words(r, lang, with_decision=staff) for r in (i.result.reasons if i.result else [])],
         consent_ref=i.line.consent_ref, invoice_ref=i.line.invoice_ref, note=i.line.note, receipts=i.receipts)
         for i in cost.items]
-    events = case_timeline(session, case.id, kinds=None if staff else sorted(INSURED_KINDS))
+    events = case_timeline(session, case.id, insured_view=not staff)
     return ClaimReport(
         lang=lang, staff=staff, generated_at=now or utcnow(), case=case, policy=policy, organization=organization,
         product_name=render(Text(product.name), lang), plan=policy.plan,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from hotline.api import parse_body
-from hotline.api.openapi import json_body, ref, responses
+from hotline.api import idempotent, parse_body
+from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
 from hotline.auth.permissions import current_principal, organization_scope, require
 from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
@@ -44,14 +44,14 @@ def _limits(rows: list[dict]) -> list[dict]:
 
 def case_coverage_json(product: Product, policy: Policy, case: Case, result: PeriodResult) -> dict:
     cr: CaseResult = result.cases[case.id]
-    td = cr.thirty_day
+    td, lines = cr.thirty_day, cr.lines
     return {
         "reference": case.reference, "product": product.code, "plan": policy.plan,
         "amounts_known": product.amounts_known,
         "claimed_jpy": cr.claimed_jpy, "payable_jpy": cr.payable_jpy,
         "lines": [{"id": x.id, "category": x.category, "claimed_jpy": x.claimed_jpy, "payable_jpy": x.payable_jpy,
                    "status": x.status, "reasons": [service.in_words(r, "en") for r in x.reasons],
-                   "decisions": x.decisions} for x in cr.lines],
+                   "decisions": x.decisions} for x in lines],
         "categories": cr.categories,
         "limits": _limits(cr.limits),
         "thirty_day_rule": None if td is None else {
@@ -62,7 +62,7 @@ def case_coverage_json(product: Product, policy: Policy, case: Case, result: Per
         "response_period": None if cr.response_period is None else {
             "first_day": cr.response_period[0].isoformat(), "last_day": cr.response_period[1].isoformat(),
             "decision": "I-4"},
-        "decisions": _decisions(product, sorted({d for x in cr.lines for d in x.decisions})),
+        "decisions": _decisions(product, sorted({d for x in lines for d in x.decisions})),
         "policy_period": {"policy_id": policy.id, "claimed_jpy": result.claimed_jpy,
                           "payable_jpy": result.payable_jpy, "limits": _limits(result.limits)},
     }
@@ -77,21 +77,24 @@ def policy_coverage_json(product: Product, policy: Policy, result: PeriodResult,
         "limits": _limits(result.limits), "decisions": _decisions(product, result.decisions),
         "cases": [{"reference": refs.get(cid), "claimed_jpy": cr.claimed_jpy, "payable_jpy": cr.payable_jpy,
                    "categories": cr.categories,
-                   "pending_lines": sum(1 for x in cr.lines if x.status.startswith("pending"))}
+                   "pending_lines": cr.pending_lines}
                   for cid, cr in sorted(result.cases.items())],
     }
 
 
 @bp.post("/cases/<reference>/costs")
 @require("cost.create")
+@idempotent
 def create_cost(reference: str):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
     data = parse_body(CostIn)
+    ignored = service.withheld(data, current_principal())
     line = service.record_cost(session, case=case, policy=policy, data=data, actor=current_principal())
     warnings = service.warnings_for(service.product_of(policy), case, line.category, arose_on=line.arose_on,
                                     ordered_at=line.ordered_at, consent_ref=line.consent_ref)
-    return jsonify(line_json(line, warnings)), 201
+    return jsonify({**line_json(line, warnings), "ignored_fields": ignored}
+                   ), 201
 
 
 @bp.get("/cases/<reference>/costs")
@@ -212,29 +215,43 @@ _RECEIPT = {"type": "object", "required": ["id", "filename", "content_type", "si
     "content_type": {"enum": ["application/pdf", "image/jpeg", "image/png", "image/heic"]},
     "size": {"type": "integer"}}}
 OPENAPI_SCHEMAS = {"Receipt": _RECEIPT, "CostIn": CostIn, "CostPatch": CostPatch, "ConsentIn": ConsentIn, "Coverage": _COVERAGE,
-                   "CostLine": {"type": "object", "properties": {"id": {"type": "integer"}}}}
+                   "CostLine": {"type": "object", "properties": {
+                       "id": {"type": "integer"},
+                       "ignored_fields": {"type": "object", "additionalProperties": {"type": "string"},
+                                          "description": "on a new line: fields of the body that were not recorded "
+                                                         "and why (an insured's consent_ref: only the hotline "
+                                                         "records the insurer's consent)"}}}}
 OPENAPI_PATHS = {
     "/cases/{reference}/costs": {
-        "post": {"summary": "Record a cost line (operator, coordinator; insured on their own cases); the answer "
-                            "lists warnings (consent needed, 30-day rule)", "parameters": [_REF],
-                 "requestBody": json_body("CostIn"), "responses": responses(201, ref("CostLine"), 403, 404, 422)},
-        "get": {"summary": "The case's cost lines (?include_removed=1 for removed ones)", "parameters": [_REF],
+        "post": {"operationId": "recordCost",
+                 "summary": "Record a cost line (operator, coordinator; insured on their own cases); the answer "
+                            "lists warnings (consent needed, 30-day rule). An insured's consent_ref is not "
+                            "recorded (ignored_fields says so): only the hotline records the insurer's consent. A "
+                            "closed case: 409 (error.code case_closed)", "parameters": [_REF, IDEMPOTENCY_KEY],
+                 "requestBody": json_body("CostIn"),
+                 "responses": responses(201, ref("CostLine"), 403, 404, 409, 422)},
+        "get": {"operationId": "listCosts",
+                "summary": "The case's cost lines (?include_removed=1 for removed ones)", "parameters": [_REF],
                 "responses": responses(200, {"type": "array", "items": ref("CostLine")}, 403, 404)},
     },
     "/cases/{reference}/costs/{line_id}": {
-        "patch": {"summary": "Change a cost line; every change is on the timeline old → new",
+        "patch": {"operationId": "updateCost",
+                  "summary": "Change a cost line; every change is on the timeline old → new",
                   "parameters": [_REF, _LINE_ID], "requestBody": json_body("CostPatch"),
                   "responses": responses(200, ref("CostLine"), 403, 404, 422)},
-        "delete": {"summary": "Remove a cost line (kept in the ledger history, audited)",
+        "delete": {"operationId": "removeCost",
+                   "summary": "Remove a cost line (kept in the ledger history, audited)",
                    "parameters": [_REF, _LINE_ID], "responses": responses(200, ref("CostLine"), 403, 404)},
     },
     "/cases/{reference}/costs/{line_id}/consent": {
-        "post": {"summary": "Record the insurer's written consent for a line (pending consent → payable)",
+        "post": {"operationId": "recordConsent",
+                 "summary": "Record the insurer's written consent for a line (pending consent → payable)",
                  "parameters": [_REF, _LINE_ID], "requestBody": json_body("ConsentIn"),
                  "responses": responses(200, ref("CostLine"), 403, 404, 422)},
     },
     "/cases/{reference}/costs/{line_id}/receipts": {
-        "post": {"summary": "Add a receipt file to a cost line (operator, coordinator; insured on their own cases): "
+        "post": {"operationId": "addReceipt",
+                 "summary": "Add a receipt file to a cost line (operator, coordinator; insured on their own cases): "
                             "PDF, JPEG, PNG or HEIC by its content, at most RECEIPT_MAX_MB (10 MB); another type, "
                             "an empty file or a larger one: 422 and nothing stored (413 above MAX_REQUEST_MB)",
                  "parameters": [_REF, _LINE_ID],
@@ -242,22 +259,25 @@ OPENAPI_PATHS = {
                      "type": "object", "required": ["file"],
                      "properties": {"file": {"type": "string", "format": "binary"}}}}}},
                  "responses": responses(201, ref("Receipt"), 403, 404, 413, 422)},
-        "get": {"summary": "The line's receipts (without their bytes)", "parameters": [_REF, _LINE_ID],
+        "get": {"operationId": "listReceipts",
+                "summary": "The line's receipts (without their bytes)", "parameters": [_REF, _LINE_ID],
                 "responses": responses(200, {"type": "array", "items": ref("Receipt")}, 403, 404)},
     },
     "/cases/{reference}/costs/{line_id}/receipts/{receipt_id}": {
-        "get": {"summary": "The receipt file itself, as an attachment (whoever may see the case)",
+        "get": {"operationId": "getReceipt",
+                "summary": "The receipt file itself, as an attachment (whoever may see the case)",
                 "parameters": [_REF, _LINE_ID, _RECEIPT_ID],
-                "responses": {"200": {"description": "the file", "content": {
-                    "application/pdf": {}, "image/jpeg": {}, "image/png": {}, "image/heic": {}}},
-                    "401": {"description": "Error"}, "403": {"description": "Error"}, "404": {"description": "Error"}}},
+                "responses": {**responses(200, None, 403, 404), "200": {"description": "the file", "content": {
+                    "application/pdf": {}, "image/jpeg": {}, "image/png": {}, "image/heic": {}}}}},
     },
     "/cases/{reference}/coverage": {
-        "get": {"summary": "What the policy pays for each line of the case, and why (DOMAIN section I)",
+        "get": {"operationId": "getCoverage",
+                "summary": "What the policy pays for each line of the case, and why (DOMAIN section I)",
                 "parameters": [_REF], "responses": responses(200, ref("Coverage"), 403, 404)},
     },
     "/policies/{policy_id}/coverage": {
-        "get": {"summary": "The policy-period view: every case of the policy against the per-period limits",
+        "get": {"operationId": "getPolicyPeriodCoverage",
+                "summary": "The policy-period view: every case of the policy against the per-period limits",
                 "parameters": [{"name": "policy_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "responses": responses(200, {"type": "object"}, 403, 404)},
     },

@@ -16,6 +16,7 @@ class CostLine(SQLModel, table=True):
         sa.CheckConstraint("amount_jpy >= 0", name="ck_cost_amount"),
         sa.CheckConstraint("victims is null or victims >= 0", name="ck_cost_victims"),
         sa.Index("ix_cost_line_case_arose", "case_id", "arose_on", "id"),
+        sa.Index("ix_cost_line_case_updated", "case_id", "updated_at", "removed_at"),  # changes since a kept coverage
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
-from hotline.cases.models import FACT_COLUMNS, Case, facts_of
+from hotline.cases.models import FACT_COLUMNS, Case, facts_of, require_open
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
-from hotline.coverage.engine import CostItem, PeriodResult, Reason, compute, extend, yen
+from hotline.coverage.engine import CostItem, PeriodResult, Reason, compute, unchanged, update, yen
 from hotline.coverage.engine import limits_left as engine_limits_left
 from hotline.db import utcnow
-from hotline.errors import Invalid, NotFound
+from hotline.errors import Forbidden, Invalid, NotFound
 from hotline.i18n import render
 from hotline.orgs.models import Policy
 from hotline.products.catalogue import Product, get_product
@@ -98,10 +98,42 @@ def _check_category(product: Product, code: str | None, field: str = "category")
                               f"{', '.join(c.code for c in product.categories)}"})
 
 
+# What only the hotline may write on a cost line: the insurer's written consent makes a consent-required line
+# payable (I-8) and lifts the consent warning of a dispatch, so an insured's word for it is not taken (issue 14).
+STAFF_ONLY = {"consent_ref": N_("only the hotline records the insurer's consent: the line is recorded without it "
+                                "and waits for the hotline to record it"),
+              "consent_on": N_("only the hotline records the insurer's consent")}
+
+
+def may_record_consent(actor) -> bool:
+    """Staff, and the system itself (demo data, commands); never an insured."""
+    role = getattr(actor, "role", None)
+    return role is None or role.is_staff
+
+
+def withheld(data: CostIn, actor) -> dict[str, str]:
+    """The fields of `data` that `actor` may not write, each with why: recorded without them."""
+    if may_record_consent(actor):
+        return {}
+    return {field: why for field, why in STAFF_ONLY.items() if getattr(data, field) is not None}
+
+
+def _check_links(session: Session, case: Case, *, vendor_id: int | None, dispatch_id: int | None) -> None:
+    """A line's vendor must exist, and its dispatch be one of this case's (never another organisation's)."""
+    from hotline.dispatch.models import Dispatch, Vendor
+
+    if vendor_id is not None and session.get(Vendor, vendor_id) is None:
+        raise Invalid({"vendor_id": N_("no such vendor")})
+    if dispatch_id is not None:
+        dispatch = session.get(Dispatch, dispatch_id)
+        if dispatch is None or dispatch.case_id != case.id:
+            raise Invalid({"dispatch_id": N_("no such dispatch on this case")})
+
+
 def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, actor, receipts: list | None = None,
                 receipt_max_bytes: int = 0) -> CostLine:
     """Record a cost line, and with it its receipt files (hotline/costs/receipts.py): all in one unit of work, so
-    a refused file leaves no line either; commits."""
+    a refused file leaves no line either; commits. What `actor` may not write (`withheld`) is left out."""
     line = _add_line(session, case=case, policy=policy, data=data, actor=actor)
     if receipts:
         from hotline.costs import receipts as receipt_files
@@ -114,7 +146,10 @@ def record_cost(session: Session, *, case: Case, policy: Policy, data: CostIn, a
 def _add_line(session: Session, *, case: Case, policy: Policy, data: CostIn, actor) -> CostLine:
     product = product_of(policy)
     _check_category(product, data.category)
-    line = CostLine(case_id=case.id, created_by_id=getattr(actor, "id", None), **data.model_dump())
+    require_open(case)
+    _check_links(session, case, vendor_id=data.vendor_id, dispatch_id=data.dispatch_id)
+    line = CostLine(case_id=case.id, created_by_id=getattr(actor, "id", None),
+                    **data.model_dump(exclude=set(withheld(data, actor))))
     if line.consent_ref and line.consent_on is None:
         line.consent_on = tokyo_date(utcnow())
     session.add(line)
@@ -139,6 +174,10 @@ def update_cost(session: Session, *, case: Case, policy: Policy, line_id: int, d
     line = get_line(session, case, line_id)
     changes = data.model_dump(exclude_unset=True)
     _check_category(product, changes.get("category"))
+    require_open(case)
+    _check_links(session, case, vendor_id=changes.get("vendor_id"), dispatch_id=changes.get("dispatch_id"))
+    if not may_record_consent(actor) and {"consent_ref", "consent_on"} & changes.keys():
+        raise Forbidden(Text(N_("Only the hotline records the insurer's consent.")))
     for field in ("category", "amount_jpy", "arose_on", "note"):
         if field in changes and changes[field] is None:
             raise Invalid({field: N_("may not be empty")})
@@ -160,6 +199,7 @@ def remove_cost(session: Session, *, case: Case, policy: Policy, line_id: int, a
     line = session.get(CostLine, line_id)
     if line is not None and line.case_id == case.id and line.removed_at is not None:
         return line
+    require_open(case)
     line = get_line(session, case, line_id)
     line.removed_at = line.updated_at = utcnow()
     line.removed_by_id = getattr(actor, "id", None)
@@ -171,6 +211,9 @@ def remove_cost(session: Session, *, case: Case, policy: Policy, line_id: int, a
 
 def record_consent(session: Session, *, case: Case, policy: Policy, line_id: int, data: ConsentIn,
                    actor) -> CostLine:
+    if not may_record_consent(actor):
+        raise Forbidden(Text(N_("Only the hotline records the insurer's consent.")))
+    require_open(case)
     line = get_line(session, case, line_id)
     old = line.consent_ref
     line.consent_ref = data.consent_ref
@@ -193,72 +236,87 @@ def list_lines(session: Session, case_id: int, *, include_removed: bool = False)
 # --- coverage ---------------------------------------------------------------------------------------------
 _LINE_COLUMNS = (CostLine.id, CostLine.case_id, CostLine.category, CostLine.amount_jpy, CostLine.arose_on,
                  CostLine.victims, CostLine.consent_ref, CostLine.ordered_at)
-_CACHE: OrderedDict[tuple, tuple[tuple, PeriodResult]] = OrderedDict()  # engine inputs → (ledger stamp, result)
-_CACHE_MAX_LINES = 200_000  # about 100 MB at most per process; most policies have a few dozen lines
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()  # engine inputs → (newest change, recent changes, result)
+_CACHE_MAX_LINES = 2_000_000  # a kept result is about 100 bytes a line: at most about 200 MB per process
 _LOCK = threading.Lock()
+# A kept result is checked against the lines changed (added, edited, removed: updated_at) from this long before
+# the newest change it has seen: a transaction that commits late, or a web worker whose clock is behind, cannot
+# hide its change behind a newer one. Writes to cost_line outside this service must set updated_at too.
+CHANGE_MARGIN = dt.timedelta(minutes=5)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _ledger_stamp(session: Session, policy_id: int, *, up_to_id: int | None = None) -> tuple:
-    """A fingerprint of the policy's ledger: every change through this service moves updated_at, a new line
-    moves the count and max id, and the amounts are summed in as a further check."""
-    query = (select(sa.func.count(CostLine.id), sa.func.max(CostLine.id), sa.func.max(CostLine.updated_at),
-                    sa.func.count(CostLine.removed_at), sa.func.sum(CostLine.amount_jpy))
-             .join(Case, Case.id == CostLine.case_id).where(Case.policy_id == policy_id))
-    if up_to_id is not None:
-        query = query.where(CostLine.id <= up_to_id)
-    return tuple(session.execute(query).one())
-
-
-def _line_query(product: Product, policy_id: int):
+def _line_query(product: Product, policy_id: int, *, removed: bool = False):
     emergency = [c.code for c in product.categories if c.thirty_day_rule]
     # Only ① lines need the order instant (I-5); skipping the others saves converting 50,000 timestamps.
     ordered_at = sa.case((CostLine.category.in_(emergency), CostLine.ordered_at), else_=None) if emergency \
         else sa.null()
-    return (select(*_LINE_COLUMNS[:-1], ordered_at).join(Case, Case.id == CostLine.case_id)
-            .where(Case.policy_id == policy_id, CostLine.removed_at.is_(None)))
+    query = select(*_LINE_COLUMNS[:-1], ordered_at).join(Case, Case.id == CostLine.case_id) \
+        .where(Case.policy_id == policy_id)
+    return query.add_columns(CostLine.removed_at) if removed else query.where(CostLine.removed_at.is_(None))
 
 
-def _appended(session: Session, product: Product, policy_id: int, old: tuple, new: tuple,
-              previous: PeriodResult) -> PeriodResult | None:
-    """The result for a ledger that only gained lines since `old` (nothing edited or removed), by allocating
-    the new lines after the others (engine.extend), or None when a full computation is needed."""
-    old_count, old_max_id, _updated, old_removed, _sum = old
-    if new[0] <= old_count or new[3] != old_removed:
+def _recent(newest: dt.datetime | None, rows) -> tuple[dt.datetime | None, frozenset]:
+    """The newest change among rows (…, updated_at) and the (id, updated_at) of those within the margin of it."""
+    newest = max([newest] + [row[-1] for row in rows], default=None, key=lambda u: u or _EPOCH)
+    return newest, frozenset((row[0], row[-1]) for row in rows if newest and row[-1] >= newest - CHANGE_MARGIN)
+
+
+def _live_count(session: Session, policy_id: int) -> int:
+    """The policy's lines not removed (from the (case_id, updated_at, removed_at) index alone)."""
+    return session.execute(select(sa.func.count()).select_from(CostLine).join(Case, Case.id == CostLine.case_id)
+                           .where(Case.policy_id == policy_id, CostLine.removed_at.is_(None))).scalar_one()
+
+
+def _updated(previous: PeriodResult, rows) -> PeriodResult | None:
+    """previous with the changed rows (…, removed_at, updated_at) applied, or None when a full computation is
+    needed (a line of a case it does not know)."""
+    live = [CostItem(*row[:-2]) for row in rows if row[-2] is None]
+    held = unchanged(previous, live)
+    try:
+        return update(previous, added=[x for x in live if x.id not in held],
+                      removed=[row[0] for row in rows if row[-2] is not None and row[0] in previous.lines])
+    except ValueError:
         return None
-    if _ledger_stamp(session, policy_id, up_to_id=old_max_id or 0) != old:  # an older line edited or removed
-        return None
-    rows = session.execute(_line_query(product, policy_id).where(CostLine.id > (old_max_id or 0))).all()
-    if len(rows) != new[0] - old_count:
-        return None
-    return extend(previous, [CostItem(*row) for row in rows])
 
 
 def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
     """The whole policy period: every case of the policy draws on the same per-period limits (I-6).
 
-    The engine is pure, so its result is kept per process for an unchanged ledger and unchanged case facts
-    (the key holds every engine input except the lines, which the ledger stamp stands for); when lines were
-    only added, they are allocated after the others instead of recomputing the period."""
+    The engine is pure, so its result is kept per process for unchanged case facts (the key holds every engine
+    input except the lines). Each read asks the database for the lines changed since the newest change the kept
+    result has seen, less CHANGE_MARGIN (a range of the (case_id, updated_at) index per case): the same answer
+    as before means nothing changed; otherwise the engine re-allocates only what the changed lines can reach
+    (engine.update). A change made through another web worker is seen the same way."""
     product = product_of(policy)
     cases = tuple(facts_of(row) for row in
                   session.execute(select(*FACT_COLUMNS).where(Case.policy_id == policy.id).order_by(Case.id)))
     key = (str(session.get_bind().url), policy.id, policy.product, policy.plan, policy.period_start,
            policy.period_end, id(product), cases)
-    stamp = _ledger_stamp(session, policy.id)
     with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
+        kept = _CACHE.get(key)
+        if kept is not None:
             _CACHE.move_to_end(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    result = _appended(session, product, policy.id, cached[0], stamp, cached[1]) if cached is not None else None
+    result = None
+    if kept is not None:
+        newest, recent, previous = kept
+        rows = session.execute(_line_query(product, policy.id, removed=True).add_columns(CostLine.updated_at)
+                               .where(CostLine.updated_at >= (newest or _EPOCH) - CHANGE_MARGIN)).all()
+        if frozenset((row[0], row[-1]) for row in rows) == recent:
+            return previous
+        result = _updated(previous, rows)
+        if result is not None and len(result.lines) != _live_count(session, policy.id):
+            result = None  # a line deleted outright (never through this service): read everything
+        newest, recent = _recent(newest, rows)
     if result is None:
-        lines = [CostItem(*row) for row in session.execute(_line_query(product, policy.id))]
-        result = compute(product, policy.plan, list(cases), lines, period=(policy.period_start, policy.period_end))
+        rows = session.execute(_line_query(product, policy.id).add_columns(CostLine.updated_at)).all()
+        result = compute(product, policy.plan, list(cases), [CostItem(*row[:-1]) for row in rows],
+                         period=(policy.period_start, policy.period_end))
+        newest, recent = _recent(None, rows)
     with _LOCK:
-        _CACHE[key] = (stamp, result)
+        _CACHE[key] = (newest, recent, result)
         _CACHE.move_to_end(key)
-        while len(_CACHE) > 1 and sum(len(r.lines) + 1 for _s, r in _CACHE.values()) > _CACHE_MAX_LINES:
+        while len(_CACHE) > 1 and sum(len(r.lines) + 1 for *_k, r in _CACHE.values()) > _CACHE_MAX_LINES:
             _CACHE.popitem(last=False)
     return result
 
@@ -266,9 +324,8 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
 def limits_left(session: Session, case: Case, policy: Policy, categories) -> dict[str, list[dict]]:
     """For each category code: what is left of each limit a new cost of it on the case would draw on
     (coverage.engine.limits_left over the policy period's ledger)."""
-    product = product_of(policy)
     result = policy_coverage(session, policy)
-    return {code: engine_limits_left(product, policy.plan, result, code, case.id) for code in categories}
+    return {code: engine_limits_left(result, code, case.id) for code in categories}
 
 
 PENDING = {"pending_consent": N_("Cost line %(line)s (%(category)s, %(amount)s): pending consent: %(why)s"),

@@ -18,6 +18,5 @@ def mark_missed(app: Flask, now: dt.datetime) -> int:
 
 def send_reminders(app: Flask, now: dt.datetime) -> int:
     with Session(app.extensions["hotline.engine"], expire_on_commit=False) as session:
-        return sum(reminders.send(session, reminder_id, now=now, notifier=app.extensions["hotline.notifier"],
+        return reminders.send_due(session, now=now, notifier=app.extensions["hotline.notifier"],
                                   grace=app.config["REMINDER_GRACE"], base_url=app.config["PUBLIC_BASE_URL"])
-                   for reminder_id in reminders.due(session, now=now))

@@ -44,7 +44,7 @@ class Reminder(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    deadline_id: int = Field(foreign_key="deadline.id", index=True)
+    deadline_id: int = Field(foreign_key="deadline.id")  # indexed by uq_reminder_slot, which starts with it
     case_id: int = Field(foreign_key="incident_case.id", index=True)
     offset_label: str = Field(sa_type=sa.String(10))  # "7d", "4h"
     for_due_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)  # the due_at it was computed for

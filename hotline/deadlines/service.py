@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from hotline.audit.service import record
-from hotline.cases.models import Case, facts_of
+from hotline.cases.models import Case, facts_of, require_open
 from hotline.db import lock_due, utcnow
 from hotline.deadlines import reminders
 from hotline.deadlines.models import Deadline
@@ -46,13 +46,27 @@ def parse_offsets(text: str) -> list[tuple[str, dt.timedelta]]:
 DEFAULT_OFFSETS = parse_offsets("7d,3d,1d,4h")
 
 
-def computed(session: Session, case: Case) -> list[rules.Computed]:
+def computed(session: Session, case: Case, policy: Policy | None = None) -> list[rules.Computed]:
     """What the pure rules say for the case: its facts, and the 30-day rule of its policy's product (a product
-    without one gives the insurer notice not_applicable)."""
-    code = session.get(Policy, case.policy_id).product
+    without one gives the insurer notice not_applicable). `policy`: when the caller has it already."""
+    code = (policy or session.get(Policy, case.policy_id)).product
     product = get_product(code)
     return rules.compute(facts_of(case), thirty_day=product.thirty_day_rule if product is not None else None,
                          product=code)
+
+
+def new_row(c: rules.Computed, now: dt.datetime) -> dict:
+    """The deadline row of a case that has none of that kind yet (no report recorded), without its case_id."""
+    met_at = c.met_at if c.kind not in rules.RECORDABLE else None
+    return {"kind": c.kind, "status": rules.status(c.due_at, met_at, c.applies, now), "due_at": c.due_at,
+            "last_day": c.last_day, "starts_at": c.starts_at, "met_at": met_at, "updated_at": now}
+
+
+def nearest_unmet(rows) -> dt.datetime | None:
+    """The case's next_due_at: the earliest due instant of its unmet deadlines (open or missed, no report), from
+    (status, due_at, met_at) triples."""
+    unmet = [due for st, due, met in rows if st in ("open", "missed") and met is None and due is not None]
+    return min(unmet) if unmet else None
 
 
 def rules_of(session: Session, case: Case) -> dict[str, rules.Computed]:
@@ -108,12 +122,11 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
     inserts: list[dict] = []
     for c in computed(session, case):
         row = existing.get(c.kind)
-        met_at = c.met_at if c.kind not in rules.RECORDABLE else (row.met_at if row else None)
-        st = rules.status(c.due_at, met_at, c.applies, now)
-        if row is None:  # new rows go in with one bulk INSERT below (intake is the hot path)
-            inserts.append({"case_id": case.id, "kind": c.kind, "status": st, "due_at": c.due_at,
-                            "last_day": c.last_day, "starts_at": c.starts_at, "met_at": met_at, "updated_at": now})
+        if row is None:  # new rows go in with one bulk INSERT below
+            inserts.append({"case_id": case.id, **new_row(c, now)})
             continue
+        met_at = c.met_at if c.kind not in rules.RECORDABLE else row.met_at
+        st = rules.status(c.due_at, met_at, c.applies, now)
         old, old_status = describe(row), row.status
         row.due_at, row.last_day, row.starts_at, row.met_at = c.due_at, c.last_day, c.starts_at, met_at
         row.status = st
@@ -133,8 +146,7 @@ def recompute(session: Session, case: Case, *, actor, now: dt.datetime | None = 
         ids = dict((k, i) for i, k in session.execute(
             sa.insert(table).returning(table.c.id, table.c.kind, sort_by_parameter_order=True), inserts))
         slots += [(ids[v["kind"]], v["kind"], v["status"], v["due_at"], v["met_at"]) for v in inserts]
-    unmet = [due for _id, _k, st, due, met in slots if st in ("open", "missed") and met is None and due is not None]
-    case.next_due_at = min(unmet) if unmet else None
+    case.next_due_at = nearest_unmet((st, due, met) for _id, _k, st, due, met in slots)
     session.add(case)
     reminders.schedule(session, case, [(i, due) for i, _k, st, due, _m in slots if st == "open" and due],
                        now=now, offsets=DEFAULT_OFFSETS if offsets is None else offsets, fresh=fresh)
@@ -148,6 +160,7 @@ def record_met(session: Session, case: Case, kind: str, met_at: dt.datetime, *, 
     now = now or utcnow()
     if kind not in rules.KINDS:
         raise NotFound("deadline kind")
+    require_open(case)
     if kind not in rules.RECORDABLE:
         raise Invalid({"kind": N_("the insurer notice is met by the case's reported_at; change that instead")})
     row = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind)).one()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from hotline.api import parse_body
-from hotline.api.openapi import json_body, ref, responses
+from hotline.api import idempotent, parse_body
+from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.service import get_visible_case
 from hotline.dispatch import registry, service
@@ -98,6 +98,7 @@ def patch_vendor(vendor_id: int):
 
 @bp.post("/cases/<reference>/dispatches")
 @require("dispatch.create")
+@idempotent
 def create_dispatch(reference: str):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
@@ -157,7 +158,6 @@ _DISPATCH = {"type": "object", "properties": {
     "released_at": {"type": ["string", "null"], "format": "date-time"},
     "attempts": {"type": "array", "items": {"type": "object"}},
     "history": {"type": "array", "items": {"type": "object"}}}}
-_WARNINGS_409 = {"description": "error.code `warnings` with error.warnings: [str] (send override_warnings=true)"}
 _VID = [{"name": "vendor_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 _REF = [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}]
 _DID = _REF + [{"name": "dispatch_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
@@ -166,30 +166,38 @@ OPENAPI_SCHEMAS = {"VendorIn": VendorIn, "VendorPatch": VendorPatch, "DispatchIn
                    "DispatchAction": DispatchAction, "Vendor": _VENDOR, "Dispatch": _DISPATCH}
 OPENAPI_PATHS = {
     "/vendors": {
-        "post": {"summary": "Register a vendor (coordinator, admin); phones in E.164 or 422",
+        "post": {"operationId": "createVendor",
+                 "summary": "Register a vendor (coordinator, admin); phones in E.164 or 422",
                  "requestBody": json_body("VendorIn"), "responses": responses(201, ref("Vendor"), 403, 422)},
-        "get": {"summary": "Vendors; with ?capability= only those that have it, best first, each with a reason "
+        "get": {"operationId": "listVendors",
+                "summary": "Vendors; with ?capability= only those that have it, best first, each with a reason "
                            "(operator, coordinator, admin)",
                 "parameters": [{"name": "capability", "in": "query", "schema": {"enum": list(CODES)}}],
                 "responses": responses(200, {"type": "array", "items": ref("Vendor")}, 403, 422)},
     },
     "/vendors/{vendor_id}": {
-        "get": {"summary": "One vendor", "parameters": _VID, "responses": responses(200, ref("Vendor"), 403, 404)},
-        "patch": {"summary": "Change a vendor (coordinator, admin); running dispatches keep their chain",
+        "get": {"operationId": "getVendor",
+                "summary": "One vendor", "parameters": _VID, "responses": responses(200, ref("Vendor"), 403, 404)},
+        "patch": {"operationId": "updateVendor",
+                  "summary": "Change a vendor (coordinator, admin); running dispatches keep their chain",
                   "parameters": _VID, "requestBody": json_body("VendorPatch"),
                   "responses": responses(200, ref("Vendor"), 403, 404, 422)},
     },
     "/cases/{reference}/dispatches": {
-        "post": {"summary": "Dispatch a vendor to the case (coordinator, admin): SMS (and voice) to its on-call "
+        "post": {"operationId": "dispatchVendor",
+                 "summary": "Dispatch a vendor to the case (coordinator, admin): SMS (and voice) to its on-call "
                             "contact with a signed answer link; escalates on no answer",
-                 "parameters": _REF, "requestBody": json_body("DispatchIn"),
-                 "responses": {**responses(201, ref("Dispatch"), 403, 404, 422), "409": _WARNINGS_409}},
-        "get": {"summary": "The case's dispatches with status, attempts and history (operator, coordinator, admin)",
+                 "parameters": [*_REF, IDEMPOTENCY_KEY], "requestBody": json_body("DispatchIn"),
+                 "responses": responses(201, ref("Dispatch"), 403, 404, 409, 422, conflict="WarningsError")},
+        "get": {"operationId": "listDispatches",
+                "summary": "The case's dispatches with status, attempts and history (operator, coordinator, admin)",
                 "parameters": _REF, "responses": responses(200, {"type": "array", "items": ref("Dispatch")}, 403, 404)},
     },
     "/cases/{reference}/dispatches/{dispatch_id}": {
-        "get": {"summary": "One dispatch", "parameters": _DID, "responses": responses(200, ref("Dispatch"), 403, 404)},
-        "post": {"summary": "accept / decline (the vendor answered by phone), release (work finished), withdraw",
+        "get": {"operationId": "getDispatch",
+                "summary": "One dispatch", "parameters": _DID, "responses": responses(200, ref("Dispatch"), 403, 404)},
+        "post": {"operationId": "actOnDispatch",
+                 "summary": "accept / decline (the vendor answered by phone), release (work finished), withdraw",
                  "parameters": _DID, "requestBody": json_body("DispatchAction"),
                  "responses": responses(200, ref("Dispatch"), 403, 404, 409, 422)},
     },

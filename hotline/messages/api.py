@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from hotline.api import parse_body
-from hotline.api.openapi import json_body, ref, responses
+from hotline.api import idempotent, parse_body
+from hotline.api.openapi import IDEMPOTENCY_KEY, json_body, ref, responses
 from hotline.auth.permissions import current_principal, require
 from hotline.cases.service import get_visible_case
 from hotline.extensions import get_session, notifier
@@ -34,6 +34,7 @@ def thread(reference: str):
 
 @bp.post("/cases/<reference>/messages")
 @require("message.write")
+@idempotent
 def post(reference: str):
     session = get_session()
     user = current_principal()
@@ -53,10 +54,12 @@ _MESSAGE = {"type": "object", "required": ["id", "author", "body", "at"], "prope
                 "description": "an insured's message: when the hotline read or answered it"}}}
 OPENAPI_SCHEMAS = {"MessageIn": MessageIn, "Message": _MESSAGE}
 OPENAPI_PATHS = {"/cases/{reference}/messages": {
-    "get": {"summary": "The case's messages between its insureds and the hotline, oldest first",
+    "get": {"operationId": "listMessages",
+            "summary": "The case's messages between its insureds and the hotline, oldest first",
             "parameters": [_REF], "responses": responses(200, {"type": "array", "items": ref("Message")}, 403, 404)},
-    "post": {"summary": "Write a message (staff, the case's insureds); the other side is told by e-mail in their "
+    "post": {"operationId": "postMessage",
+             "summary": "Write a message (staff, the case's insureds); the other side is told by e-mail in their "
                         "language, with a link (never the words)",
-             "parameters": [_REF], "requestBody": json_body("MessageIn"),
-             "responses": responses(201, ref("Message"), 403, 404, 422)},
+             "parameters": [_REF, IDEMPOTENCY_KEY], "requestBody": json_body("MessageIn"),
+             "responses": responses(201, ref("Message"), 403, 404, 409, 422)},
 }}

@@ -81,20 +81,25 @@ _POLICY = {"type": "object", "properties": {
 OPENAPI_SCHEMAS = {"OrganizationIn": OrganizationIn, "PolicyIn": PolicyIn, "Organization": _ORG, "Policy": _POLICY}
 OPENAPI_PATHS = {
     "/organizations": {
-        "post": {"summary": "Create an insured organisation (admin, coordinator)",
+        "post": {"operationId": "createOrganization",
+                 "summary": "Create an insured organisation (admin, coordinator)",
                  "requestBody": json_body("OrganizationIn"), "responses": responses(201, ref("Organization"), 403, 422)},
-        "get": {"summary": "List organisations (operator, coordinator, admin)",
+        "get": {"operationId": "listOrganizations",
+                "summary": "List organisations (operator, coordinator, admin)",
                 "responses": responses(200, {"type": "array", "items": ref("Organization")}, 403)},
     },
     "/policies": {
-        "post": {"summary": "Create a policy (admin, coordinator); unknown product or plan: 422",
+        "post": {"operationId": "createPolicy",
+                 "summary": "Create a policy (admin, coordinator); unknown product or plan: 422",
                  "requestBody": json_body("PolicyIn"), "responses": responses(201, ref("Policy"), 403, 422)},
-        "get": {"summary": "Search policies by number or company name (?q=); insureds see their own",
+        "get": {"operationId": "listPolicies",
+                "summary": "Search policies by number or company name (?q=); insureds see their own",
                 "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
                 "responses": responses(200, {"type": "array", "items": ref("Policy")}, 403)},
     },
     "/policies/{policy_id}": {
-        "get": {"summary": "One policy", "parameters": [{"name": "policy_id", "in": "path", "required": True,
+        "get": {"operationId": "getPolicy",
+                "summary": "One policy", "parameters": [{"name": "policy_id", "in": "path", "required": True,
                                                           "schema": {"type": "integer"}}],
                 "responses": responses(200, ref("Policy"), 403, 404)},
     },

@@ -40,7 +40,7 @@ _MESSAGE = {"type": "object", "properties": {
     "body": {"type": "string"}, "status": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
     "case_reference": {"type": ["string", "null"]}}}
 OPENAPI_SCHEMAS = {"OutboxMessage": _MESSAGE}
-OPENAPI_PATHS = {"/outbox": {"get": {
+OPENAPI_PATHS = {"/outbox": {"get": {"operationId": "listOutbox",
     "summary": "Messages sent or queued, newest first (coordinator, admin)",
     "parameters": [{"name": "case", "in": "query", "schema": {"type": "string"}},
                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}],

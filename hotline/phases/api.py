@@ -13,7 +13,7 @@ from hotline.formatting import iso
 from hotline.i18n import render
 from hotline.phases import service
 from hotline.phases.models import CasePhase, CaseTask
-from hotline.phases.schemas import PhaseMoveIn, TaskIn, TaskUpdateIn
+from hotline.phases.schemas import PhaseMoveIn, ReopenIn, TaskIn, TaskUpdateIn
 from workflows.phases import PHASE_KEYS
 
 bp = Blueprint("phases_api", __name__)
@@ -51,6 +51,16 @@ def move_phase(reference: str, key: str):
     service.require_phase_key(key)
     data = parse_body(PhaseMoveIn)
     service.move_phase(session, case, key, data.action, reason=data.reason, actor=current_principal())
+    return jsonify(_phases(session, case))
+
+
+@bp.post("/cases/<reference>/reopen")
+@require("case.reopen")
+def reopen(reference: str):
+    session = get_session()
+    case, _ = get_visible_case(session, current_principal(), reference)
+    data = parse_body(ReopenIn)
+    service.reopen_case(session, case, reason=data.reason, actor=current_principal())
     return jsonify(_phases(session, case))
 
 
@@ -95,32 +105,45 @@ _PHASE = {"type": "object", "required": ["key", "status", "started_at", "ended_a
                          "tasks": {"type": "array", "items": ref("Task")}}}
 _PHASES = {"type": "array", "items": ref("Phase")}
 
-OPENAPI_SCHEMAS = {"PhaseMoveIn": PhaseMoveIn, "TaskIn": TaskIn, "TaskUpdateIn": TaskUpdateIn,
+OPENAPI_SCHEMAS = {"PhaseMoveIn": PhaseMoveIn, "ReopenIn": ReopenIn, "TaskIn": TaskIn, "TaskUpdateIn": TaskUpdateIn,
                    "Task": _TASK, "Phase": _PHASE}
 OPENAPI_PATHS = {
     "/cases/{reference}/phases": {
-        "get": {"summary": "The nine phases of a case in order, each with its task checklist "
+        "get": {"operationId": "listPhases",
+                "summary": "The nine phases of a case in order, each with its task checklist "
                            "(operator, coordinator; insured: own cases). Created with the case at intake.",
                 "parameters": _REF, "responses": responses(200, _PHASES, 403, 404)},
     },
     "/cases/{reference}/phases/{key}": {
-        "post": {"summary": "Start, complete or skip a phase (operator, coordinator). `reason` is required for "
+        "post": {"operationId": "movePhase",
+                 "summary": "Start, complete or skip a phase (operator, coordinator). `reason` is required for "
                             "skip (422). A guard that stops the move answers 409 with error.code `guard`, the "
                             "message naming what blocks it and error.blockers listing each reason. Completing "
                             "`closure` closes the case. An unknown phase key answers 404.",
                  "parameters": [*_REF, {"name": "key", "in": "path", "required": True,
                                         "schema": {"enum": list(PHASE_KEYS)}}],
-                 "requestBody": json_body("PhaseMoveIn"), "responses": responses(200, _PHASES, 403, 404, 409, 422)},
+                 "requestBody": json_body("PhaseMoveIn"),
+                 "responses": responses(200, _PHASES, 403, 404, 409, 422, conflict="GuardError")},
+    },
+    "/cases/{reference}/reopen": {
+        "post": {"summary": "Reopen a closed case (operator, coordinator) with a reason, which goes on the timeline; "
+                            "the closure phase is active again. A closed case refuses costs, fact changes, reports "
+                            "and notes with 409 (error.code case_closed) until then; an open one: 409 case_open.",
+                 "parameters": _REF, "requestBody": json_body("ReopenIn"),
+                 "responses": responses(200, _PHASES, 403, 404, 409, 422)},
     },
     "/cases/{reference}/tasks": {
-        "post": {"summary": "Add a task by hand to a phase's checklist (operator, coordinator)",
+        "post": {"operationId": "addTask",
+                 "summary": "Add a task by hand to a phase's checklist (operator, coordinator)",
                  "parameters": _REF, "requestBody": json_body("TaskIn"),
-                 "responses": responses(201, ref("Task"), 403, 404, 409, 422)},
+                 "responses": responses(201, ref("Task"), 403, 404, 409, 422, conflict="GuardError")},
     },
     "/cases/{reference}/tasks/{task_id}": {
-        "post": {"summary": "Mark a task done: {\"status\": \"done\"} (operator, coordinator); twice is harmless",
+        "post": {"operationId": "updateTask",
+                 "summary": "Mark a task done: {\"status\": \"done\"} (operator, coordinator); twice is harmless",
                  "parameters": [*_REF, {"name": "task_id", "in": "path", "required": True,
                                         "schema": {"type": "integer"}}],
-                 "requestBody": json_body("TaskUpdateIn"), "responses": responses(200, ref("Task"), 403, 404, 409, 422)},
+                 "requestBody": json_body("TaskUpdateIn"),
+                 "responses": responses(200, ref("Task"), 403, 404, 409, 422, conflict="GuardError")},
     },
 }

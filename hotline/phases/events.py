@@ -49,6 +49,10 @@ KINDS = {
     "phase_skipped": EventKind(N_("Phase skipped"), _skipped, _phase_change),
     "case_closed": EventKind(N_("Case closed"), lambda e, p: Text(N_("Case closed")),
                              lambda e, p: changed(Text(N_("Status")), word(CASE_STATUS, e.old), word(CASE_STATUS, e.new))),
+    "case_reopened": EventKind(N_("Case reopened"),
+                               lambda e, p: Text(N_("Case reopened: %(reason)s"), reason=p.get("reason", "")),
+                               lambda e, p: changed(Text(N_("Status")), word(CASE_STATUS, e.old),
+                                                    word(CASE_STATUS, e.new))),
     "task_added": EventKind(N_("Task added"), _added),
     "task_carried": EventKind(N_("Task carried over"), lambda e, p: Text(
         N_("Task carried from %(phase)s to %(to)s (not done when the phase ended): %(task)s"),

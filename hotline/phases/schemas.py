@@ -17,6 +17,11 @@ class PhaseMoveIn(BaseModel):
     reason: text(2000) | None = Field(default=None, description="required for skip")
 
 
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: text(2000, required=True) = Field(description="why the closed case is opened again (on the timeline)")
+
+
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phase: PhaseKey = Field(description="the phase whose checklist gets the task")

@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from hotline.audit.service import record
+from hotline.audit.service import event_row, record
 from hotline.auth.models import User
 from hotline.cases.models import Case
 from hotline.costs.service import pending_line_summaries
 from hotline.db import claim, lock_due, utcnow
 from hotline.deadlines.service import open_deadline_summaries
 from hotline.dispatch.service import active_dispatch_summaries
-from hotline.errors import Blocked, Invalid, NotFound
+from hotline.errors import Blocked, Conflict, Invalid, NotFound
 from hotline.i18n import DEFAULT_MESSAGE_LANGUAGE, render
 from hotline.outbox.service import send
 from hotline.phases.models import CasePhase, CaseTask
@@ -48,18 +48,23 @@ def _generate_tasks(session: Session, case: Case, key: str, started_at: dt.datet
     return tasks
 
 
-def initialise_case_workflow(session: Session, case: Case) -> None:
-    """Create the nine phase rows of a case that has none (intake active from the hotline call) and intake's
-    checklist. Does not commit: intake (and the backfill of older cases) call it inside their unit of work.
-    Two bulk INSERTs, no ORM objects: intake is the hot path."""
+def initial_rows(case: Case) -> tuple[list[dict], list[dict]]:
+    """The nine phase rows of a new case (intake active from the hotline call) and intake's checklist, as rows
+    without their case_id: intake writes them with the case."""
     start = case.reported_at or case.created_at or utcnow()
-    session.execute(sa.insert(CasePhase.__table__), [
-        {"case_id": case.id, "key": key, "position": position, "status": status,
-         "started_at": start if status == "active" else None}
-        for position, (key, status) in enumerate(rules.initial_statuses().items())])
-    tasks = [{"case_id": case.id, "phase_key": "intake", **item} for item in checklist("intake", _facts(case), start)]
-    if tasks:
-        session.execute(sa.insert(CaseTask.__table__), tasks)
+    phase_rows = [{"key": key, "position": position, "status": status,
+                   "started_at": start if status == "active" else None}
+                  for position, (key, status) in enumerate(rules.initial_statuses().items())]
+    return phase_rows, [{"phase_key": "intake", **item} for item in checklist("intake", _facts(case), start)]
+
+
+def initialise_case_workflow(session: Session, case: Case) -> None:
+    """Create the phase rows and intake checklist of a case that has none (`initial_rows`): for cases of older
+    databases (the backfill). Does not commit."""
+    phase_rows, task_rows = initial_rows(case)
+    session.execute(sa.insert(CasePhase.__table__), [{"case_id": case.id, **r} for r in phase_rows])
+    if task_rows:
+        session.execute(sa.insert(CaseTask.__table__), [{"case_id": case.id, **r} for r in task_rows])
 
 
 def phases_of(session: Session, case_id: int) -> list[CasePhase]:
@@ -166,23 +171,37 @@ def open_tasks_of(session: Session, case_id: int, key: str) -> list[CaseTask]:
     return [t for t in case_tasks(session, case_id) if t.phase_key == key and t.status == "open"]
 
 
-def finish_intake(session: Session, case: Case, *, answered: set[str], actor, now: dt.datetime) -> None:
-    """The intake form was saved: the intake tasks it answered are done, intake is complete (its other tasks
-    carried to initial response) and initial response starts with its checklist. For a case whose workflow
-    was just initialised; does not commit (intake's unit of work)."""
-    session.flush()
-    rows = phases_of(session, case.id)
-    by_key = {p.key: p for p in rows}
-    statuses = {p.key: p.status for p in rows}
-    for task in open_tasks_of(session, case.id, "intake"):
-        if task.template_key in answered:
-            task.status, task.done_at, task.done_by_id = "done", now, getattr(actor, "id", None)
-            session.add(task)
-            record(session, actor=actor, kind="task_done", entity="case_task", entity_id=task.id, case_id=case.id,
-                   params={"phase": "intake", "title": task.title}, field=task.template_key, old="open",
-                   new="done", at=now)
-    _apply(session, case, by_key, statuses, "intake", "complete", reason=None, actor=actor, now=now)
-    _apply(session, case, by_key, statuses, "initial_response", "start", reason=None, actor=actor, now=now)
+def finished_intake_rows(case: Case, *, answered: set[str], actor, now: dt.datetime
+                         ) -> tuple[list[dict], list[dict], list[dict]]:
+    """The phase rows, task rows and audit rows of a new case whose intake form was saved (`initial_rows` moved
+    on): the intake tasks the form answered are done, intake is complete, its other tasks carried to initial
+    response, which starts now with its checklist. Rows without case_id; the audit rows name the case as their
+    entity (intake writes every row in one go, before any has an id)."""
+    phase_rows, intake_tasks = initial_rows(case)
+    statuses = {p["key"]: p["status"] for p in phase_rows}
+    statuses["intake"], statuses["initial_response"] = "done", "active"
+    for p in phase_rows:
+        if p["key"] == "intake":
+            p.update(status="done", ended_at=now)
+        elif p["key"] == "initial_response":
+            p.update(status="active", started_at=now)
+    to = rules.successor(statuses, "intake")
+    events = [("phase_completed", "intake", "active", "done", {})]
+    for t in intake_tasks:
+        params = {"phase": "intake", "title": t["title"]}
+        if t["template_key"] in answered:
+            t.update(status="done", done_at=now, done_by_id=getattr(actor, "id", None))
+            events.append(("task_done", t["template_key"], "open", "done", params))
+        else:
+            t["phase_key"] = to
+            events.append(("task_carried", t["template_key"], None, None, {**params, "to": to}))
+    events.append(("phase_started", "initial_response", "not_started", "active", {}))
+    tasks = [{"status": "open", "done_at": None, "done_by_id": None, **t} for t in intake_tasks + [
+        {"phase_key": "initial_response", **item} for item in checklist("initial_response", _facts(case), now)]]
+    phase_rows = [{"ended_at": None, **p} for p in phase_rows]  # one shape for a multi-row INSERT
+    audit = [event_row(actor=actor, kind=kind, entity="case", field=field, old=old, new=new, params=params, at=now)
+             for kind, field, old, new, params in events]
+    return phase_rows, tasks, audit
 
 
 def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
@@ -190,6 +209,52 @@ def get_task(session: Session, case: Case, task_id: int) -> CaseTask:
     if task is None or task.case_id != case.id:
         raise NotFound("task")
     return task
+
+
+def reopen_case(session: Session, case: Case, *, reason: str, actor, now: dt.datetime | None = None) -> Case:
+    """Open a closed case again, with the reason on the timeline: its closure phase is active again, and costs,
+    changes and notes are accepted until it is closed again (through the closure phase's guards); commits."""
+    if case.status != "closed":
+        raise Conflict(Text(N_("The case is not closed.")), code="case_open")
+    if not reason.strip():
+        raise Invalid({"reason": N_("say why the case is opened again")})
+    now = now or utcnow()
+    rows = list(session.exec(select(CasePhase).where(CasePhase.case_id == case.id).with_for_update()
+                             .execution_options(populate_existing=True)))
+    for phase in rows:
+        if phase.key == "closure":
+            phase.status, phase.ended_at = "active", None
+            session.add(phase)
+    case.status, case.closed_at = "open", None
+    case.phase = rules.current_phase({p.key: p.status for p in rows})
+    session.add(case)
+    record(session, actor=actor, kind="case_reopened", entity="case", entity_id=case.id, case_id=case.id,
+           field="status", old="closed", new="open", params={"reason": reason.strip()}, at=now)
+    session.commit()
+    return case
+
+
+def _check_owner(session: Session, case: Case, owner_id: int) -> None:
+    """A task's owner is a member of the hotline's staff or a user of the case's own organisation: the overdue
+    reminder tells them the case's reference and the task (issue 14)."""
+    from hotline.orgs.models import Policy
+
+    user = session.get(User, owner_id)
+    if user is not None and user.is_active and user.role.is_staff:
+        return
+    policy = session.get(Policy, case.policy_id)
+    if user is None or not user.is_active or user.organization_id != policy.organization_id:
+        raise Invalid({"owner_id": N_("no such user: a member of the hotline or of this case's company")})
+
+
+def _check_cost_category(session: Session, case: Case, code: str) -> None:
+    from hotline.orgs.models import Policy
+    from hotline.products.catalogue import get_product
+
+    product = get_product(session.get(Policy, case.policy_id).product)
+    if product is not None and product.category(code) is None:
+        raise Invalid({"cost_category": f"unknown category for {product.code}; one of "
+                                        f"{', '.join(c.code for c in product.categories)}"})
 
 
 def add_task(session: Session, case: Case, *, phase_key: str, title: str, due_at: dt.datetime | None = None,
@@ -203,8 +268,9 @@ def add_task(session: Session, case: Case, *, phase_key: str, title: str, due_at
     if case.status == "closed":
         raise Blocked(Text(N_("The case is closed; no task can be added.")), blockers=[CLOSED])
     if owner_id is not None:
-        if session.get(User, owner_id) is None:
-            raise Invalid({"owner_id": N_("no such user")})
+        _check_owner(session, case, owner_id)
+    if cost_category is not None:
+        _check_cost_category(session, case, cost_category)
     task = CaseTask(case_id=case.id, phase_key=phase_key, title=title.strip(), due_at=due_at, owner_role=owner_role,
                     owner_id=owner_id, cost_category=cost_category)
     session.add(task)
@@ -252,9 +318,13 @@ def tasks_to_remind(session: Session, *, now: dt.datetime, limit: int = 100) -> 
 
 def _recipient(session: Session, task: CaseTask, case: Case) -> tuple[str, User] | None:
     """(who, user): the task's owner, else the case's coordinator."""
+    from hotline.orgs.models import Policy
+
+    organization_id = session.get(Policy, case.policy_id).organization_id
     for who, user_id in (("owner", task.owner_id), ("coordinator", case.coordinator_id)):
         user = session.get(User, user_id) if user_id else None
-        if user is not None and user.is_active:
+        # never another company's user (an owner set before owners were checked)
+        if user is not None and user.is_active and (user.role.is_staff or user.organization_id == organization_id):
             return who, user
     return None
 

@@ -16,7 +16,7 @@ from hotline.extensions import get_session
 from hotline.forms import page_errors, read_form
 from hotline.i18n import page_lang, render
 from hotline.phases import service
-from hotline.phases.schemas import PhaseMoveIn, TaskIn
+from hotline.phases.schemas import PhaseMoveIn, ReopenIn, TaskIn
 from workflows import phases as rules
 
 bp = Blueprint("phases", __name__)
@@ -41,6 +41,7 @@ def section_context(session, case, user, *, errors: dict | None = None, form: di
             "cost_labels": _cost_labels(session, case, [t for _, tasks in rows for t in tasks]),
             "can_update": can(user, "phase.update") and case.status == "open",
             "can_task": can(user, "task.write") and case.status == "open",
+            "can_reopen": can(user, "case.reopen") and case.status == "closed",
             "status_labels": STATUS_LABELS, "owner_labels": OWNER_LABELS,
             "phase_choices": [(k, rules.title(k)) for k in rules.PHASE_KEYS],
             "errors": errors or {}, "form": form or {}, "next": _next_target(case),
@@ -127,6 +128,22 @@ def move(reference: str, key: str):
                 phase=render(rules.title(to), page_lang())), "phases")
     if case.status == "closed":
         flash(_("The case is closed."))
+    return _back(case)
+
+
+@bp.post("/cases/<reference>/reopen")
+@require("case.reopen")
+def reopen(reference: str):
+    session = get_session()
+    case, policy = get_visible_case(session, current_principal(), reference)
+    try:
+        data = read_form(ReopenIn, request.form)
+        service.reopen_case(session, case, reason=data.reason, actor=current_principal())
+    except (ValidationError, Invalid) as exc:
+        session.rollback()
+        return _render(case, policy, errors=page_errors(exc, prefix="reopen."),
+                       form={"reopen_reason": request.form.get("reason", "")}, status=422)
+    flash(_("The case is open again."))
     return _back(case)
 
 

@@ -20,7 +20,7 @@ from hotline.messages import service as messages
 from hotline.orgs.models import Organization
 from hotline.portal import service
 from hotline.timeline.render import views
-from hotline.timeline.service import INSURED_KINDS, case_timeline
+from hotline.timeline.service import case_timeline
 
 bp = Blueprint("portal", __name__)
 
@@ -57,7 +57,7 @@ def incident_page(reference: str, *, errors=None, status=200, message_form=None)
         deadlines=service.deadline_items(session, case), vendors=service.vendor_items(session, case.id),
         costs=service.cost_items(session, case, policy),
         # The entries meant for the insured, also when a staff member looks at the page (what the insured sees).
-        timeline=views(session, case_timeline(session, case.id, kinds=sorted(INSURED_KINDS)), reader=user, lang=lang),
+        timeline=views(session, case_timeline(session, case.id, insured_view=True), reader=user, lang=lang),
         messages=[(m, messages.author_name(m, user, authors, lang)) for m in thread],
         errors=errors or {}, message_form=message_form or {},
         receipt_max_mb=current_app.config["RECEIPT_MAX_BYTES"] // 2**20), status

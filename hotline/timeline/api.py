@@ -56,7 +56,8 @@ def add_note(reference: str):
     session = get_session()
     case, _ = get_visible_case(session, current_principal(), reference)
     data = parse_body(NoteIn)
-    event = service.add_note(session, case, kind=data.kind, text=data.text, at=data.at, actor=current_principal())
+    event = service.add_note(session, case, kind=data.kind, text=data.text, at=data.at, actor=current_principal(),
+                             internal=data.internal)
     return jsonify({"id": event.id, **render.event_json(session, [event], reader=current_principal())[0]}), 201
 
 
@@ -88,7 +89,8 @@ _CSV = {"text/csv": {"schema": {"type": "string"}}}
 OPENAPI_SCHEMAS = {"TimelineEvent": _EVENT, "NoteIn": NoteIn}
 OPENAPI_PATHS = {
     "/cases/{reference}/timeline": {
-        "get": {"summary": "The case timeline, oldest first: every change to the case (operator, coordinator; "
+        "get": {"operationId": "getTimeline",
+                "summary": "The case timeline, oldest first: every change to the case (operator, coordinator; "
                            "insured: own cases). `summary` is an English sentence rendered from what the event "
                            "stored; an insured reads a staff actor as their role (Hotline, Coordinator), never "
                            "their e-mail. `?format=csv` gives CSV (UTF-8 with BOM).",
@@ -96,19 +98,22 @@ OPENAPI_PATHS = {
                 "responses": responses(200, {"type": "array", "items": ref("TimelineEvent")}, 403, 404)},
     },
     "/cases/{reference}/timeline.csv": {
-        "get": {"summary": "The case timeline as CSV (columns at, actor, kind, summary, field, old, new)",
+        "get": {"operationId": "getTimelineCsv",
+                "summary": "The case timeline as CSV (columns at, actor, kind, summary, field, old, new)",
                 "parameters": [*_REF, _KIND],
                 "responses": {"200": {"description": "CSV", "content": _CSV},
                               **{k: v for k, v in responses(200, None, 403, 404).items() if k != "200"}}},
     },
     "/cases/{reference}/notes": {
-        "post": {"summary": "Add a note (note_added) or log a call (call_logged) to the timeline "
+        "post": {"operationId": "addNote",
+                 "summary": "Add a note (note_added) or log a call (call_logged) to the timeline "
                             "(operator, coordinator)",
                  "parameters": _REF, "requestBody": json_body("NoteIn"),
                  "responses": responses(201, ref("TimelineEvent"), 403, 404, 422)},
     },
     "/metrics": {
-        "get": {"summary": "Response-time metrics in hours from discovery: hotline call, containment, each phase "
+        "get": {"operationId": "getMetrics",
+                "summary": "Response-time metrics in hours from discovery: hotline call, containment, each phase "
                            "start; per case and median / p90 across cases (operator, coordinator, admin)",
                 "responses": responses(200, {"type": "object"}, 403)},
     },

@@ -143,8 +143,11 @@ def views(session: Session, events: list[AuditEvent], *, reader, lang: str) -> l
 def _row(v: EventView, reader, *, api: bool) -> dict:
     # The API gives staff the actor as recorded ("clock", a name); pages and insureds read it in words.
     actor = v.event.actor if api and _is_staff(reader) else v.actor or None
-    return {"at": iso(v.at), "actor": actor, "kind": v.kind, "summary": v.summary, "field": v.field,
-            "old": v.old, "new": v.new}
+    row = {"at": iso(v.at), "actor": actor, "kind": v.kind, "summary": v.summary, "field": v.field,
+           "old": v.old, "new": v.new}
+    if _is_staff(reader):  # what an insured reads is never internal; staff see which entries are
+        row["internal"] = bool(v.event.internal)
+    return row
 
 
 def event_json(session: Session, events: list[AuditEvent], *, reader) -> list[dict]:

@@ -67,10 +67,12 @@ def csv(reference: str):
 def add_note(reference: str):
     session = get_session()
     case, policy = get_visible_case(session, current_principal(), reference)
-    form = {"kind": request.form.get("kind", "note"), "text": request.form.get("text", "")}
+    form = {"kind": request.form.get("kind", "note"), "text": request.form.get("text", ""),
+            "internal": request.form.get("internal", "")}
     try:
-        data = read_form(NoteIn, request.form, fields=("kind", "text"))
-        service.add_note(session, case, kind=data.kind, text=data.text, actor=current_principal())
+        data = read_form(NoteIn, request.form, fields=("kind", "text", "internal"), checkboxes=("internal",))
+        service.add_note(session, case, kind=data.kind, text=data.text, actor=current_principal(),
+                         internal=data.internal)
     except (ValidationError, Invalid) as exc:
         session.rollback()
         errors = page_errors(exc)

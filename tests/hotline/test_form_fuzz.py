@@ -105,7 +105,9 @@ FORMS = [
                                                   "reason": values("")}),
     Form("/cases/{ref}/tasks", {"phase": values("intake", "investigation", "lunch"), "title": values("ログ確認"),
                                 "due_at": values(*INSTANT), "owner_role": values("operator", "insured")}),
-    Form("/cases/{ref}/notes", {"kind": values("note", "call", "fax"), "text": values("電話で状況確認")}),
+    Form("/cases/{ref}/notes", {"kind": values("note", "call", "fax"), "text": values("電話で状況確認"),
+                                "internal": values("on", "", "maybe")}),
+    Form("/cases/{ref}/reopen", {"reason": values("再調査のため", "")}),
     Form("/dispatch/answer/{token}", {"answer": values("accept", "decline")}, role="anonymous"),
     # The insured's portal (issue 12).
     Form("/organizations/{organization}/invitations", {"email": values("sato@sample.example", "ｓａｔｏ＠ｅｘａｍｐｌｅ．ｊｐ"),

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 import hotline.models  # noqa: F401
-from hotline.db import alembic_config, upgrade_schema
+from hotline.db import alembic_config, in_models, upgrade_schema
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -40,7 +40,7 @@ def test_empty_to_head_matches_the_models_and_is_idempotent(empty_url):
     upgrade_schema(empty_url)  # twice is safe
     engine = sa.create_engine(empty_url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": in_models})
         heads = set(ScriptDirectory.from_config(alembic_config(empty_url)).get_heads())
         assert set(ctx.get_current_heads()) == heads
         diff = compare_metadata(ctx, SQLModel.metadata)
@@ -243,3 +243,52 @@ def test_0009_keeps_what_happened_and_drops_the_sentences(empty_url):
     engine.dispose()
     command.downgrade(cfg, "0008_thirty_day_rule")  # and back: the sentences return as their legacy texts
     upgrade_schema(empty_url)
+
+
+def test_0018_clears_a_consent_an_insured_recorded_and_says_so(empty_url):
+    """Only the hotline records the insurer's consent (issue 14): a line whose consent was last recorded by an
+    insured loses it, with a timeline entry; a consent recorded by staff, even after an insured's, stays."""
+    import datetime as dt
+
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "0011_portal")
+    engine = sa.create_engine(empty_url)
+    t = sa.MetaData()
+    t.reflect(engine)
+    at = dt.datetime(2026, 4, 10, 14, 30, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        org = conn.execute(t.tables["organization"].insert().values(name="x", created_at=at)).inserted_primary_key[0]
+        policy = conn.execute(t.tables["policy"].insert().values(
+            organization_id=org, product="tm-juas-2026", plan="A", policy_number="P-1", period_start=at,
+            period_end=at + dt.timedelta(days=365), created_at=at)).inserted_primary_key[0]
+        case = conn.execute(t.tables["incident_case"].insert().values(
+            reference="CY-2026-000001", policy_id=policy, status="open", phase="intake", caller_name="",
+            first_discovered_at=at, discovery_basis="caller_statement", reported_at=at, discovery_source="internal",
+            summary="x", card_data=False, sensitive_data=False, malicious=False, eu_data_subjects=False,
+            attack_confirmed="unknown", created_at=at)).inserted_primary_key[0]
+        users = {role: conn.execute(t.tables["app_user"].insert().values(
+            email=f"{role}@example.jp", display_name="", password_hash="x", role=role, is_active=True,
+            session_version=1, organization_id=org if role == "insured" else None, created_at=at)
+        ).inserted_primary_key[0] for role in ("insured", "coordinator")}
+        lines = {}
+        for name, recorders in (("forged", ["insured"]), ("confirmed", ["insured", "coordinator"]),
+                                ("staff", ["coordinator"])):
+            lines[name] = conn.execute(t.tables["cost_line"].insert().values(
+                case_id=case, category="system_restoration", amount_jpy=1_000_000, arose_on=at.date(),
+                consent_ref=f"TM-{name}", consent_on=at.date(), note="", created_at=at, updated_at=at)
+            ).inserted_primary_key[0]
+            for role in recorders:
+                conn.execute(t.tables["audit_event"].insert().values(
+                    at=at, actor_id=users[role], actor=role, case_id=case, entity="cost_line",
+                    entity_id=lines[name], kind="consent_recorded", params={}, field="consent_ref",
+                    new=f"TM-{name}"))
+    upgrade_schema(empty_url)
+    with engine.connect() as conn:
+        refs = {r.id: (r.consent_ref, r.consent_on) for r in conn.execute(sa.select(t.tables["cost_line"]))}
+        events = conn.execute(sa.text("SELECT entity_id, kind, field, old, new, actor, internal FROM audit_event "
+                                      "WHERE kind = 'cost_changed'")).all()
+    engine.dispose()
+    assert refs[lines["forged"]] == (None, None)
+    assert refs[lines["confirmed"]][0] == "TM-confirmed" and refs[lines["staff"]][0] == "TM-staff"
+    assert [tuple(e) for e in events] == [(lines["forged"], "cost_changed", "consent_ref", "TM-forged", None,
+                                           "system", False)]

@@ -147,6 +147,7 @@ ROUTES = [
     R("POST", "/api/v1/policies", "co ad", 201, POLICY_JSON),
     R("GET", "/api/v1/policies/<int:policy_id>", "op co in ad", 200),
     # --- Cases, their facts and deadlines
+    R("GET", "/cases", "op co in", 200, insured=302),  # an insured goes to their dashboard
     R("GET", "/cases/new", "op co", 200),
     R("POST", "/cases/new", "op co", 302, CASE_FORM),
     R("GET", "/cases/policy-lookup", "op co", 200),
@@ -163,6 +164,8 @@ ROUTES = [
     R("GET", "/cases/<reference>/phases", "op co in ad", 200),
     R("POST", "/cases/<reference>/phases/<key>", "op co", 302, {"action": "complete"}),
     R("POST", "/cases/<reference>/tasks", "op co", 302, {"phase": "intake", "title": "折り返し電話 {n}"}),
+    # The case is open: reopening it is a named 409 (case_open); tests/hotline/phases/test_closed_case.py reopens one.
+    R("POST", "/cases/<reference>/reopen", "op co", 409, {"reason": "再調査 {n}"}),
     R("POST", "/cases/<reference>/tasks/<int:task_id>/done", "op co", 302),
     R("GET", "/cases/<reference>/timeline", "op co in ad", 200),
     R("GET", "/cases/<reference>/timeline.csv", "op co in ad", 200),
@@ -170,6 +173,7 @@ ROUTES = [
     R("GET", "/api/v1/cases/<reference>/phases", "op co in ad", 200),
     R("POST", "/api/v1/cases/<reference>/phases/<key>", "op co", 200, {"action": "complete"}),
     R("POST", "/api/v1/cases/<reference>/tasks", "op co", 201, {"phase": "intake", "title": "折り返し電話 {n}"}),
+    R("POST", "/api/v1/cases/<reference>/reopen", "op co", 409, {"reason": "再調査 {n}"}),
     R("POST", "/api/v1/cases/<reference>/tasks/<int:task_id>", "op co", 200, {"status": "done"}),
     R("GET", "/api/v1/cases/<reference>/timeline", "op co in ad", 200),
     R("GET", "/api/v1/cases/<reference>/timeline.csv", "op co in ad", 200),
@@ -281,8 +285,11 @@ class World:
                         *(u.phone for r, u in self.users.items() if r != "insured")}
 
     def logged_in(self, role: str):
+        """A page session of a fresh user of the role: logging out ends every session of its user, so the shared
+        sessions keep theirs."""
         client = self.app.test_client()
-        login(client, self.users[role])
+        login(client, self.factory.user(role, self.db.get(Organization, self.organization_id)
+                                        if role == "insured" else None))
         return client, csrf_from(client, "/dashboard")
 
     def api(self, method: str, path: str, body: dict | None = None, *, as_: str = "coordinator") -> dict:

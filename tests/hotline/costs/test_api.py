@@ -313,18 +313,20 @@ def test_case_page_has_the_coverage_section(factory, client, staff):
     assert "費用と補償" in page and "¥250,000" in page
 
 
-def test_kept_and_extended_results_match_a_fresh_computation(factory, staff, db, monkeypatch):
-    """Coverage is kept per process and extended when lines are only added; it must always equal a
-    computation from scratch, whatever happened to the ledger in between."""
+def test_kept_and_updated_results_match_a_fresh_computation(factory, staff, db, monkeypatch):
+    """Coverage is kept per process and brought up to date from the changed lines alone (engine.update) when
+    lines are added, back-dated, edited, removed or consented; it must always equal a computation from scratch."""
     from hotline.cases.models import FACT_COLUMNS, Case, facts_of
     from hotline.costs import service
     from hotline.coverage.engine import CostItem, compute
 
     case, policy = a_case(factory, attack_confirmed="no", discovery_source="public_body")
     url = f"/cases/{case.reference}/costs"
-    extended = []
-    real_extend = service.extend
-    monkeypatch.setattr(service, "extend", lambda prev, new: extended.append(len(new)) or real_extend(prev, new))
+    full, updates = [], []
+    real_compute, real_update = service.compute, service.update
+    monkeypatch.setattr(service, "compute", lambda *a, **kw: full.append(1) or real_compute(*a, **kw))
+    monkeypatch.setattr(service, "update", lambda prev, added, removed: updates.append(
+        (sorted(x.id for x in added), sorted(removed))) or real_update(prev, added=added, removed=removed))
 
     def check():
         kept = staff.get(f"/cases/{case.reference}/coverage").get_json()
@@ -339,16 +341,24 @@ def test_kept_and_extended_results_match_a_fresh_computation(factory, staff, db,
 
     first = staff.post(url, json={"category": "attack_response", "amount_jpy": 3_000_000, "arose_on": "2026-04-12"})
     check()
-    staff.post(url, json={"category": "attack_response", "amount_jpy": 3_000_000, "arose_on": "2026-04-13"})
+    assert len(full) == 1  # the first read computes
+    second = staff.post(url, json={"category": "attack_response", "amount_jpy": 3_000_000, "arose_on": "2026-04-13"})
     assert check()["payable_jpy"] == 5_000_000  # appended after the others: G1 plan A
-    assert extended == [1]
-    staff.post(url, json={"category": "attack_response", "amount_jpy": 1_000_000, "arose_on": "2026-04-11"})
-    assert check()["payable_jpy"] == 5_000_000  # an earlier date: recomputed, the new line served first
+    early = staff.post(url, json={"category": "attack_response", "amount_jpy": 1_000_000, "arose_on": "2026-04-11"})
+    assert check()["payable_jpy"] == 5_000_000  # an earlier date: the new line served first
     staff.post(url, json={"category": "emergency_response", "amount_jpy": 1_000_000, "arose_on": "2026-04-20",
                           "ordered_at": "2026-04-20T09:00:00+09:00"})
     assert check()["payable_jpy"] == 5_900_000
     staff.patch(f"{url}/{first.get_json()['id']}", json={"amount_jpy": 500_000})
+    assert check()["payable_jpy"] == 5_400_000  # 1,000,000 + 500,000 + 3,000,000 of G1; ① 900,000
+    staff.delete(f"{url}/{early.get_json()['id']}")
     check()
-    staff.delete(f"{url}/{first.get_json()['id']}")
+    advice = staff.post(url, json={"category": "advisory", "amount_jpy": 2_000_000, "arose_on": "2026-04-12"})
+    assert check()["lines"][1]["status"] == "not_covered"  # ④ on a false alarm (I-9), consent or not
+    staff.post(f"{url}/{advice.get_json()['id']}/consent", json={"consent_ref": "TM-2026-7"})
     check()
-    assert extended == [1, 1, 1]  # tried for each added line; edits and removals recompute
+    ids = [x.get_json()["id"] for x in (first, second, early, advice)]
+    assert len(full) == 1  # every change was an update, never a full computation
+    assert [u for u in updates if u[0] or u[1]] == [
+        ([ids[1]], []), ([ids[2]], []), ([ids[2] + 1], []), ([ids[0]], []), ([], [ids[2]]), ([ids[3]], []),
+        ([ids[3]], [])]

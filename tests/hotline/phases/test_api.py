@@ -294,7 +294,7 @@ def test_notes_and_calls_go_to_the_timeline(api, factory):
     tl = api.get(f"/cases/{case.reference}/timeline").get_json()
     assert [(e["kind"], e["summary"], e["at"]) for e in tl][0] == (
         "call_logged", "被保険者から進捗の電話", "2026-04-11T10:00:00+09:00")
-    assert set(tl[0]) == {"at", "actor", "kind", "summary", "field", "old", "new"}
+    assert set(tl[0]) == {"at", "actor", "kind", "summary", "field", "old", "new", "internal"} and tl[0]["internal"]
 
 
 def test_timeline_oldest_first_filtered_and_as_csv(api, factory, db, staff):
@@ -311,7 +311,8 @@ def test_timeline_oldest_first_filtered_and_as_csv(api, factory, db, staff):
     tl = api.get(f"/cases/{case.reference}/timeline").get_json()
     assert [e["kind"] for e in tl] == ["note_added", "fact_changed"]
     assert tl[1] == {"at": "2026-04-12T09:00:00+09:00", "actor": staff.label, "kind": "fact_changed",
-                     "summary": "Malicious act changed", "field": "malicious", "old": "false", "new": "true"}
+                     "summary": "Malicious act changed", "field": "malicious", "old": "false", "new": "true",
+                     "internal": False}
     only = api.get(f"/cases/{case.reference}/timeline?kind=fact_changed").get_json()
     assert [e["kind"] for e in only] == ["fact_changed"]
     for path in (f"/cases/{case.reference}/timeline?format=csv", f"/cases/{case.reference}/timeline.csv"):

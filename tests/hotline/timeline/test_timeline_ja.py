@@ -24,7 +24,8 @@ def test_timeline_page_in_japanese_and_api_in_english(client, db, factory, api_a
     events = api.get(f"/cases/{ref}/timeline").get_json()
     assert events[0]["kind"] == "case_opened"
     assert events[0]["summary"] == f"Case {ref} opened on policy {policy.policy_number}"
-    assert set(events[0]) == {"at", "actor", "kind", "summary", "field", "old", "new"}  # the contract's shape
+    # the contract's shape, and for staff whether the entry is internal (never shown to insureds)
+    assert set(events[0]) == {"at", "actor", "kind", "summary", "field", "old", "new", "internal"}
     opened = db.exec(select(AuditEvent).where(AuditEvent.kind == "case_opened")).one()
     assert opened.params == {"reference": ref, "policy": policy.policy_number}  # what happened, not a sentence
     assert said(opened, "ja") == f"案件{ref}を受付（保険契約{policy.policy_number}）"
