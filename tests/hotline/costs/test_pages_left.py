@@ -24,3 +24,17 @@ def test_cost_form_and_dispatch_proposal_say_what_is_left(client, factory, api_a
     page = client.get(f"/cases/{case.reference}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     forensics = page.split('data-capability="forensics"')[1].split("</li>\n")[0]
     assert "この作業の費用" in forensics and "残りなし" in forensics  # ③ investigation: the shared limit is used up
+
+
+def test_coverage_page_never_promises_that_consent_pays_from_a_used_up_limit(client, factory, api_as):
+    policy = factory.policy(plan="A")
+    case = factory.case(policy, attack_confirmed="yes")
+    api = api_as(factory.user("coordinator"))
+    for line in ({"category": "investigation", "amount_jpy": 5_000_000, "arose_on": "2026-04-15"},
+                 {"category": "advisory", "amount_jpy": 800_000, "arose_on": "2026-04-16"}):
+        assert api.post(f"/cases/{case.reference}/costs", json=line).status_code == 201
+    login(client, factory.user("coordinator"))
+    page = client.get(f"/cases/{case.reference}/coverage", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "同意を記録してもこの明細は支払われません" in page
+    assert "同意を記録するとこの明細は支払対象になります" not in page
+    assert "Record consent" not in page and "同意を記録" in page  # recording it stays possible: another line may be removed
