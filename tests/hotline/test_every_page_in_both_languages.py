@@ -92,6 +92,16 @@ def english_left(page: str, data: tuple[str, ...] = ()) -> list[str]:
     return left
 
 
+DECISION_CODE = re.compile(r"(?<![A-Za-z0-9-])[IH]-\d+\b|DOMAIN")
+
+
+def decision_codes(page: str) -> list[str]:
+    """The internal decision codes and source notes left in the visible text (what an insured must not read)."""
+    parser = VisibleText()
+    parser.feed(page)
+    return [part for part in parser.parts if DECISION_CODE.search(html.unescape(part))]
+
+
 def test_the_checker_finds_english_and_lets_names_and_numbers_through():
     assert english_left("<p>期限まであと4日</p><p>Time left</p>") == ["Time left"]
     assert english_left('<input placeholder="Consent reference"><code>forensics</code>') == ["Consent reference"]
@@ -99,6 +109,8 @@ def test_the_checker_finds_english_and_lets_names_and_numbers_through():
                         "2026-04-10 · JUAS-2026-0001 · +81300009001 · 判断I-10 · Alt+N</p>") == []
     assert english_left("<td>4d 7h</td><td>期限超過 -34d 16h</td><td>あと4日7時間</td>") == ["4d 7h", "期限超過 -34d 16h"]
     assert english_left("<p>株式会社ラック (LAC)</p>", data=("株式会社ラック (LAC)",)) == []
+    assert decision_codes("<p>速報の期限</p><small>判断I-10（DOMAIN G.1）</small><p>CY-2026-000123</p>") == [
+        "判断I-10（DOMAIN G.1）"]
 
 
 @pytest.fixture
@@ -225,6 +237,10 @@ def test_every_page_reads_japanese_in_japanese_and_renders_in_english(app, world
                 left = english_left(ja.get_data(as_text=True))
                 if left:
                     problems.append(f"{who} {path}{query}: {left[:8]}")
+                if who == "insured":  # rules in plain words: no decision code or source note for insureds
+                    codes = decision_codes(ja.get_data(as_text=True))
+                    if codes:
+                        problems.append(f"{who} {path}{query}: decision codes {codes[:8]}")
                 en = client.get(path + query, headers={"Accept-Language": "en"})
                 assert en.status_code == 200 and 'lang="en"' in en.get_data(as_text=True), (who, path)
                 assert 'lang="ja"' in ja.get_data(as_text=True), (who, path)
