@@ -147,7 +147,7 @@ ROUTES = [
     R("POST", "/api/v1/policies", "co ad", 201, POLICY_JSON),
     R("GET", "/api/v1/policies/<int:policy_id>", "op co in ad", 200),
     # --- Cases, their facts and deadlines
-    R("GET", "/cases", "op co in", 200, insured=302),  # an insured goes to their dashboard
+    R("GET", "/cases", "op co in ad", 200, insured=302),  # an insured goes to their dashboard
     R("GET", "/cases/new", "op co", 200),
     R("POST", "/cases/new", "op co", 302, CASE_FORM),
     R("GET", "/cases/policy-lookup", "op co", 200),
