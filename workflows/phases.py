@@ -27,18 +27,24 @@ class Phase:
     # Phases that must have started (active or ended) before this one starts: it runs alongside them.
     during: tuple[str, ...] = ()
     skippable: bool = True
+    # The vendor capabilities (vendors/capabilities.py codes) its work usually calls for, most urgent first:
+    # the case page proposes the best-ranked vendor of each while the phase is active.
+    capabilities: tuple[str, ...] = ()
 
 
 PHASES: dict[str, Phase] = {p.key: p for p in (
     Phase("intake", N_("Intake"), skippable=False),
-    Phase("initial_response", N_("Initial response"), after=("intake",)),
-    Phase("investigation", N_("Investigation and containment"), after=("initial_response",)),
+    # The first hours (D.1 初動対応): someone to find out what happened and stop it spreading.
+    Phase("initial_response", N_("Initial response"), after=("intake",),
+          capabilities=("forensics", "emergency_response")),
+    Phase("investigation", N_("Investigation and containment"), after=("initial_response",),
+          capabilities=("forensics", "emergency_response")),
     # The call center and PR/reporting run in parallel with the investigation (D.1): they need it started only.
-    Phase("call_center", N_("Call center"), during=("investigation",)),
-    Phase("pr_reporting", N_("PR and reporting"), during=("investigation",)),
-    Phase("recovery", N_("Recovery"), after=("investigation",)),
+    Phase("call_center", N_("Call center"), during=("investigation",), capabilities=("call_center",)),
+    Phase("pr_reporting", N_("PR and reporting"), during=("investigation",), capabilities=("legal", "pr")),
+    Phase("recovery", N_("Recovery"), after=("investigation",), capabilities=("data_recovery",)),
     Phase("recurrence_prevention", N_("Recurrence prevention"), after=("recovery",)),
-    Phase("post_incident", N_("Post-incident"), after=("recurrence_prevention",)),
+    Phase("post_incident", N_("Post-incident"), after=("recurrence_prevention",), capabilities=("trust_recovery",)),
     # Claim and closure: every other phase must be done or skipped first.
     Phase("closure", N_("Claim and closure"),
           after=("intake", "initial_response", "investigation", "call_center", "pr_reporting", "recovery",
@@ -131,3 +137,26 @@ def initial_statuses() -> dict[str, str]:
 def startable(statuses: Mapping[str, str]) -> list[str]:
     """Phases that may be started now (for buttons and hints)."""
     return [k for k in PHASE_KEYS if not blockers(statuses, k, "start")]
+
+
+def successor(statuses: Mapping[str, str], key: str) -> str | None:
+    """Where the open tasks of `key` go when it ends without them: the first phase that waits for it and has
+    not ended (intake → initial response, investigation → recovery), else closure while it has not ended; None
+    for closure itself (it cannot end with open tasks)."""
+    if key == "closure":
+        return None
+    for k in PHASE_KEYS:
+        if key in PHASES[k].after and statuses.get(k) not in ENDED:
+            return k
+    return "closure" if statuses.get("closure") not in ENDED else None
+
+
+def needed_capabilities(statuses: Mapping[str, str], *, eu_data_subjects: bool = False) -> list[str]:
+    """The capabilities the active phases call for, in phase order, each once (GDPR support when EU data
+    subjects are affected and PR and reporting is active)."""
+    out: list[str] = []
+    for key in PHASE_KEYS:
+        if statuses.get(key) == "active":
+            extra = ("gdpr",) if key == "pr_reporting" and eu_data_subjects else ()
+            out += [c for c in (*PHASES[key].capabilities, *extra) if c not in out]
+    return out

@@ -40,6 +40,9 @@ def load_templates(path: Path = TEMPLATES) -> dict[str, tuple[TaskTemplate, ...]
         keys = [t.key for t in items]
         if len(keys) != len(set(keys)):
             raise ValueError(f"{path.name}: duplicate task keys in {phase}")
+    every = [t.key for items in data.values() for t in items]
+    if len(every) != len(set(every)):  # a task carried to another phase is known by its key alone
+        raise ValueError(f"{path.name}: a task key is used in two phases")
     return {k: tuple(data.get(k, ())) for k in PHASE_KEYS}
 
 
@@ -53,10 +56,17 @@ def by_key() -> dict[tuple[str, str], TaskTemplate]:
     return {(phase, t.key): t for phase, items in templates().items() for t in items}
 
 
+@cache
+def by_template_key() -> dict[str, TaskTemplate]:
+    """Templates by their key alone: a task carried to a later phase still knows its template."""
+    return {t.key: t for items in templates().values() for t in items}
+
+
 def task_title(phase_key: str, template_key: str | None, stored: str) -> Text | str:
-    """A generated task reads its template's title (a msgid, in the reader's language); a task a person
-    typed, or one whose template is gone, reads as it was stored."""
-    template = by_key().get((phase_key, template_key)) if template_key else None
+    """A generated task reads its template's title (a msgid, in the reader's language), also once carried to
+    another phase; a task a person typed, or one whose template is gone, reads as it was stored."""
+    template = (by_key().get((phase_key, template_key)) or by_template_key().get(template_key)
+                if template_key else None)
     return Text(template.title) if template is not None else stored
 
 

@@ -1,7 +1,9 @@
 """One authorisation mechanism for pages and the API: a role check plus an organisation scope.
 
 `PERMISSIONS` is the whole policy in one table. Insureds pass a role check only for what the
-contract lets them do, and then only on their own organisation's cases (`case_scope`).
+contract lets them do, and then only on their own organisation's cases (`case_scope`). Admins read every page and
+API an operator reads (cases, phases, timeline, coverage, messages, the claim report) and change only what the
+table gives them.
 """
 from __future__ import annotations
 
@@ -21,16 +23,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "policy.read": frozenset({OP, CO, AD, INS}),
     "policy.write": frozenset({CO, AD}),
     "case.create": frozenset({OP, CO}),
-    "case.read": frozenset({OP, CO, INS}),
+    "case.read": frozenset({OP, CO, INS, AD}),
     "case.update": frozenset({OP, CO}),
     "cost.create": frozenset({OP, CO, INS}),
     "cost.update": frozenset({OP, CO}),
-    "coverage.read": frozenset({OP, CO, INS}),
-    "phase.read": frozenset({OP, CO, INS}),
+    "coverage.read": frozenset({OP, CO, INS, AD}),
+    "phase.read": frozenset({OP, CO, INS, AD}),
     "phase.update": frozenset({OP, CO}),
     "case.reopen": frozenset({OP, CO}),  # a closed case takes changes again, with the reason on the timeline
     "task.write": frozenset({OP, CO}),
-    "timeline.read": frozenset({OP, CO, INS}),
+    "timeline.read": frozenset({OP, CO, INS, AD}),
     "vendor.read": frozenset({OP, CO, AD}),
     "vendor.write": frozenset({CO, AD}),
     "dispatch.read": frozenset({OP, CO, AD}),
@@ -43,11 +45,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The insured's portal (issue 12): invitations, deactivation, messages, the claim report.
     "insured.invite": frozenset({CO, AD}),
     "insured.deactivate": frozenset({AD}),
-    "message.read": frozenset({OP, CO, INS}),
+    "message.read": frozenset({OP, CO, INS, AD}),
     "message.write": frozenset({OP, CO, INS}),
-    "claim_report.read": frozenset({OP, CO, INS}),
+    "claim_report.read": frozenset({OP, CO, INS, AD}),
     # The phone line (issue 10): the caller log and the operators' panel, the duty roster, the call simulator.
-    "call.read": frozenset({OP, CO}),
+    "call.read": frozenset({OP, CO, AD}),
     "call.update": frozenset({OP, CO}),
     "roster.manage": frozenset({AD}),
     "call.simulate": frozenset({AD}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ class NewCase:
     phases: list[dict]
     tasks: list[dict]
     audit: dict  # case_id and entity_id: the case's id
+    more_audit: list[dict] = field(default_factory=list)  # e.g. the intake form finishing intake; the same ids
 
 
 def write(session: Session, rows: NewCase) -> tuple[int, dict[str, int]]:
@@ -52,7 +53,8 @@ def _table_by_table(session: Session, rows: NewCase) -> tuple[int, dict[str, int
                                         for r in rows.reminders]),
                             (PHASE, [{**p, "case_id": case_id} for p in rows.phases]),
                             (TASK, [{**t, "case_id": case_id} for t in rows.tasks]),
-                            (AUDIT, [{**rows.audit, "case_id": case_id, "entity_id": case_id}])):
+                            (AUDIT, [{**a, "case_id": case_id, "entity_id": case_id}
+                                     for a in (rows.audit, *rows.more_audit)])):
         if children:
             session.execute(sa.insert(table), children)
     return case_id, ids
@@ -132,6 +134,6 @@ def _in_one_statement(session: Session, rows: NewCase) -> tuple[int, dict[str, i
     params.update(deadline_rows=_json(DEADLINE, rows.deadlines, "case_id"),
                   reminder_rows=_json(REMINDER, rows.reminders, "case_id", "deadline_id", deadline_id="deadline_kind"),
                   phase_rows=_json(PHASE, rows.phases, "case_id"), task_rows=_json(TASK, rows.tasks, "case_id"),
-                  audit_rows=_json(AUDIT, [rows.audit], "case_id", "entity_id"))
+                  audit_rows=_json(AUDIT, [rows.audit, *rows.more_audit], "case_id", "entity_id"))
     result = session.execute(_one_statement(), params).all()
     return result[0][0], {kind: deadline_id for _case, kind, deadline_id in result}

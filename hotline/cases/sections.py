@@ -11,15 +11,17 @@ from markupsafe import Markup
 
 from hotline.costs.views import case_section as costs_section
 from hotline.dispatch.views import case_section as dispatch_section
+from hotline.dispatch.views import proposals_section
 from hotline.messages.views import case_section as messages_section
 from hotline.phases.views import case_section as phases_section
 from hotline.timeline.views import case_section as timeline_section
 
 CASE_SECTIONS = (
+    proposals_section,  # the next actions: a vendor proposed for each capability the active phases need
+    phases_section,  # response phases and checklists (issue 5): the active ones open, the others folded
+    dispatch_section,  # vendors engaged, dispatch (issue 6)
     messages_section,  # messages with the insured, their page, the claim report (issue 12)
     costs_section,  # costs and coverage (issue 4)
-    dispatch_section,  # vendors engaged, dispatch (issue 6)
-    phases_section,  # response phases and checklists (issue 5)
     timeline_section,  # latest timeline events (issue 5)
 )
 

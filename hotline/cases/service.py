@@ -118,16 +118,19 @@ class Opened:
 
 
 def create_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None,
-                offsets=None) -> Case:
+                offsets=None, finish_intake: bool = False) -> Case:
     """Open a case (`open_case`); commits."""
-    return open_case(session, data, actor=actor, now=now, offsets=offsets).case
+    return open_case(session, data, actor=actor, now=now, offsets=offsets, finish_intake=finish_intake).case
 
 
-def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None, offsets=None) -> Opened:
+def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None = None, offsets=None,
+              finish_intake: bool = False) -> Opened:
     """Open a case: its deadlines and reminders, its phases and intake checklist, the audit entry; commits.
 
     Everything is computed first from one read (the policy and the coordinator); then, under the writer lock,
-    the reference counter and one write of every row (cases/intake_rows.py), and the commit."""
+    the reference counter and one write of every row (cases/intake_rows.py), and the commit. `finish_intake` (the
+    intake form, which answers the intake checklist): intake is completed and initial response started in the
+    same rows (phases.service.finished_intake_rows)."""
     now = now or utcnow()
     values = {k: v for k, v in data.model_dump().items() if v is not None}
     values = {**DEFAULTS, **values}
@@ -144,7 +147,13 @@ def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None 
     planned = reminders.planned([(d["kind"], d["due_at"]) for d in deadline_rows if d["status"] == "open"],
                                 reminders.recipients(case, coordinator), now=now,
                                 offsets=deadlines.DEFAULT_OFFSETS if offsets is None else offsets)
-    phase_rows, task_rows = phases.initial_rows(case)
+    extra_audit: list[dict] = []
+    if finish_intake:  # the intake form answered its checklist: initial response starts now
+        phase_rows, task_rows, extra_audit = phases.finished_intake_rows(
+            case, answered=intake_answered(case, policy), actor=actor, now=now)
+        case.phase = "initial_response"
+    else:
+        phase_rows, task_rows = phases.initial_rows(case)
     sqlite = session.get_bind().dialect.name == "sqlite"
     with _SQLITE_WRITER if sqlite else nullcontext():
         case.reference = next_reference(session, now.astimezone(TOKYO).year)
@@ -153,7 +162,7 @@ def open_case(session: Session, data: CaseIn, *, actor, now: dt.datetime | None 
                                   "outside": not policy.covers(case.first_discovered_at) or None})
         case_row = case.model_dump(exclude={"id"})
         case.id, deadline_ids = intake_rows.write(session, intake_rows.NewCase(
-            case_row, deadline_rows, reminders.rows(planned, now=now), phase_rows, task_rows, audit))
+            case_row, deadline_rows, reminders.rows(planned, now=now), phase_rows, task_rows, audit, extra_audit))
         if call is not None:
             calls.link_case(session, call, case, actor=actor, now=now)
         session.commit()
@@ -174,6 +183,14 @@ def _from_call(session: Session, values: dict):
         values.setdefault("contact_phone", call.from_e164)
         values.setdefault("caller_phone", call.from_e164)
     return call
+
+
+def intake_answered(case: Case, policy: Policy) -> set[str]:
+    """The intake checklist items a saved intake form has answered: the call and the facts are recorded; the
+    coordinator when one was chosen; the policy when the discovery falls in its period (otherwise cover must be
+    checked by a person)."""
+    return {"record_call"} | ({"assign_coordinator"} if case.coordinator_id else set()) | (
+        {"confirm_policy"} if policy.covers(case.first_discovered_at) else set())
 
 
 def backfill(session: Session, *, now: dt.datetime | None = None, offsets=None, batch: int = 500) -> int:

@@ -17,6 +17,7 @@ from hotline.deadlines import service as deadlines
 from hotline.deadlines.models import Deadline
 from hotline.errors import Invalid
 from hotline.extensions import get_session
+from hotline.formatting import phone_text
 from hotline.forms import local_value, page_errors, read_form
 from hotline.orgs.models import Organization, Policy
 from hotline.orgs.service import search_policies
@@ -155,8 +156,9 @@ def new_case():
     if request.method == "POST":
         try:
             data = read_case_form(CaseIn, form, session, partial=False)
-            case = service.create_case(session, data, actor=current_principal(), offsets=_offsets())
-            flash(_("Case %(ref)s opened.", ref=case.reference))
+            case = service.create_case(session, data, actor=current_principal(), offsets=_offsets(),
+                                       finish_intake=True)
+            flash(_("Case %(ref)s opened. Intake is complete; initial response has started.", ref=case.reference))
             return redirect(url_for("cases.show", reference=case.reference))
         except Invalid as exc:
             session.rollback()
@@ -176,6 +178,7 @@ def _case_page(reference: str, *, errors=None, form=None, status=200, met_form=N
     if coordinator is not None:  # an insured reads a name or the role, never a staff e-mail address
         coordinator = coordinator.label if user.role.is_staff else coordinator.display_name or _("Coordinator")
     values = form or {**{n: getattr(case, n) or "" for n in TEXTS},
+                      **{n: phone_text(getattr(case, n)) for n in ("caller_phone", "contact_phone")},
                       **{n: local_value(getattr(case, n)) for n in INSTANTS},
                       **{n: getattr(case, n) for n in BOOLS},
                       "personal_records_affected": "" if case.personal_records_affected is None
@@ -261,6 +264,12 @@ def dashboard_cases(user, *, limit: int = 50) -> dict:
             "labels": LABELS}
 
 
+def overdue_deadlines(limit: int = 50) -> list[tuple[Deadline, object]]:
+    """Every overdue deadline of every open case (the admin's dashboard), with its case."""
+    return deadlines.overdue_on_open_cases(get_session(), now=utcnow(), limit=limit)
+
+
 @bp.app_context_processor
 def _dashboard_helpers():
-    return {"case_dashboard": dashboard_cases}
+    return {"case_dashboard": dashboard_cases, "overdue_deadlines": overdue_deadlines, "overdue_now": utcnow,
+            "deadline_labels": LABELS}

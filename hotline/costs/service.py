@@ -14,6 +14,7 @@ from hotline.cases.models import FACT_COLUMNS, Case, facts_of, require_open
 from hotline.costs.models import CostLine
 from hotline.costs.schemas import ConsentIn, CostIn, CostPatch
 from hotline.coverage.engine import CostItem, PeriodResult, Reason, compute, unchanged, update, yen
+from hotline.coverage.engine import limits_left as engine_limits_left
 from hotline.db import utcnow
 from hotline.errors import Forbidden, Invalid, NotFound
 from hotline.i18n import render
@@ -325,6 +326,13 @@ def policy_coverage(session: Session, policy: Policy) -> PeriodResult:
         while len(_CACHE) > 1 and sum(len(r.lines) + 1 for *_k, r in _CACHE.values()) > _CACHE_MAX_LINES:
             _CACHE.popitem(last=False)
     return result
+
+
+def limits_left(session: Session, case: Case, policy: Policy, categories) -> dict[str, list[dict]]:
+    """For each category code: what is left of each limit a new cost of it on the case would draw on
+    (coverage.engine.limits_left over the policy period's ledger)."""
+    result = policy_coverage(session, policy)
+    return {code: engine_limits_left(result, code, case.id) for code in categories}
 
 
 PENDING = {"pending_consent": N_("Cost line %(line)s (%(category)s, %(amount)s): pending consent: %(why)s"),

@@ -12,6 +12,7 @@ from hotline.cases.models import Case
 from hotline.cases.service import get_visible_case
 from hotline.costs import receipts, service
 from hotline.costs.schemas import ConsentIn, CostIn
+from hotline.coverage.engine import consent_outlook
 from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.forms import local_date, page_errors, read_files, read_form
@@ -19,10 +20,14 @@ from hotline.orgs.service import get_policy
 
 bp = Blueprint("costs", __name__)
 
+
 def _ledger_context(session, case, policy):
     product = service.product_of(policy)
     result = service.policy_coverage(session, policy)
+    # A line waiting for consent that its limits cannot pay in full says so, never "record it to make it payable".
+    outlook = {x.id: why for x in result.cases[case.id].lines if (why := consent_outlook(result, x)) is not None}
     return {"case": case, "policy": policy, "product": product, "result": result, "cr": result.cases[case.id],
+            "outlook": outlook,
             "lines": service.list_lines(session, case.id), "can_update": can(current_principal(), "cost.update"),
             "can_create": can(current_principal(), "cost.create"), "receipts": receipts.of_case(session, case.id),
             "receipt_max_mb": current_app.config["RECEIPT_MAX_BYTES"] // 2**20}
@@ -79,7 +84,8 @@ def new_cost(reference: str):
             errors = page_errors(exc)
     status = 422 if errors or warnings else 200
     return render_template("costs/form.html", case=case, policy=policy, product=product, form=form, errors=errors,
-                           warnings=warnings), status
+                           warnings=warnings,
+                           left=service.limits_left(session, case, policy, [c.code for c in product.categories])), status
 
 
 @bp.post("/cases/<reference>/costs/<int:line_id>/consent")

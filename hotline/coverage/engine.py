@@ -548,6 +548,50 @@ class _State:
         return rows
 
 
+NEARLY_USED_UP = 10  # percent of a limit left under which the forms warn before more work is ordered
+
+
+def limits_left(result: PeriodResult, category: str, case_id: int) -> list[dict]:
+    """What is left, as the ledger stands, of each limit a new line of `category` on the case would draw on, in
+    the order of I-6 / I-7: {"label" (a Text naming the limit, its amount and scope), "limit_jpy",
+    "remaining_jpy", "warn" (nothing or under NEARLY_USED_UP % left)}. Empty when the product's amounts are
+    unknown, or the category or the case is not the period's."""
+    state = result._state
+    s = state.setup
+    ci, i = s.case_index.get(case_id), s.code_index.get(category)
+    if ci is None or i is None or i >= s.n_rules or not s.paths:
+        return []
+    out = []
+    for kid in s.paths[ci * s.n_rules + i]:
+        left = s.limit[kid] - state.used[kid]
+        out.append({"label": s.text[kid], "limit_jpy": s.limit[kid], "remaining_jpy": left,
+                    "warn": left * 100 < s.limit[kid] * NEARLY_USED_UP})
+    return out
+
+
+def consent_outlook(result: PeriodResult, line: LineResult) -> Reason | None:
+    """For a line pending consent whose limits cannot pay all of it as they stand, what recording consent would
+    bring instead of "record it to make this line payable": nothing (a limit it draws on is used up) or at most
+    what is left. None when consent would make it payable in full, or the line is not pending consent."""
+    if line.status != PENDING_CONSENT:
+        return None
+    rows = limits_left(result, line.category, line.case_id)
+    if not rows:
+        return None
+    tight = min(rows, key=lambda row: row["remaining_jpy"])
+    rule = result._state.setup.rules[result._state.setup.code_index[line.category]]
+    if tight["remaining_jpy"] <= 0:
+        return Reason(N_("%(amount)s pending consent: %(category)s needs the insurer's prior written consent, but the "
+                         "%(limit)s has nothing left, so recording consent would not make this line payable"), "I-8",
+                      amount=Yen(line.claimed_jpy), category=rule.name, limit=tight["label"])
+    if tight["remaining_jpy"] < line.claimed_jpy * rule.coinsurance_pct // 100:
+        return Reason(N_("%(amount)s pending consent: %(category)s needs the insurer's prior written consent; once it "
+                         "is recorded, at most %(left)s is payable (what is left of the %(limit)s)"), "I-8",
+                      amount=Yen(line.claimed_jpy), category=rule.name, left=Yen(tight["remaining_jpy"]),
+                      limit=tight["label"])
+    return None
+
+
 def _columns(rows: list[tuple]) -> dict[str, np.ndarray]:
     if not rows:
         return {name: np.zeros(0, dtype) for name, dtype in _COLUMNS.items()}

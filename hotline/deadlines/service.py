@@ -192,6 +192,14 @@ def overdue(session: Session, *, now: dt.datetime, limit: int = 500) -> list[int
                              .order_by(Deadline.due_at).limit(limit)))
 
 
+def overdue_on_open_cases(session: Session, *, now: dt.datetime, limit: int = 50) -> list[tuple[Deadline, Case]]:
+    """Unmet deadlines past their due instant (open, or missed with no report yet) on open cases, the longest
+    overdue first: the admin's dashboard, across every case."""
+    return list(session.exec(select(Deadline, Case).join(Case, Case.id == Deadline.case_id).where(
+        Case.status == "open", Deadline.status.in_(("open", "missed")), Deadline.met_at.is_(None),
+        Deadline.due_at <= now).order_by(Deadline.due_at, Deadline.id).limit(limit)))
+
+
 def mark_missed(session: Session, deadline_id: int, *, now: dt.datetime) -> bool:
     """An open deadline whose due instant passed unmet becomes missed (audit: deadline_missed); commits.
     False when it was not open any more (met meanwhile, or another clock marked it)."""

@@ -132,6 +132,30 @@ def create_dispatch(session: Session, *, case: Case, product_code: str, data: Di
     return dispatch
 
 
+def brief_of(case: Case, company: str, lang: str) -> str:
+    """A brief pre-filled from the case for the vendor, in the vendor's language: who, what, since when, how
+    many people and what kind of data. The coordinator may edit it before sending."""
+    parts = [Text(N_("%(company)s: %(summary)s"), company=company, summary=" ".join(case.summary.split())[:300]),
+             Text(N_("First discovered %(when)s JST."), when=case.first_discovered_at)]
+    if case.personal_records_affected:
+        parts.append(Text(N_("About %(n)s personal records affected."), n=f"{case.personal_records_affected:,}"))
+    parts += [Text(msgid) for flag, msgid in (
+        (case.card_data, N_("Card data involved.")), (case.sensitive_data, N_("Sensitive personal data involved.")),
+        (case.malicious, N_("Possibly malicious (unauthorised access, ransomware or insider).")),
+        (case.eu_data_subjects, N_("EU data subjects affected."))) if flag]
+    return " ".join(render(p, lang) for p in parts)
+
+
+def covered_capabilities(session: Session, case_id: int) -> dict[str, Dispatch]:
+    """The capabilities a dispatch of the case already covers (waiting for an answer, or engaged and not
+    released), with that dispatch."""
+    out: dict[str, Dispatch] = {}
+    for d in dispatches_for_case(session, case_id):
+        if (d.status in WAITING or (d.status == "accepted" and d.released_at is None)) and d.capability not in out:
+            out[d.capability] = d
+    return out
+
+
 def answer_url(settings: DispatchSettings, attempt_id: int) -> str:
     return f"{settings.base_url}/dispatch/answer/{links.make_token(settings.secret_key, attempt_id)}"
 

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from hotline.auth.permissions import can, current_principal, require
 from hotline.cases.service import get_visible_case
-from hotline.costs.service import category_label, product_of
+from hotline.costs.service import category_label, limits_left, product_of
 from hotline.dispatch import links, registry, service
 from hotline.dispatch.models import Dispatch, DispatchAttempt
 from hotline.dispatch.schemas import DispatchAction, DispatchIn, VendorIn, VendorPatch
@@ -19,6 +19,7 @@ from hotline.forms import page_errors, read_form
 from hotline.i18n import page_lang, render
 from hotline.timeline.render import views
 from vendors import capabilities, escalation
+from workflows import phases
 
 bp = Blueprint("vendors", __name__)
 
@@ -162,8 +163,52 @@ def section_context(session, case, policy, user, capability: str = "", form: dic
                # the cost form opens with the dispatch, its vendor and the first expected category filled in
                cost_category=lambda d: (capabilities.cost_categories(d.capability, case.attack_confirmed) or ("",))[0],
                preview_warnings=(service.warnings_for(session, case, policy.product, capability, now=service.utcnow())
-                                 if capability else []))
+                                 if capability else []),
+               left=_limits_of_work(session, case, policy, capability) if capability else [])
     return ctx
+
+
+def proposals(session, case, policy) -> list[dict]:
+    """For each capability the case's active phases call for: the dispatch that covers it, or the best-ranked
+    vendor with a brief pre-filled from the case (in that vendor's language) and what the policy warns of."""
+    from hotline.orgs.models import Organization
+    from hotline.phases.service import phases_of
+
+    statuses = {p.key: p.status for p in phases_of(session, case.id)}
+    covered = service.covered_capabilities(session, case.id)
+    company = session.get(Organization, policy.organization_id).name
+    now = service.utcnow()
+    out = []
+    for capability in phases.needed_capabilities(statuses, eu_data_subjects=case.eu_data_subjects):
+        proposal = {"capability": capability, "covered": covered.get(capability)}
+        best = next(((v, r) for v, r in registry.ranked(session, capability, now=now) if r.vendor.contacts), None)
+        if proposal["covered"] is None and best is not None:
+            vendor, ranked = best
+            proposal.update(vendor=vendor, reasons=list(ranked.reasons), left=_limits_of_work(session, case, policy,
+                                                                                            capability),
+                            brief=service.brief_of(case, company, service.vendor_language(session, vendor.id)),
+                            warnings=service.warnings_for(session, case, policy.product, capability, now=now))
+        out.append(proposal)
+    return out
+
+
+def _limits_of_work(session, case, policy, capability: str) -> list[tuple]:
+    """(category name, what is left of each limit it draws on) for the cost categories the work would produce."""
+    codes = capabilities.cost_categories(capability, case.attack_confirmed)
+    left = limits_left(session, case, policy, codes)
+    return [(category_label(product_of(policy), code), left[code]) for code in codes if left[code]]
+
+
+def proposals_section(*, session, case, policy, user) -> dict | None:
+    """Entry for hotline/cases/sections.py CASE_SECTIONS: the next actions, at the top of the case page."""
+    if not can(user, "dispatch.create") or case.status != "open":
+        return None
+    rows = proposals(session, case, policy)
+    if not rows:
+        return None
+    return {"template": "dispatch/_proposals.html",
+            "context": {"proposals": rows, "cap_names": _cap_names(),
+                        "vendor_names": {v.id: v.name for v in registry.list_vendors(session)}}}
 
 
 def case_section(*, session, case, policy, user) -> dict:
@@ -211,7 +256,12 @@ def dispatch_create(reference: str):
     except Conflict as exc:
         session.rollback()
         return again(status_of(exc), errors={"case": render(exc.message, page_lang())})
-    flash(_("Dispatch #%(id)s sent; waiting for the vendor to accept.", id=dispatch.id))
+    message = _("Dispatch #%(id)s sent to %(vendor)s; waiting for the vendor to accept.", id=dispatch.id,
+                vendor=registry.get_vendor(session, dispatch.vendor_id).name)
+    if request.form.get("from") == "proposal":  # one click on the case page: the answer shows where it was
+        flash(message, "next")
+        return redirect(url_for("cases.show", reference=case.reference) + "#next")
+    flash(message, "dispatch")
     return redirect(url_for("vendors.case_dispatches", reference=case.reference))
 
 
@@ -225,11 +275,11 @@ def dispatch_action(reference: str, dispatch_id: int):
         service.coordinator_action(session, dispatch=service.get_dispatch(session, case, dispatch_id),
                                    action=data.action, note=data.note, actor=current_principal(),
                                    notifier=notifier(), settings=from_config(current_app.config))
-        flash(_("Dispatch #%(id)s updated.", id=dispatch_id))
+        flash(_("Dispatch #%(id)s updated.", id=dispatch_id), "dispatch")
     except Conflict as exc:
         session.rollback()
         flash(render(exc.message, page_lang()), "error")
-    return redirect(url_for("vendors.case_dispatches", reference=case.reference))
+    return redirect(url_for("vendors.case_dispatches", reference=case.reference) + "#dispatch")
 
 
 # --- The vendor's answer page: no account, a signed link that decides once ---------------------------

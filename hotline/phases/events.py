@@ -54,6 +54,9 @@ KINDS = {
                                lambda e, p: changed(Text(N_("Status")), word(CASE_STATUS, e.old),
                                                     word(CASE_STATUS, e.new))),
     "task_added": EventKind(N_("Task added"), _added),
+    "task_carried": EventKind(N_("Task carried over"), lambda e, p: Text(
+        N_("Task carried from %(phase)s to %(to)s (not done when the phase ended): %(task)s"),
+        phase=title(p.get("phase", "")), to=title(p.get("to", "")), task=_task(e, p))),
     "task_done": EventKind(N_("Task done"), lambda e, p: Text(N_("Task done: %(task)s"), task=_task(e, p))),
     "case_task/reminder_sent": EventKind(N_("Reminder sent"), _reminded),
 }

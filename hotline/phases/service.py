@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from hotline.audit.service import record
+from hotline.audit.service import event_row, record
 from hotline.auth.models import User
 from hotline.cases.models import Case
 from hotline.costs.service import pending_line_summaries
@@ -110,9 +110,25 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
     if blocked:
         raise Blocked(Text(CANNOT[action], phase=rules.title(key), blockers=blocked), blockers=blocked)
 
+    _apply(session, case, by_key, statuses, key, action, reason=reason, actor=actor, now=now)
+    try:
+        session.commit()
+    except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
+        session.rollback()
+        raise Blocked(Text(N_("The phase was changed by someone else at the same moment; reload and try again.")),
+                      blockers=[Text(N_("changed at the same moment"))]) from None
+    return rows
+
+
+def _apply(session: Session, case: Case, by_key: dict[str, CasePhase], statuses: dict[str, str], key: str,
+           action: str, *, reason: str | None, actor, now: dt.datetime) -> list[CaseTask]:
+    """Move one phase whose guards have passed, with its events; a phase that ends with open tasks carries
+    them to the phase that follows it (never silently: each is recorded). Returns the tasks carried. Does not
+    commit."""
     phase = by_key[key]
     old = phase.status
-    phase.status = rules.next_status(action)
+    phase.status = statuses[key] = rules.next_status(action)
+    carried: list[CaseTask] = []
     if action == "start":
         phase.started_at = now
         _generate_tasks(session, case, key, now)
@@ -128,20 +144,64 @@ def move_phase(session: Session, case: Case, key: str, action: str, *, reason: s
         else:
             record(session, actor=actor, kind="phase_completed", entity="case_phase", entity_id=phase.id,
                    case_id=case.id, field=key, old=old, new=phase.status, at=now)
-    statuses[key] = phase.status
+        carried = _carry_open_tasks(session, case, key, rules.successor(statuses, key), actor=actor, now=now)
     case.phase = rules.current_phase(statuses)  # Case.phase = the furthest active phase
     if key == "closure" and action == "complete":
         case.status, case.closed_at = "closed", now
         record(session, actor=actor, kind="case_closed", entity="case", entity_id=case.id, case_id=case.id,
                field="status", old="open", new="closed", at=now)
     session.add_all([phase, case])
-    try:
-        session.commit()
-    except IntegrityError:  # the same phase was started at the same moment (its checklist exists)
-        session.rollback()
-        raise Blocked(Text(N_("The phase was changed by someone else at the same moment; reload and try again.")),
-                      blockers=[Text(N_("changed at the same moment"))]) from None
-    return rows
+    return carried
+
+
+def _carry_open_tasks(session: Session, case: Case, key: str, to: str | None, *, actor, now: dt.datetime
+                      ) -> list[CaseTask]:
+    if to is None:
+        return []
+    tasks = open_tasks_of(session, case.id, key)
+    for task in tasks:
+        task.phase_key = to
+        session.add(task)
+        record(session, actor=actor, kind="task_carried", entity="case_task", entity_id=task.id, case_id=case.id,
+               field=task.template_key or "task", params={"phase": key, "to": to, "title": task.title}, at=now)
+    return tasks
+
+
+def open_tasks_of(session: Session, case_id: int, key: str) -> list[CaseTask]:
+    return [t for t in case_tasks(session, case_id) if t.phase_key == key and t.status == "open"]
+
+
+def finished_intake_rows(case: Case, *, answered: set[str], actor, now: dt.datetime
+                         ) -> tuple[list[dict], list[dict], list[dict]]:
+    """The phase rows, task rows and audit rows of a new case whose intake form was saved (`initial_rows` moved
+    on): the intake tasks the form answered are done, intake is complete, its other tasks carried to initial
+    response, which starts now with its checklist. Rows without case_id; the audit rows name the case as their
+    entity (intake writes every row in one go, before any has an id)."""
+    phase_rows, intake_tasks = initial_rows(case)
+    statuses = {p["key"]: p["status"] for p in phase_rows}
+    statuses["intake"], statuses["initial_response"] = "done", "active"
+    for p in phase_rows:
+        if p["key"] == "intake":
+            p.update(status="done", ended_at=now)
+        elif p["key"] == "initial_response":
+            p.update(status="active", started_at=now)
+    to = rules.successor(statuses, "intake")
+    events = [("phase_completed", "intake", "active", "done", {})]
+    for t in intake_tasks:
+        params = {"phase": "intake", "title": t["title"]}
+        if t["template_key"] in answered:
+            t.update(status="done", done_at=now, done_by_id=getattr(actor, "id", None))
+            events.append(("task_done", t["template_key"], "open", "done", params))
+        else:
+            t["phase_key"] = to
+            events.append(("task_carried", t["template_key"], None, None, {**params, "to": to}))
+    events.append(("phase_started", "initial_response", "not_started", "active", {}))
+    tasks = [{"status": "open", "done_at": None, "done_by_id": None, **t} for t in intake_tasks + [
+        {"phase_key": "initial_response", **item} for item in checklist("initial_response", _facts(case), now)]]
+    phase_rows = [{"ended_at": None, **p} for p in phase_rows]  # one shape for a multi-row INSERT
+    audit = [event_row(actor=actor, kind=kind, entity="case", field=field, old=old, new=new, params=params, at=now)
+             for kind, field, old, new, params in events]
+    return phase_rows, tasks, audit
 
 
 def get_task(session: Session, case: Case, task_id: int) -> CaseTask:

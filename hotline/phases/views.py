@@ -32,6 +32,9 @@ def section_context(session, case, user, *, errors: dict | None = None, form: di
     now = dt.datetime.now(dt.UTC)
     phase_rows = [{"phase": p, "title": rules.title(p.key), "tasks": tasks,
                    "skippable": rules.PHASES[p.key].skippable,
+                   # ending the phase with open tasks carries them on: the card says where, before the click
+                   "open_tasks": sum(t.status == "open" for t in tasks),
+                   "carry_to": rules.title(to) if (to := rules.successor(statuses, p.key)) else None,
                    "start_blockers": rules.blockers(statuses, p.key, "start") if p.status == "not_started" else []}
                   for p, tasks in rows]
     return {"case": case, "phase_rows": phase_rows, "now": now,
@@ -41,7 +44,8 @@ def section_context(session, case, user, *, errors: dict | None = None, form: di
             "can_reopen": can(user, "case.reopen") and case.status == "closed",
             "status_labels": STATUS_LABELS, "owner_labels": OWNER_LABELS,
             "phase_choices": [(k, rules.title(k)) for k in rules.PHASE_KEYS],
-            "errors": errors or {}, "form": form or {}, "next": _next_target(case)}
+            "errors": errors or {}, "form": form or {}, "next": _next_target(case),
+            "task_errors": any(k.startswith("task.") and k != "task.guard" for k in errors or {})}
 
 
 def _cost_labels(session, case, tasks) -> dict:
@@ -99,6 +103,7 @@ def move(reference: str, key: str):
     case, policy = get_visible_case(session, current_principal(), reference)
     service.require_phase_key(key)
     reason = request.form.get("reason", "")
+    open_tasks = len(service.open_tasks_of(session, case.id, key))
     try:
         data = read_form(PhaseMoveIn, request.form)
         service.move_phase(session, case, key, data.action, reason=data.reason, actor=current_principal())
@@ -116,7 +121,11 @@ def move(reference: str, key: str):
     phase = render(rules.title(key), page_lang())
     labels = {"start": _("Phase started: %(phase)s", phase=phase), "complete": _("Phase completed: %(phase)s", phase=phase),
               "skip": _("Phase skipped: %(phase)s", phase=phase)}
-    flash(labels[action])
+    flash(labels[action], "phases")
+    to = rules.successor({p.key: p.status for p in service.phases_of(session, case.id)}, key)
+    if action != "start" and open_tasks and to:
+        flash(_("Open tasks carried to %(phase)s: %(num)s.", num=open_tasks,
+                phase=render(rules.title(to), page_lang())), "phases")
     if case.status == "closed":
         flash(_("The case is closed."))
     return _back(case)
@@ -155,7 +164,7 @@ def add_task(reference: str):
         session.rollback()
         return _render(case, policy, errors={"task.guard": exc.blockers if isinstance(exc, Blocked) else [exc.message]},
                        form=form, status=status_of(exc))
-    flash(_("Task added."))
+    flash(_("Task added."), "phases")
     return _back(case)
 
 
@@ -170,16 +179,16 @@ def task_done(reference: str, task_id: int):
         session.rollback()
         return _render(case, policy, errors={"task.guard": exc.blockers if isinstance(exc, Blocked) else [exc.message]},
                        status=status_of(exc))
-    flash(_("Task done."))
+    flash(_("Task done."), "phases")
     return _back(case)
 
 
 @bp.app_context_processor
 def _dashboard_helpers():
     def overdue_tasks(limit: int = 20):
-        """For phases/_overdue_tasks.html on the staff dashboards."""
+        """For phases/_overdue_tasks.html on the staff dashboards (the admin's too: every case)."""
         user = current_principal()
-        if user is None or not can(user, "task.write"):
+        if user is None or not user.role.is_staff:
             return []
         return service.overdue_tasks(get_session(), limit=limit)
 

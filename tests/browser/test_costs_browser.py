@@ -12,7 +12,7 @@ def test_coordinator_records_a_cost_and_sees_the_coverage(page, live_server, liv
     browser_login(page, live_server, live_factory.user("coordinator"))
     page.goto(f"{live_server}/cases/{case.reference}/costs/new")
     page.select_option("#category", "investigation")
-    assert page.is_visible("p.explain[data-category=investigation]")  # the chosen category is explained
+    assert page.is_visible(".explain[data-category=investigation]")  # the chosen category is explained
     page.fill("#amount_jpy", "6000000")
     page.fill("#arose_on", "2026-04-15")
     page.click("form.cost-form button[type=submit]")

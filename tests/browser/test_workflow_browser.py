@@ -9,7 +9,14 @@ from tests.support import Api, browser_login
 pytestmark = pytest.mark.browser
 
 
+def _unfold(page, key):
+    """A phase that is not active shows its skip form and checklist folded (<details>): open it, as a person would."""
+    page.eval_on_selector(f"[data-phase={key}] details", "d => d.open = true")
+
+
 def _click(page, key, action):
+    if action == "skip":
+        _unfold(page, key)
     page.click(f"[data-phase={key}] button[value={action}]")
     page.wait_for_load_state()
 
@@ -59,6 +66,7 @@ def test_coordinator_runs_the_phases_and_cannot_close_with_an_open_deadline(page
                         ("recurrence_prevention", "complete")]:
         _click(page, key, action)
         assert _status(page, key) == {"start": "active", "complete": "done"}[action]
+    _unfold(page, "post_incident")
     page.fill("[data-phase=post_incident] input[name=reason]", "信頼回復は被保険者が自社で対応")
     _click(page, "post_incident", "skip")
     _click(page, "closure", "start")

@@ -47,6 +47,8 @@ NOT_WORDS = re.compile(
     r"|[^\s/]+\.(?:pdf|jpg|png|heic)\b|(?:application|image)/[\w.+-]+"  # receipt file names and content types
     r"|¥[\d,]+|\d[\d,.:/-]*\w?")  # amounts, dates, times, counts
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Time in English units, which NOT_WORDS would take for numbers: "4d 7h", "-34d 16h", "3 h 5 min".
+ENGLISH_UNITS = re.compile(r"(?<![\w.-])-?\d+\s?(?:d|h)\b")
 
 
 class VisibleText(HTMLParser):
@@ -74,16 +76,30 @@ class VisibleText(HTMLParser):
             self.parts.append(data.strip())
 
 
-def english_left(page: str) -> list[str]:
-    """The pieces of visible text that still hold English words, once the allowed names are taken out."""
+def english_left(page: str, data: tuple[str, ...] = ()) -> list[str]:
+    """The pieces of visible text that still hold English words, once the allowed names are taken out, and
+    `data`: names people typed that have Latin letters in them (a vendor called "株式会社ラック (LAC)")."""
     parser = VisibleText()
     parser.feed(page)
     left = []
     for part in parser.parts:
-        words = [w for w in LATIN_WORD.findall(NOT_WORDS.sub(" ", html.unescape(part))) if w not in ALLOWED_WORDS]
-        if words:
+        text = html.unescape(part)
+        for name in data:
+            text = text.replace(name, " ")
+        words = [w for w in LATIN_WORD.findall(NOT_WORDS.sub(" ", text)) if w not in ALLOWED_WORDS]
+        if words or ENGLISH_UNITS.search(text):
             left.append(part)
     return left
+
+
+DECISION_CODE = re.compile(r"(?<![A-Za-z0-9-])[IH]-\d+\b|DOMAIN")
+
+
+def decision_codes(page: str) -> list[str]:
+    """The internal decision codes and source notes left in the visible text (what an insured must not read)."""
+    parser = VisibleText()
+    parser.feed(page)
+    return [part for part in parser.parts if DECISION_CODE.search(html.unescape(part))]
 
 
 def test_the_checker_finds_english_and_lets_names_and_numbers_through():
@@ -91,6 +107,10 @@ def test_the_checker_finds_english_and_lets_names_and_numbers_through():
     assert english_left('<input placeholder="Consent reference"><code>forensics</code>') == ["Consent reference"]
     assert english_left("<p>GDPR第33条1項（DOMAIN G.5）· CY-2026-000123 · op@hotline.example · ¥1,000 · "
                         "2026-04-10 · JUAS-2026-0001 · +81300009001 · 判断I-10 · Alt+N</p>") == []
+    assert english_left("<td>4d 7h</td><td>期限超過 -34d 16h</td><td>あと4日7時間</td>") == ["4d 7h", "期限超過 -34d 16h"]
+    assert english_left("<p>株式会社ラック (LAC)</p>", data=("株式会社ラック (LAC)",)) == []
+    assert decision_codes("<p>速報の期限</p><small>判断I-10（DOMAIN G.1）</small><p>CY-2026-000123</p>") == [
+        "判断I-10（DOMAIN G.1）"]
 
 
 @pytest.fixture
@@ -233,6 +253,10 @@ def test_every_page_reads_japanese_in_japanese_and_renders_in_english(app, world
                 left = english_left(ja.get_data(as_text=True))
                 if left:
                     problems.append(f"{who} {path}{query}: {left[:8]}")
+                if who == "insured":  # rules in plain words: no decision code or source note for insureds
+                    codes = decision_codes(ja.get_data(as_text=True))
+                    if codes:
+                        problems.append(f"{who} {path}{query}: decision codes {codes[:8]}")
                 en = client.get(path + query, headers={"Accept-Language": "en"})
                 assert en.status_code == 200 and 'lang="en"' in en.get_data(as_text=True), (who, path)
                 assert 'lang="ja"' in ja.get_data(as_text=True), (who, path)
@@ -303,3 +327,64 @@ def test_a_refused_form_reads_japanese_on_a_japanese_page(app, factory):
         if left:
             problems.append(f"{role} {path} {form}: {left[:8]}")
     assert not problems, "English on Japanese 422 pages:\n" + "\n".join(problems)
+
+
+# --- What a page says after an action, and the pages nobody asks for ------------------------------------------
+def _ja(client, method: str, path: str, data: dict | None = None):
+    """A request in Japanese, following redirects to the page that shows the result (its flash message)."""
+    headers = {"Accept-Language": "ja"}
+    if method == "GET":
+        return client.get(path, headers=headers, follow_redirects=True)
+    return client.post(path, headers=headers, follow_redirects=True,
+                       data={**(data or {}), "csrf_token": csrf_from(client, "/dashboard")})
+
+
+def test_results_and_error_pages_read_japanese(app, world, monkeypatch):
+    """The flash message after each kind of action (Flask-Login's too), the 403, 404 and 500 pages: Japanese."""
+    ref, values = world["values"]["reference"], world["values"]
+    anonymous = app.test_client()
+    login_page = _ja(anonymous, "GET", f"/cases/{ref}")  # Flask-Login's message on the login page
+    assert "ログイン" in login_page.get_data(as_text=True)
+    problems = [f"anonymous: {left}" for left in [english_left(login_page.get_data(as_text=True))] if left]
+    coordinator, insured, admin = (app.test_client() for _ in range(3))
+    login(coordinator, world["users"]["coordinator"])
+    login(insured, world["users"]["insured"])
+    login(admin, world["users"]["admin"])
+    actions = [
+        (coordinator, "POST", f"/cases/{ref}/facts", {"summary": "ランサムウェアによる暗号化（更新）",
+                                                      "personal_records_affected": "6,000"}),
+        (coordinator, "POST", f"/cases/{ref}/deadlines/card_brand/met", {"met_at": ""}),
+        (coordinator, "POST", f"/cases/{ref}/notes", {"kind": "note", "text": "保険会社へ連絡済み"}),
+        (coordinator, "POST", f"/cases/{ref}/tasks", {"phase": "initial_response", "title": "社内報告",
+                                                      "owner_role": "coordinator"}),
+        (coordinator, "POST", f"/cases/{ref}/phases/initial_response", {"action": "complete",
+                                                                         "next": f"/cases/{ref}"}),
+        (coordinator, "POST", f"/cases/{ref}/dispatches", {"from": "proposal", "capability": "legal",
+                                                           "vendor_id": values["vendor_id"], "brief": "至急",
+                                                           "override_warnings": "on"}),
+        (coordinator, "POST", f"/cases/{ref}/costs/new", {"category": "investigation", "amount_jpy": "120万円",
+                                                          "arose_on": "2026/04/15"}),
+        (coordinator, "POST", f"/cases/{ref}/messages", {"body": "状況をご報告します"}),
+        (coordinator, "POST", "/vendors/new", {"name": "三番調査株式会社", "capabilities": "forensics",
+                                               "hours": "24x7", "contacts": "当番, 03-0000-0103", "active": "on"}),
+        (insured, "POST", f"/cases/{ref}/messages", {"body": "承知しました"}),
+        (insured, "GET", "/vendors", None),  # 403
+        (insured, "GET", "/cases/CY-2026-999999", None),  # 404
+        (admin, "GET", "/cases/new", None),  # 403
+        (coordinator, "GET", "/no/such/page", None),  # 404
+    ]
+    for client, method, path, data in actions:
+        r = _ja(client, method, path, data)
+        assert r.status_code in (200, 403, 404), (path, r.status_code)
+        left = english_left(r.get_data(as_text=True))
+        if left:
+            problems.append(f"{method} {path} → {r.status_code}: {left[:8]}")
+
+    def boom():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(app.view_functions, "dashboard.index", boom)
+    r = _ja(coordinator, "GET", "/dashboard")
+    assert r.status_code == 500
+    problems += [f"500: {left}" for left in [english_left(r.get_data(as_text=True))] if left]
+    assert not problems, "English on Japanese pages after an action:\n" + "\n".join(problems)

@@ -312,3 +312,30 @@ def test_guards_in_japanese_match_the_english_ones():
     assert blockers(statuses, "recovery", "start", lang="ja") == ["先に「調査・応急対応」を完了またはスキップしてください。"]
     assert blockers(statuses, "closure", "complete", lang="ja", closing_blockers=["期限が未了"]) == [
         "完了できるのは対応中のフェーズだけです。「保険金請求・クローズ」は未着手です。"]
+
+
+# --- open tasks carried, capabilities the active phases call for ------------------------------------------
+def test_a_phase_ending_with_open_tasks_hands_them_to_the_phase_that_waits_for_it():
+    assert ph.successor(states(), "intake") == "initial_response"
+    assert ph.successor(states(intake="done", initial_response="done"), "investigation") == "recovery"
+    # the call center and PR run alongside: nothing waits for them but closure
+    assert ph.successor(states(), "call_center") == "closure"
+    # a successor already ended is passed over for the next one that waits
+    assert ph.successor(states(recovery="skipped"), "investigation") == "closure"
+    assert ph.successor(states(), "closure") is None
+    assert ph.successor({**all_ended_but_closure(), "closure": "done"}, "post_incident") is None
+
+
+def test_the_active_phases_call_for_vendors_in_phase_order_each_once():
+    assert ph.needed_capabilities(states()) == []  # intake only
+    assert ph.needed_capabilities(states(intake="done", initial_response="active")) == [
+        "forensics", "emergency_response"]
+    both = states(intake="done", initial_response="done", investigation="active", pr_reporting="active")
+    assert ph.needed_capabilities(both) == ["forensics", "emergency_response", "legal", "pr"]
+    assert ph.needed_capabilities(both, eu_data_subjects=True)[-1] == "gdpr"
+
+
+def test_a_carried_task_keeps_its_title_in_every_language():
+    assert render(task_title("initial_response", "record_call", "Record the call and the facts"), "ja") == (
+        render(task_title("intake", "record_call", "x"), "ja"))
+    assert render(task_title("initial_response", "record_call", "x"), "en") == "Record the call and the facts"

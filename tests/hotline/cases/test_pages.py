@@ -7,7 +7,7 @@ from sqlmodel import select
 from hotline.cases.models import Case
 from hotline.db import utcnow
 from hotline.deadlines.models import Deadline
-from tests.support import jst, login, post_form
+from tests.support import csrf_from, jst, login, post_form
 
 FORM = {"caller_name": "山田太郎", "first_discovered_at": "2026-04-10T23:30", "reported_at": "2026-04-11T00:15",
         "discovery_source": "internal", "discovery_basis": "caller_statement", "attack_confirmed": "unknown",
@@ -147,3 +147,84 @@ def test_other_domains_add_sections_to_the_case_page(client, factory, monkeypatc
     login(client, factory.user("coordinator"))
     page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert f'<section id="extra">{case.reference} for coordinator</section>' in page
+
+
+def test_saving_the_intake_completes_intake_and_starts_initial_response(client, factory, db):
+    """The form answered the call and the policy; no coordinator was chosen, so that task is carried on, and
+    said so on the timeline."""
+    from hotline.audit.models import AuditEvent
+    from hotline.phases.models import CasePhase, CaseTask
+
+    policy = factory.policy()
+    login(client, factory.user("operator"))
+    r = post_form(client, "/cases/new", {**FORM, "policy": policy.policy_number})
+    assert r.status_code == 302
+    case = db.exec(select(Case).where(Case.reference == r.headers["Location"].rsplit("/", 1)[1])).one()
+    assert case.phase == "initial_response"
+    phases = {p.key: p.status for p in db.exec(select(CasePhase).where(CasePhase.case_id == case.id))}
+    assert phases["intake"] == "done" and phases["initial_response"] == "active"
+    tasks = {t.template_key: (t.phase_key, t.status) for t in db.exec(select(CaseTask).where(
+        CaseTask.case_id == case.id))}
+    assert tasks["record_call"] == tasks["confirm_policy"] == ("intake", "done")
+    assert tasks["assign_coordinator"] == ("initial_response", "open")  # carried, not lost
+    assert tasks["first_hearing"] == ("initial_response", "open")  # initial response's own checklist
+    kinds = [e.kind for e in db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))]
+    assert kinds.count("task_done") == 2 and "task_carried" in kinds
+    assert kinds.index("phase_completed") < kinds.index("phase_started")
+    page = client.get(f"/cases/{case.reference}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "受付から初動対応へ引き継ぎ" in client.get(f"/cases/{case.reference}/timeline",
+                                                 headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "初動対応" in page
+
+
+def test_intake_with_a_coordinator_and_a_covered_discovery_leaves_nothing_open(client, factory, db):
+    from hotline.phases.models import CaseTask
+
+    coordinator = factory.user("coordinator")
+    login(client, factory.user("operator"))
+    r = post_form(client, "/cases/new", {**FORM, "policy": factory.policy().policy_number,
+                                         "coordinator_id": str(coordinator.id)})
+    case = db.exec(select(Case).where(Case.reference == r.headers["Location"].rsplit("/", 1)[1])).one()
+    intake = db.exec(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.template_key.in_(
+        ("record_call", "assign_coordinator", "confirm_policy")))).all()
+    assert {(t.phase_key, t.status) for t in intake} == {("intake", "done")}
+
+
+def test_completing_a_phase_with_open_tasks_says_where_they_went(client, factory, db):
+    from hotline.phases.models import CaseTask
+
+    login(client, factory.user("coordinator"))
+    r = post_form(client, "/cases/new", {**FORM, "policy": factory.policy().policy_number})
+    ref = r.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(f"/cases/{ref}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "件の未完了タスクは調査・応急対応に引き継がれます" in page  # said before the click
+    r = client.post(f"/cases/{ref}/phases/initial_response", headers={"Accept-Language": "ja"}, data={
+        "action": "complete", "next": f"/cases/{ref}", "csrf_token": csrf_from(client, f"/cases/{ref}")})
+    assert r.status_code == 302
+    page = client.get(f"/cases/{ref}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "調査・応急対応に引き継いだ未完了タスク：5件" in page
+    case = db.exec(select(Case).where(Case.reference == ref)).one()
+    moved = db.exec(select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.status == "open")).all()
+    assert {t.phase_key for t in moved} == {"investigation"} and len(moved) == 5
+
+
+def test_admin_sees_overdue_deadlines_and_tasks_of_every_case_and_reads_the_case_page(client, factory):
+    """A case discovered in April has every clock run out and its intake tasks overdue; the admin's dashboard
+    lists them in Japanese, the case page opens for reading, and nothing on it can be changed by an admin."""
+    case = factory.case(factory.policy(end=jst(2099, 1, 1)), personal_records_affected=5000, malicious=True)
+    quiet = factory.case(factory.policy(end=jst(2099, 1, 1)), first_discovered_at=utcnow() - dt.timedelta(hours=1),
+                         reported_at=utcnow())
+    login(client, factory.user("admin"))
+    page = client.get("/dashboard", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    deadlines = page.split('class="panel overdue-deadlines"')[1].split("</section>")[0]
+    assert case.reference in deadlines and quiet.reference not in deadlines
+    assert "個人情報保護委員会への速報" in deadlines and "超過" in deadlines
+    tasks = page.split('class="panel overdue-tasks"')[1].split("</section>")[0]
+    assert case.reference in tasks and "受付内容と事実の記録" in tasks
+    assert quiet.reference in page  # among the open cases
+    for path in (f"/cases/{case.reference}", f"/cases/{case.reference}/phases", f"/cases/{case.reference}/timeline",
+                 f"/cases/{case.reference}/coverage", f"/cases/{case.reference}/messages"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+    body = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert '/facts"' not in body and '/met"' not in body and 'value="complete"' not in body and "<form" in body

@@ -416,3 +416,56 @@ def test_sompo_lines_are_pending_with_the_adjuster_reason():
 def test_unknown_category_is_not_covered_with_a_reason():
     r = compute(TM, "A", [case()], [CostItem(1, 1, "ransom", 1_000, D(2026, 4, 15))])
     assert r.lines[1].status == "not_covered" and en(r.lines[1])
+
+
+# --- The truth at the moment of choice: consent cannot make a line payable from a limit with nothing left ----
+def test_consent_on_a_used_up_limit_is_said_to_pay_nothing():
+    """Plan A's shared ②③④ limit is ¥5,000,000: ③ investigation of ¥5,000,000 uses all of it, so ④ advisory
+    of ¥800,000 waiting for consent would still pay ¥0; with ¥4,600,000 of ③, at most ¥400,000 of it."""
+    from hotline.coverage.engine import consent_outlook
+
+    ledger = Ledger()
+    ledger.add("investigation", 5_000_000)
+    ledger.add("advisory", 800_000, consent=None)
+    result = run(ledger)
+    line = advisory(result)
+    assert line.status == "pending_consent" and line.payable_jpy == 0
+    assert in_words(consent_outlook(result, line), "en") == (
+        "¥800,000 pending consent: ④ Advisory costs needs the insurer's prior written consent, but the shared ②③④ "
+        "limit of ¥5,000,000 for plan A (per incident) has nothing left, so recording consent would not make this "
+        "line payable (decision I-8)")
+    ledger = Ledger()
+    ledger.add("investigation", 4_600_000)
+    ledger.add("advisory", 800_000, consent=None)
+    result = run(ledger)
+    assert "at most ¥400,000 is payable" in in_words(consent_outlook(result, advisory(result)), "en")
+    ledger = Ledger()
+    ledger.add("investigation", 4_200_000)
+    ledger.add("advisory", 800_000, consent=None)  # exactly what is left: consent makes all of it payable
+    result = run(ledger)
+    assert consent_outlook(result, advisory(result)) is None
+    assert consent_outlook(result, next(x for x in result.lines.values() if x.category == "investigation")) is None
+
+
+def test_what_is_left_of_each_limit_a_new_cost_would_draw_on():
+    """Plan A: ③ investigation draws on the shared ②③④ limit (¥5,000,000) and the overall cost limit, per
+    incident and per period, then the global cap. After ¥4,600,000 of ③ on case 1: ¥400,000 left of ②③④ (8 %:
+    nearly used up), and on case 2 of the same policy the period's ②③④ has the same ¥400,000 left."""
+    from hotline.coverage.engine import limits_left
+
+    ledger = Ledger()
+    ledger.add("investigation", 4_600_000)
+    result = run(ledger, cases=[case(1), case(2)])
+    shared = [r for r in limits_left(result, "advisory", 1) if r["limit_jpy"] == 5_000_000]
+    assert [(r["remaining_jpy"], r["warn"]) for r in shared] == [(400_000, True), (400_000, True)]
+    other_case = [r for r in limits_left(result, "advisory", 2) if r["limit_jpy"] == 5_000_000]
+    assert [r["remaining_jpy"] for r in other_case] == [5_000_000, 400_000]  # its incident's, then the period's
+    assert limits_left(result, "no.such.category", 1) == [] and limits_left(result, "advisory", 99) == []
+    ledger.add("investigation", 400_000)
+    rows = limits_left(run(ledger), "investigation", 1)
+    assert rows[0]["remaining_jpy"] == 0 and rows[0]["warn"]
+    assert [r["warn"] for r in rows if r["limit_jpy"] != 5_000_000] == [False] * (len(rows) - 2)
+
+
+def advisory(result):
+    return next(x for x in result.lines.values() if x.category == "advisory")

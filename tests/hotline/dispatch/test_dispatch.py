@@ -473,3 +473,48 @@ def test_a_vendor_reads_the_request_in_its_language_and_the_coordinator_the_end_
                 pass
     told = [m.body for m in db.exec(select(OutboxMessage).where(OutboxMessage.to == "+819000000021"))]
     assert told and all("ended with no vendor accepting. Dispatch again." in body for body in told)
+
+
+def test_case_page_proposes_the_best_vendor_per_needed_capability_and_sends_in_one_click(factory, client, db,
+                                                                                     coord):
+    """Initial response calls for forensics and emergency response: the best-ranked vendor of each, a brief
+    written from the case in the vendor's language; one POST sends it and the case page says so at the panel."""
+    from tests.support import csrf_from, login
+
+    add_vendor(coord, "二番手フォレンジック", escalation_rank=200)
+    best = add_vendor(coord, "一番手フォレンジック", escalation_rank=10)
+    add_vendor(coord, "連絡先なし調査", escalation_rank=1, contacts=())  # no on-call contact: never proposed
+    english = add_vendor(coord, "Global IR", caps=("emergency_response",), languages=["en"])
+    login(client, factory.user("coordinator"))
+    case = factory.case(personal_records_affected=5000, card_data=True, malicious=True,
+                        summary="ランサムウェアでファイルサーバが暗号化された")
+    path = f"/cases/{case.reference}"
+    assert 'id="next"' not in client.get(path).get_data(as_text=True)  # intake: nothing to dispatch yet
+    coord.post(f"/cases/{case.reference}/phases/intake", json={"action": "complete"})
+    coord.post(f"/cases/{case.reference}/phases/initial_response", json={"action": "start"})
+    page = client.get(path, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    forensics = page.split('data-capability="forensics"')[1].split('class="proposal"')[0]
+    assert f'name="vendor_id" value="{best["id"]}"' in forensics and "一番手フォレンジック" in forensics
+    brief = re.search(r'<textarea name="brief"[^>]*>([^<]*)</textarea>', forensics).group(1)
+    assert "ランサムウェアでファイルサーバが暗号化された" in brief and "約5,000件" in brief
+    assert "クレジットカード情報を含む" in brief
+    emergency = page.split('data-capability="emergency_response"')[1].split("</section>")[0]
+    assert f'value="{english["id"]}"' in emergency and "About 5,000 personal records affected." in emergency
+    r = client.post(f"/cases/{case.reference}/dispatches", headers={"Accept-Language": "ja"}, data={
+        "from": "proposal", "capability": "forensics", "vendor_id": best["id"], "brief": brief,
+        "csrf_token": csrf_from(client, path)})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"{path}#next")
+    dispatch = db.exec(select(Dispatch)).one()
+    assert (dispatch.vendor_id, dispatch.capability) == (best["id"], "forensics")
+    assert dispatch.brief.startswith(case_org_name(db, case))
+    page = client.get(path, headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    panel = page.split('id="next"')[1].split("</section>")[0]
+    assert "を一番手フォレンジックに送りました" in panel  # the result where the click was
+    forensics = panel.split('data-capability="forensics"')[1].split('class="proposal"')[0]
+    assert "<form" not in forensics and "一番手フォレンジック" in forensics  # covered: no second proposal
+
+
+def case_org_name(db, case):
+    from hotline.orgs.models import Organization, Policy
+
+    return db.get(Organization, db.get(Policy, case.policy_id).organization_id).name

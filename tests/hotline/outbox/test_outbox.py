@@ -31,3 +31,16 @@ def test_outbox_page_lists_messages_for_coordinators(client, db, factory):
     insured = client.application.test_client()
     login(insured, factory.user("insured"))
     assert insured.get("/outbox/").status_code == 403
+
+
+def test_outbox_page_links_the_case_the_link_and_the_phone(client, db, factory):
+    case = factory.case()
+    service.send(db, OutboxNotifier(), channel="sms", to="+819033334444", case_id=case.id,
+                 body=f"案件{case.reference}の手配依頼。回答: http://localhost:8000/dispatch/answer/abc.def")
+    db.commit()
+    login(client, factory.user("coordinator"))
+    page = client.get(f"/outbox/?case={case.reference}").get_data(as_text=True)
+    assert '<a href="http://localhost:8000/dispatch/answer/abc.def">' in page
+    assert f'<a href="/cases/{case.reference}" class="ref">{case.reference}</a>' in page
+    assert f'<td><a href="/cases/{case.reference}">{case.reference}</a></td>' in page
+    assert '<a class="tel" href="tel:+819033334444">090-3333-4444</a>' in page

@@ -109,9 +109,14 @@ def test_start_generates_the_checklist_and_records_the_event(api, factory, db):
     r = move(api, case, "investigation", "start")
     assert r.status_code == 200
     inv = next(p for p in r.get_json() if p["key"] == "investigation")
-    assert inv["status"] == "active" and [t["template_key"] for t in inv["tasks"]] == [
+    own = [t for t in inv["tasks"] if t["template_key"] in ("evidence", "containment", "root_cause")]
+    assert inv["status"] == "active" and [t["template_key"] for t in own] == [
         "evidence", "containment", "root_cause"]  # ordered by due time
-    assert {t["cost_category"] for t in inv["tasks"]} == {"investigation", "attack_response"}
+    assert {t["cost_category"] for t in own} == {"investigation", "attack_response"}
+    # the earlier phases ended with their tasks open: they were carried along, intake's and initial response's
+    assert {t["template_key"] for t in inv["tasks"]} - {t["template_key"] for t in own} == {
+        "record_call", "assign_coordinator", "confirm_policy", "first_hearing", "incident_assessment",
+        "crisis_judgement", "response_policy", "response_hq"}
     r = move(api, case, "pr_reporting", "start")
     pr = next(p for p in r.get_json() if p["key"] == "pr_reporting")
     assert {"gdpr_authority", "apology_letters", "consolation"} <= {t["template_key"] for t in pr["tasks"]}
