@@ -7,10 +7,9 @@ import xml.etree.ElementTree as ET
 
 from flask import current_app
 
+from hotline.calls.simulator import HOTLINE_NUMBER  # the number a simulated text goes to without Twilio's
 from hotline.twilio_webhooks import auth_token, public_url
 from vendors.notifier.twilio import twilio_signature
-
-HOTLINE_NUMBER = "+815000000000"  # the "To" of a simulated text when Twilio has no number configured
 
 
 def simulate_text_result(sender: str, body: str) -> dict:
