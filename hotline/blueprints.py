@@ -54,11 +54,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calls_twilio)
     app.register_blueprint(calls_pages)
     from hotline.outbox.webhooks import bp as outbox_twilio  # incoming texts, delivery status (issue 10)
-    from hotline.texts.views import bp as texts_pages
     from hotline.texts.webhooks import bp as texts_twilio
 
     app.register_blueprint(texts_twilio)
-    app.register_blueprint(texts_pages)
     app.register_blueprint(outbox_twilio)
     app.register_blueprint(make_api_blueprint([orgs_api, outbox_api, cases_api, phases_api, timeline_api, dispatch_api,
                                                costs_api, accounts_api, messages_api, claims_api, calls_api]))

@@ -29,7 +29,6 @@ NAV: list[NavItem] = [
     NavItem("auth.users", _l("Users"), "user.manage"),
     NavItem("calls.roster", _l("Phone roster"), "roster.manage"),
     NavItem("calls.simulator_page", _l("Phone simulator"), "call.simulate"),
-    NavItem("texts.simulate_text_page", _l("Simulator"), "telephony.simulate"),
 ]
 
 

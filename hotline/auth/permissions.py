@@ -39,7 +39,6 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dispatch.create": frozenset({CO, AD}),
     "outbox.read": frozenset({CO, AD}),
     "outbox.handle": frozenset({CO, AD}),  # mark a message that could not be delivered as taken care of
-    "telephony.simulate": frozenset({AD}),  # post signed test requests to the Twilio webhooks
     "metrics.read": frozenset({OP, CO, AD}),
     "user.manage": frozenset({AD}),
     # The insured's portal (issue 12): invitations, deactivation, messages, the claim report.
@@ -48,7 +47,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "message.read": frozenset({OP, CO, INS, AD}),
     "message.write": frozenset({OP, CO, INS}),
     "claim_report.read": frozenset({OP, CO, INS, AD}),
-    # The phone line (issue 10): the caller log and the operators' panel, the duty roster, the call simulator.
+    # The phone line (issue 10): the caller log and the operators' panel, the duty roster, the phone simulator
+    # (signed test calls and texts to the Twilio webhooks).
     "call.read": frozenset({OP, CO, AD}),
     "call.update": frozenset({OP, CO}),
     "roster.manage": frozenset({AD}),

@@ -31,7 +31,7 @@ LIVE_FOR = dt.timedelta(minutes=30)  # the operators' panel shows calls of the l
 OPEN_FOR = dt.timedelta(hours=2)  # …an open call for at most this long (its end was never reported)
 # A call still in the menu after this long was hung up there: every menu step times out within seconds and
 # silence goes to a person, so only a caller who hangs up stays "ringing" (Twilio's status callback, when set,
-# says so at once: call_ended).
+# says so at once: POST /twilio/status → call_ended).
 MENU_ABANDONED_AFTER = dt.timedelta(minutes=10)
 OPEN_STATUSES = ("ringing", "connecting")
 

@@ -2,33 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class CallSettings:
     base_url: str  # PUBLIC_BASE_URL: Twilio signs the URL it called, and our TwiML names absolute URLs
-    signing_key: str  # TWILIO_AUTH_TOKEN, or without Twilio a key derived from SECRET_KEY (the simulator's)
     ring_seconds: int  # how long each person on duty is rung before the next one
     callback_alert: dt.timedelta  # a missed call not called back within this alerts people
     roster_lookahead: dt.timedelta  # how far ahead the clock looks for windows with nobody on duty
 
 
-def signing_key(config) -> str:
-    """The key X-Twilio-Signature is checked with: Twilio's auth token; without Twilio, a key only this app knows,
-    so the simulator (and nobody else) can post to the webhooks."""
-    token = config.get("TWILIO_AUTH_TOKEN")
-    if token:
-        return token
-    return hmac.new(str(config["SECRET_KEY"]).encode(), b"twilio-webhook-simulator", hashlib.sha256).hexdigest()
-
-
 def from_config(config) -> CallSettings:
     return CallSettings(
         base_url=str(config.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/"),
-        signing_key=signing_key(config),
         ring_seconds=int(config.get("CALL_RING_SECONDS", 20)),
         callback_alert=dt.timedelta(minutes=float(config.get("CALLBACK_ALERT_MINUTES", 15))),
         roster_lookahead=dt.timedelta(hours=float(config.get("ROSTER_WARNING_HOURS", 24))),

@@ -1,5 +1,5 @@
 """The call simulator: what Twilio would post for an incoming call, posted to our own webhooks with a correct
-X-Twilio-Signature (Twilio's auth token, or without Twilio the app's own webhook key), through the whole app.
+X-Twilio-Signature (hotline/twilio_webhooks.py `auth_token`: Twilio's, or without Twilio the simulator's), through the whole app.
 
 Each request runs in a thread of its own, so it gets its own app context and database session, exactly like a
 request from Twilio; the admin's request waits for it. Returns what the caller would have heard, step by step.
@@ -15,6 +15,7 @@ from flask import Flask
 from hotline.calls.models import Call
 from hotline.calls.schemas import SimulatedCallIn, SimulatedLegIn
 from hotline.calls.settings import from_config
+from hotline.twilio_webhooks import auth_token
 from vendors.notifier.twilio import twilio_signature
 
 HOTLINE_NUMBER = "+81300001000"  # the number the simulated caller dials (fictitious: no Tokyo number starts 0)
@@ -22,7 +23,7 @@ HOTLINE_NUMBER = "+81300001000"  # the number the simulated caller dials (fictit
 
 def _post(app: Flask, path: str, form: dict) -> list[str]:
     settings = from_config(app.config)
-    signature = twilio_signature(settings.signing_key, settings.base_url + path, form)
+    signature = twilio_signature(auth_token(app.config), settings.base_url + path, form)
     answer: dict = {}
 
     def run():

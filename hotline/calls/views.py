@@ -1,6 +1,6 @@
 """Pages of the phone line: the operators' live panel (on every staff page), the caller log, the duty roster
-(admins) and the call simulator (admins; it posts signed requests to the webhooks, so everything works without a
-Twilio account)."""
+(admins) and the phone simulator (admins; it posts signed requests to the voice and text webhooks, so everything
+works without a Twilio account)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -21,6 +21,9 @@ from hotline.errors import Invalid
 from hotline.extensions import get_session
 from hotline.forms import page_errors, read_form
 from hotline.orgs.models import Organization
+from hotline.texts.schemas import SimulatedText
+from hotline.texts.service import examples as text_examples
+from hotline.texts.simulator import simulate_text_result
 from workflows.text import N_
 
 bp = Blueprint("calls", __name__)
@@ -142,12 +145,16 @@ def remove_roster_entry(entry_id: int):
 
 
 # --- The simulator (admins) ------------------------------------------------------------------------------
-def _simulator_page(errors=None, form=None, transcript=None, status=200):
+def _simulator_page(errors=None, form=None, transcript=None, status=200, *, text_form=None, text_errors=None,
+                    text_result=None):
+    """One page for the whole phone line: a call (rung, then its legs) and a text (texts/_simulate_text.html)."""
     session = get_session()
     calls = service.list_calls(session, limit=10)
     known = session.exec(select(Organization).where(Organization.phone.is_not(None)).order_by(Organization.name))
     return render_template("calls/simulator.html", calls=calls, errors=errors or {}, form=form or {}, known=list(known),
-                           transcript=transcript, statuses=STATUS_WORDS), status
+                           transcript=transcript, statuses=STATUS_WORDS, text_form=text_form or {},
+                           text_errors=text_errors or {}, text_result=text_result,
+                           text_examples=text_examples(session)), status
 
 
 @bp.get("/admin/phone")
@@ -181,6 +188,19 @@ def simulate_leg(call_id: int):
     get_session().rollback()
     transcript = simulator.leg_ended(current_app._get_current_object(), call, data)
     return _simulator_page(transcript=transcript)
+
+
+@bp.post("/admin/phone/text")
+@require("call.simulate")
+def simulate_text():
+    text_form = {k: request.form.get(k, "") for k in ("from_number", "body")}
+    try:
+        data = read_form(SimulatedText, request.form)
+    except ValidationError as exc:
+        return _simulator_page(text_form=text_form, text_errors=page_errors(exc), status=422)
+    get_session().rollback()  # as for a call: no transaction held while the webhook writes
+    result = simulate_text_result(data.from_number, data.body)
+    return _simulator_page(text_form={"from_number": data.from_number, "body": data.body}, text_result=result)
 
 
 @bp.app_template_filter("roster_days")

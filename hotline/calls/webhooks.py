@@ -19,11 +19,11 @@ from hotline.calls.settings import from_config
 from hotline.cases.models import Case
 from hotline.db import utcnow
 from hotline.deadlines.service import deadlines_of
-from hotline.errors import Forbidden
 from hotline.extensions import get_session
 from hotline.i18n import deadline_view, render
+from hotline.twilio_webhooks import check_signature, twiml
 from hotline.validation import text
-from vendors.notifier.twilio import dial_twiml, hangup_twiml, menu_twiml, twilio_signature_valid
+from vendors.notifier.twilio import dial_twiml, hangup_twiml, menu_twiml
 from workflows.deadlines import LABELS
 from workflows.phases import title
 from workflows.text import N_, Text
@@ -61,17 +61,6 @@ class CallIn(BaseModel):
     DialCallDuration: int = Field(default=0, ge=0, le=10**6)
 
 
-def _check_signature(key: str, base_url: str) -> None:
-    public = base_url + request.full_path.rstrip("?")
-    if not twilio_signature_valid(key, [public, request.url], request.form.to_dict(),
-                                  request.headers.get("X-Twilio-Signature", "")):
-        raise Forbidden("Invalid Twilio signature.", code="bad_signature")
-
-
-def _twiml(xml: str) -> Response:
-    return Response(xml, mimetype="text/xml")
-
-
 def _said(lang: str, *texts: Text | str) -> list[tuple[str, str]]:
     return [(render(t if isinstance(t, Text) else Text(t), lang), lang) for t in texts]
 
@@ -81,7 +70,7 @@ class Line:
 
     def __init__(self):
         self.settings = from_config(current_app.config)
-        _check_signature(self.settings.signing_key, self.settings.base_url)
+        check_signature()
         self.session, self.now = get_session(), utcnow()
         try:
             self.data: CallIn | None = CallIn.model_validate(request.form.to_dict())
@@ -99,15 +88,15 @@ class Line:
         lang = self.lang()
         said = _said(lang, *first, MENU) + ([FOR_ENGLISH] if lang == "ja" else [])
         # Silence is a call for help: without a key the caller goes to the operator.
-        return _twiml(menu_twiml(said, action=self.url("/twilio/voice/menu"),
-                                 redirect=self.url("/twilio/voice/menu?stage=operator")))
+        return twiml(menu_twiml(said, action=self.url("/twilio/voice/menu"),
+                                redirect=self.url("/twilio/voice/menu?stage=operator")))
 
     def ring(self, user, *first: Text | str) -> Response:
         """Ring the person on duty at the call's roster step."""
         step = self.call.roster_step
-        return _twiml(dial_twiml(_said(self.lang(), *first), [user.phone],
-                                 action=self.url(f"/twilio/voice/dial-result?step={step}"),
-                                 timeout=self.settings.ring_seconds))
+        return twiml(dial_twiml(_said(self.lang(), *first), [user.phone],
+                                action=self.url(f"/twilio/voice/dial-result?step={step}"),
+                                timeout=self.settings.ring_seconds))
 
     def connect(self, choice: str, *first: Text | str) -> Response:
         user = service.connect(self.session, self.call, choice=choice, now=self.now)
@@ -116,14 +105,14 @@ class Line:
     def missed(self) -> Response:
         minutes = int(self.settings.callback_alert.total_seconds() // 60)
         said = Text(CALL_BACK, minutes=minutes) if self.call and self.call.from_e164 else Text(CALL_AGAIN)
-        return _twiml(hangup_twiml(_said(self.lang(), said)))
+        return twiml(hangup_twiml(_said(self.lang(), said)))
 
     def apology(self) -> Response:
         """Fields we cannot read, or a call we have no row of: every person on duty is rung at once."""
         people = [u.phone for u in service.on_duty(self.session, self.now)]
         if not people:
-            return _twiml(hangup_twiml(_said(self.lang(), CALL_AGAIN)))
-        return _twiml(dial_twiml(_said(self.lang(), APOLOGY), people, action=None, timeout=self.settings.ring_seconds))
+            return twiml(hangup_twiml(_said(self.lang(), CALL_AGAIN)))
+        return twiml(dial_twiml(_said(self.lang(), APOLOGY), people, action=None, timeout=self.settings.ring_seconds))
 
 
 @bp.post("/twilio/voice")
@@ -143,7 +132,7 @@ def menu():
         return line.apology()
     stage, digits = request.args.get("stage", "main"), line.data.Digits
     if stage == "goodbye":
-        return _twiml(hangup_twiml(_said(line.lang(), GOODBYE)))
+        return twiml(hangup_twiml(_said(line.lang(), GOODBYE)))
     if stage == "reference":
         return _case_status(line, digits.strip("#*"))
     if stage == "operator" or digits == "0":
@@ -154,9 +143,9 @@ def menu():
     if digits == "1":
         return line.connect("new")
     if digits == "2":
-        return _twiml(menu_twiml(_said(line.lang(), ASK_REFERENCE), action=line.url("/twilio/voice/menu?stage=reference"),
-                                 redirect=line.url("/twilio/voice/menu?stage=operator"), num_digits=12,
-                                 finish_on_key="#", timeout=15))
+        return twiml(menu_twiml(_said(line.lang(), ASK_REFERENCE), action=line.url("/twilio/voice/menu?stage=reference"),
+                                redirect=line.url("/twilio/voice/menu?stage=operator"), num_digits=12,
+                                finish_on_key="#", timeout=15))
     return line.menu(NOT_A_CHOICE)
 
 
@@ -179,8 +168,8 @@ def _case_status(line: Line, digits: str) -> Response:
     lang = line.lang()
     said = [Text(CASE_STATUS, reference=" ".join(case.reference.split("-")), phase=title(case.phase)),
             _next_deadline(line, case, lang), AFTER_STATUS]
-    return _twiml(menu_twiml(_said(lang, *said), action=line.url("/twilio/voice/menu"),
-                             redirect=line.url("/twilio/voice/menu?stage=goodbye")))
+    return twiml(menu_twiml(_said(lang, *said), action=line.url("/twilio/voice/menu"),
+                            redirect=line.url("/twilio/voice/menu?stage=goodbye")))
 
 
 def _next_deadline(line: Line, case: Case, lang: str) -> Text:
@@ -210,4 +199,4 @@ def dial_result():
         return line.ring(user, HOLD_ON)
     if outcome == "missed":
         return line.missed()
-    return _twiml(hangup_twiml([]))  # answered and over, or a repeated request
+    return twiml(hangup_twiml([]))  # answered and over, or a repeated request

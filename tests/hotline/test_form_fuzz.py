@@ -127,9 +127,6 @@ FORMS = [
         "file": values("not a file"), "consent_ref": values("TM-FORGED")}),
     Form("/cases/{ref}/messages", {"body": values("サーバの再起動はいつですか？", "行1\r\n行2")}),
     Form("/cases/{ref}/costs/{line}/receipts", {"file": values("not a file")}),
-    # Incoming texts (issue 10): the admin's simulator.
-    Form("/admin/simulator/text", {"from_number": values("090-1234-5678", "+81300000101", "０９０１２３４５６７８"),
-                                   "body": values("123", "はい", "CY-2026-000001", "ＹＥＳ")}, role="admin"),
     # Search boxes and filters, read from the query string.
     Form("/calls/{call}/case", {"reference": values("{ref}", "CY-2099-000001")}),
     Form("/admin/roster", {"user_id": values("{coordinator}"), "starts": values("9:00", "２２：００", "24:00"),
@@ -139,6 +136,8 @@ FORMS = [
                                "keys": values("", "1", "2", "0", "9"), "reference": values("2026000001", "1")},
          role="admin"),
     Form("/admin/phone/{call}/leg", {"answered": values("yes", "no"), "duration": values("60", "0")}, role="admin"),
+    Form("/admin/phone/text", {"from_number": values("090-1234-5678", "+81300000101", "０９０１２３４５６７８"),
+                               "body": values("123", "はい", "CY-2026-000001", "ＹＥＳ")}, role="admin"),
     Form("/calls", {"from": values("090-1111-2222"), "case": values("{ref}"), "status": values("missed", "open"),
                     "since": values(*INSTANT)}, method="GET"),
     Form("/policies", {"q": values("テスト", "POL")}, method="GET"),

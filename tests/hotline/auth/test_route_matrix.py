@@ -139,8 +139,6 @@ ROUTES = [
     R("GET", "/outbox/", "co ad", 200),
     R("GET", "/api/v1/outbox", "co ad", 200),
     R("POST", "/outbox/<int:message_id>/handled", "co ad", 302),
-    R("GET", "/admin/simulator/text", "ad", 200),
-    R("POST", "/admin/simulator/text", "ad", 200, {"from_number": "090-1234-5678", "body": "123"}),
     R("GET", "/admin/users", "ad", 200),
     R("POST", "/admin/users", "ad", 302, {"email": "new{n}@example.jp", "role": "operator", "password": PASSWORD}),
     R("POST", "/admin/users/<int:user_id>", "ad", 302, {"role": "operator", "display_name": "更新 {n}",
@@ -249,7 +247,7 @@ ROUTES = [
     R("GET", "/cases/<reference>/claim-report.csv", "op co in ad", 200),
     R("GET", "/api/v1/cases/<reference>/claim-report.pdf", "op co in ad", 200),
     R("GET", "/api/v1/cases/<reference>/claim-report.csv", "op co in ad", 200),
-    # --- The phone line (issue 10): the operators' panel, the caller log, the roster, the simulator
+    # --- The phone line (issue 10): the operators' panel, the caller log, the roster, the phone simulator (calls, texts)
     R("GET", "/calls/panel", "op co ad", 200),
     R("GET", "/calls", "op co ad", 200),
     R("POST", "/calls/<int:call_id>/called-back", "op co", 302),
@@ -263,6 +261,7 @@ ROUTES = [
     R("GET", "/admin/phone", "ad", 200),
     R("POST", "/admin/phone/ring", "ad", 200, {"number": "+819011112222", "keys": "1"}),
     R("POST", "/admin/phone/<int:call_id>/leg", "ad", 200, {"answered": "no"}),
+    R("POST", "/admin/phone/text", "ad", 200, {"from_number": "090-1234-5678", "body": "123"}),
 ]
 
 # (method, rule, principal) → the defect, for calls that answer wrongly today: xfail(strict=True) until fixed.

@@ -171,6 +171,23 @@ def test_the_simulator_rings_through_the_signed_webhooks(app, db, world):
     assert post(app.test_client(), "/twilio/voice", twilio_form(new_sid(), INSURED_PHONE), token="guess").status_code == 403
 
 
+def test_one_simulator_page_for_calls_and_texts_with_one_nav_entry(app, db, world):
+    page = app.test_client()
+    login(page, world["admin"])
+    html = page.get("/admin/phone").get_data(as_text=True)
+    nav = html.split("<nav>")[1].split("</nav>")[0]
+    assert nav.count('href="/admin/phone"') == 1 and "/admin/simulator" not in nav
+    assert 'action="/admin/phone/ring"' in html and 'action="/admin/phone/text"' in html
+    assert page.get("/admin/simulator/text").status_code == 404  # retired: the one page is /admin/phone
+    # A text sent from the page comes back to the page, the calls' part still there; bad input stays on it.
+    response = post_form(page, "/admin/phone/text", {"from_number": "090-1111-2222", "body": world["case"].reference},
+                         form_page="/admin/phone")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "sms-reply" in html and 'action="/admin/phone/ring"' in html
+    response = post_form(page, "/admin/phone/text", {"from_number": "no", "body": ""}, form_page="/admin/phone")
+    assert response.status_code == 422 and 'action="/admin/phone/ring"' in response.get_data(as_text=True)
+
+
 def test_a_missed_call_not_called_back_alerts_once_through_the_clock(app, client, db, world):
     sid = _ring(client)
     post(client, "/twilio/voice/menu", twilio_form(sid, INSURED_PHONE, Digits="1"))

@@ -229,3 +229,46 @@ def test_a_withheld_number_is_told_to_call_again(client, db, line):
     twiml(dial_ended(client, sid, 0, "no-answer"))
     root = twiml(dial_ended(client, sid, 1, "no-answer"))
     assert "15" not in said(root)[0][1]
+
+
+def hung_up(client, sid: str, status: str = "completed"):
+    """Twilio's status callback of the hotline number (set in its console): the call is over."""
+    return post(client, "/twilio/status", twilio_form(sid, INSURED_PHONE, CallStatus=status, CallDuration="12"))
+
+
+def test_a_caller_hanging_up_in_the_menu_is_abandoned_at_once(client, db, line):
+    sid = new_sid()
+    ring(client, sid)
+    assert post(client, "/twilio/status", twilio_form(sid, INSURED_PHONE, CallStatus="in-progress")).status_code == 204
+    assert _call(db, sid).status == "ringing"  # a status that is no end changes nothing
+    assert hung_up(client, sid).status_code == 204
+    call = _call(db, sid)
+    assert call.status == "abandoned" and call.ended_at is not None
+
+
+def test_a_caller_hanging_up_while_people_are_rung_is_a_missed_call(client, db, line):
+    sid = new_sid()
+    ring(client, sid)
+    press(client, sid, "1")
+    assert _call(db, sid).status == "connecting"
+    assert hung_up(client, sid, "canceled").status_code == 204
+    assert _call(db, sid).status == "missed"
+
+
+def test_the_end_of_an_answered_call_changes_nothing(client, db, line):
+    sid = new_sid()
+    ring(client, sid)
+    press(client, sid, "1")
+    dial_ended(client, sid, 0, "completed", 60)
+    assert _call(db, sid).status == "answered"
+    hung_up(client, sid)
+    assert _call(db, sid).status == "answered"
+
+
+def test_an_unsigned_hang_up_is_refused_and_changes_nothing(client, db, line):
+    sid = new_sid()
+    ring(client, sid)
+    form = twilio_form(sid, INSURED_PHONE, CallStatus="completed")
+    assert post(client, "/twilio/status", form, token=None).status_code == 403
+    assert post(client, "/twilio/status", form, token="not-the-token").status_code == 403
+    assert _call(db, sid).status == "ringing"

@@ -1,5 +1,5 @@
-"""The admin's simulator of an incoming text: a signed request to POST /twilio/sms, in-process, with or without
-Twilio credentials; the answer shown as the sender would read it."""
+"""The simulator of an incoming text, on the admin's phone simulator page (/admin/phone): a signed request to
+POST /twilio/sms, in-process, with or without Twilio credentials; the answer shown as the sender would read it."""
 import datetime as dt
 
 import pytest
@@ -21,14 +21,13 @@ def world(factory):
 
 
 def simulate(client, sender, body):
-    return post_form(client, "/admin/simulator/text", {"from_number": sender, "body": body},
-                     form_page="/admin/simulator/text")
+    return post_form(client, "/admin/phone/text", {"from_number": sender, "body": body}, form_page="/admin/phone")
 
 
 def test_the_insured_number_learns_its_case_and_the_timeline_shows_it(client, db, world):
     case, admin = world
     login(client, admin)
-    page = client.get("/admin/simulator/text").get_data(as_text=True)
+    page = client.get("/admin/phone").get_data(as_text=True)
     assert "SMS受信のシミュレーション" in page and "+819012340000" in page  # a number to try
     page = simulate(client, "090-1234-0000", "000321")
     html = page.get_data(as_text=True)
@@ -60,7 +59,7 @@ def test_bad_input_is_refused_and_only_admins_may_use_it(client, factory, world)
     assert page.status_code == 422 and "field-error" in page.get_data(as_text=True)
     other = client.application.test_client()
     login(other, factory.user("coordinator"))
-    assert other.get("/admin/simulator/text").status_code == 403
+    assert other.get("/admin/phone").status_code == 403
 
 
 def test_in_the_demo_as_the_readme_says(app, db, client, factory):
@@ -80,7 +79,7 @@ def test_in_the_demo_as_the_readme_says(app, db, client, factory):
     case = db.exec(select(Case).join(Policy, Policy.id == Case.policy_id)
                    .where(Policy.policy_number == "JUAS-2026-0001", Case.contact_phone.is_not(None))).first()
     login(client, factory.user("admin", language="ja"))  # the demo's own passwords are random
-    page = client.get("/admin/simulator/text").get_data(as_text=True)
+    page = client.get("/admin/phone").get_data(as_text=True)
     assert case.contact_phone in page and case.reference in page
     html = simulate(client, case.contact_phone, case.reference).get_data(as_text=True)
     assert f"{case.reference}：現在のフェーズは" in html
@@ -93,7 +92,7 @@ def test_in_the_demo_as_the_readme_says(app, db, client, factory):
                                    data=DispatchIn(vendor_id=vendor.id, capability="forensics", brief="調査",
                                                    override_warnings=True),
                                    notifier=app.extensions["hotline.notifier"], settings=from_config(app.config))
-    page = client.get("/admin/simulator/text").get_data(as_text=True)
+    page = client.get("/admin/phone").get_data(as_text=True)
     phone = next(a.phone for a in dispatch_attempts(db, dispatch.id))
     assert phone in page
     simulate(client, phone, "はい")
