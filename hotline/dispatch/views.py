@@ -217,7 +217,7 @@ def case_section(*, session, case, policy, user) -> dict:
     ctx.pop("case")  # the case page passes it itself
     if not ctx["staff"] and not ctx["engaged"]:
         return None
-    return {"template": "dispatch/_section.html", "context": ctx}
+    return {"template": "dispatch/_section.html", "context": {**ctx, "compact": True}}
 
 
 @bp.get("/cases/<reference>/dispatches")

@@ -110,9 +110,11 @@ def _hours(td: dt.timedelta | None) -> str:
     return "" if td is None else f"{td.total_seconds() / 3600:.1f}"
 
 
+LATEST_ON_CASE_PAGE = 5  # the case page must fit on a screen (issue 11); the timeline page has them all
+
 
 def case_section(*, session, case, policy, user) -> dict:
     """For the case page's section registry: the latest events and a link to the whole timeline."""
     events = service.case_timeline(session, case.id, reader=user)
     return {"template": "timeline/_section.html",
-            "context": {"events": event_rows(session, events[-10:]), "total": len(events)}}
+            "context": {"events": event_rows(session, events[-LATEST_ON_CASE_PAGE:]), "total": len(events)}}

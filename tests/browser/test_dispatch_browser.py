@@ -17,6 +17,8 @@ def test_coordinator_dispatches_a_demo_vendor_and_the_link_engages_it(page, brow
     browser_login(page, live_server, live_factory.user("coordinator"))
 
     page.goto(f"{live_server}/cases/{case.reference}")
+    assert not page.is_visible("#dispatch select[name=capability]")  # folded: the case page fits on a screen
+    page.click("#dispatch details.dispatch-new > summary")
     page.select_option("#dispatch select[name=capability]", "forensics")
     page.wait_for_url(re.compile(r".*capability=forensics.*"))
     lac = page.locator("#dispatch label", has_text="LAC")

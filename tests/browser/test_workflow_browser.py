@@ -10,8 +10,9 @@ pytestmark = pytest.mark.browser
 
 
 def _unfold(page, key):
-    """A phase that is not active shows its skip form and checklist folded (<details>): open it, as a person would."""
-    page.eval_on_selector(f"[data-phase={key}] details", "d => d.open = true")
+    """A phase shows its skip form folded (<details>, under its folded checklist when it has one): open them, as a
+    person would."""
+    page.eval_on_selector_all(f"[data-phase={key}] details", "ds => ds.forEach(d => d.open = true)")
 
 
 def _click(page, key, action):

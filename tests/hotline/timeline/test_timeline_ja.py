@@ -105,3 +105,23 @@ def test_the_overdue_task_reminder_names_no_address(app, db, factory, api_as):
     assert "期限超過タスクのリマインダーをコーディネーターへ送信：受付内容と事実の記録" in {said(e, "ja") for e in events}
     assert all("+819055556666" not in str(e.params) and "kato" not in str(e.params) for e in events)
     assert case.reference
+
+
+def test_case_page_shows_the_five_latest_entries_and_links_the_whole_timeline(client, factory, api_as):
+    """Issue 11: the case page fits on a screen; the timeline page keeps every entry."""
+    policy = factory.policy()
+    operator = factory.user("operator")
+    api = api_as(operator)
+    ref = _open(api, policy)
+    for n in range(7):  # seven fact changes, each an entry after the case was opened
+        api.patch(f"/cases/{ref}", {"eu_data_subjects": n % 2 == 0})
+    total = len(api.get(f"/cases/{ref}/timeline").get_json())
+    assert total >= 8
+    login(client, operator)
+    page = client.get(f"/cases/{ref}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    section = page.split('id="timeline"')[1].split("</section>")[0]
+    assert section.count("<tr class=\"kind-") == 5 and f"（直近 5 / {total}）" in section.replace("(", "（").replace(")", "）")
+    assert f"案件{ref}を受付" not in section  # the oldest entry is left to the timeline page
+    assert f'href="/cases/{ref}/timeline"' in section
+    whole = client.get(f"/cases/{ref}/timeline", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert whole.split("<tbody>")[1].count("<tr class=\"kind-") == total and f"案件{ref}を受付" in whole
