@@ -83,9 +83,10 @@ def _content() -> bytes:
     if request.mimetype == "multipart/form-data":
         files = []
         for name, upload in request.files.items(multi=True):
-            files.append((name, upload.filename or "", hashlib.sha256(upload.stream.read()).hexdigest()))
+            files.append((str(name), upload.filename or "", hashlib.sha256(upload.stream.read()).hexdigest()))
             upload.stream.seek(0)  # the view reads it again
-        return json.dumps([sorted(request.form.items(multi=True)), sorted(files)], ensure_ascii=False).encode()
+        fields = sorted((str(k), str(v)) for k, v in request.form.items(multi=True))  # a nameless part: None
+        return json.dumps([fields, sorted(files)], ensure_ascii=False).encode()
     data = request.get_data()
     try:
         return json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False).encode()

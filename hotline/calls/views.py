@@ -36,7 +36,7 @@ FILTER_STATUSES = {"open": N_("ringing now"), "to_call_back": N_("to call back")
 def _panel():
     def call_panel_url():
         user = current_principal()
-        return url_for("calls.panel") if user is not None and can(user, "call.read") else None
+        return url_for("calls.panel") if user is not None and can(user, "call.update") else None
 
     return {"call_panel_url": call_panel_url}
 

@@ -48,6 +48,7 @@ def _call(db, sid) -> Call:
 
 
 def test_the_panel_is_on_staff_pages_for_operators_and_coordinators_only(app, factory, world):
+    # the people who answer and call back; admins read the caller log but take no calls
     for user, shown in ((world["operator"], True), (world["coordinator"], True), (world["admin"], False),
                         (factory.user("insured", world["org"]), False)):
         client = app.test_client()
