@@ -300,8 +300,9 @@ REFUSED_FORMS = [
 ]
 
 
-def test_a_refused_form_reads_japanese_on_a_japanese_page(app, factory):
-    """Each error beside its field, and the page around it, in Japanese: no English left on a 422 page."""
+def refused_form_answers(app, factory):
+    """Each of REFUSED_FORMS posted in Japanese by its role, on a world made for it: (role, path, form, answer).
+    Also used by tests/hotline/test_security_headers.py."""
     org = factory.org("株式会社入力確認")
     policy = factory.policy(org, end=jst(2099, 1, 1))
     case = factory.case(policy, eu_data_subjects=True, malicious=True, personal_records_affected=5000)
@@ -313,13 +314,19 @@ def test_a_refused_form_reads_japanese_on_a_japanese_page(app, factory):
     def fill(text: str) -> str:
         return re.sub(r"\{(\w+)\}", lambda m: str(names[m.group(1)]), text)
 
-    problems = []
     for role, path, form in REFUSED_FORMS:
         client = app.test_client()
         login(client, users[role])
         token = csrf_from(client, "/dashboard")
-        r = client.post(fill(path), data={**{k: fill(v) for k, v in form.items()}, "csrf_token": token},
-                        headers={"Accept-Language": "ja"})
+        yield role, path, form, client.post(fill(path), data={**{k: fill(v) for k, v in form.items()},
+                                                              "csrf_token": token},
+                                            headers={"Accept-Language": "ja"})
+
+
+def test_a_refused_form_reads_japanese_on_a_japanese_page(app, factory):
+    """Each error beside its field, and the page around it, in Japanese: no English left on a 422 page."""
+    problems = []
+    for role, path, form, r in refused_form_answers(app, factory):
         body = r.get_data(as_text=True)
         assert r.status_code == 422 and 'lang="ja"' in body, (path, form, r.status_code)
         assert "field-error" in body, (path, form)  # the error is beside its field, not only on top

@@ -7,14 +7,13 @@ the refused forms of the same file, whose error messages are what aria-described
 """
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 import pytest
 
 from hotline.headers import CONTENT_SECURITY_POLICY
-from tests.hotline.test_every_page_in_both_languages import REFUSED_FORMS, ROLES, _pages, world  # noqa: F401
-from tests.support import CSRF_RE, PASSWORD, csrf_from, jst, login
+from tests.hotline.test_every_page_in_both_languages import ROLES, _pages, refused_form_answers, world  # noqa: F401
+from tests.support import CSRF_RE, PASSWORD, login
 
 REFERENCES = ("aria-describedby", "aria-labelledby", "aria-controls", "aria-owns", "aria-errormessage")
 
@@ -107,23 +106,8 @@ def test_every_page_has_the_headers_no_inline_code_and_no_dangling_aria_referenc
 
 
 def test_a_refused_form_points_at_its_errors(app, factory):
-    org = factory.org("株式会社入力確認")
-    policy = factory.policy(org, end=jst(2099, 1, 1))
-    case = factory.case(policy, eu_data_subjects=True, malicious=True, personal_records_affected=5000)
-    users = {role: factory.user(role) for role in ("coordinator", "admin")}
-    users["insured"] = factory.user("insured", org)
-    names = {"ref": case.reference, "policy_number": policy.policy_number, "organization": org.id,
-             "user": users["coordinator"].id}
-
-    def fill(text: str) -> str:
-        return re.sub(r"\{(\w+)\}", lambda m: str(names[m.group(1)]), text)
-
     problems = []
-    for role, path, form in REFUSED_FORMS:
-        client = app.test_client()
-        login(client, users[role])
-        r = client.post(fill(path), data={**{k: fill(v) for k, v in form.items()},
-                                          "csrf_token": csrf_from(client, "/dashboard")})
+    for _role, path, _form, r in refused_form_answers(app, factory):
         assert r.status_code == 422, (path, r.status_code)
         assert_headers(r, path)
         body = r.get_data(as_text=True)
